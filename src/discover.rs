@@ -1,0 +1,129 @@
+//! From command-line paths to the list of inputs: directories are walked
+//! (hidden entries skipped, .gitignore honoured), explicit files always read.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+#[derive(Debug, Clone)]
+pub enum Input {
+    File { name: String, path: PathBuf },
+    Stdin { name: String },
+}
+
+impl Input {
+    pub fn name(&self) -> &str {
+        match self {
+            Input::File { name, .. } | Input::Stdin { name } => name,
+        }
+    }
+}
+
+/// A problem with the command line itself (exit code 2).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+/// Things found while walking that are not inputs but deserve a note.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub inputs: Vec<Input>,
+    pub notes: Vec<String>,
+}
+
+fn is_manifest(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+fn display(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    match s.strip_prefix("./") {
+        Some(rest) => rest.to_owned(),
+        None => s.into_owned(),
+    }
+}
+
+pub fn build_globs(excludes: &[String]) -> Result<GlobSet, UsageError> {
+    let mut b = GlobSetBuilder::new();
+    for g in excludes {
+        let glob =
+            Glob::new(g).map_err(|e| UsageError(format!("invalid --exclude glob `{g}`: {e}")))?;
+        b.add(glob);
+        // `vendor` or `vendor/` also excludes everything below it.
+        let below = format!("{}/**", g.trim_end_matches('/'));
+        if let Ok(glob) = Glob::new(&below) {
+            b.add(glob);
+        }
+    }
+    b.build()
+        .map_err(|e| UsageError(format!("invalid --exclude globs: {e}")))
+}
+
+fn excluded(set: &GlobSet, path: &Path) -> bool {
+    let shown = display(path);
+    set.is_match(&shown) || path.file_name().is_some_and(|n| set.is_match(n))
+}
+
+pub fn discover(
+    paths: &[String],
+    stdin_name: Option<&str>,
+    excludes: &[String],
+) -> Result<Discovered, UsageError> {
+    let globs = build_globs(excludes)?;
+    let mut out = Discovered::default();
+    let paths: Vec<String> = if paths.is_empty() {
+        vec![".".to_owned()]
+    } else {
+        paths.to_vec()
+    };
+    for p in &paths {
+        if p == "-" {
+            out.inputs.push(Input::Stdin {
+                name: stdin_name.unwrap_or("<stdin>").to_owned(),
+            });
+            continue;
+        }
+        let path = Path::new(p);
+        let meta =
+            std::fs::metadata(path).map_err(|e| UsageError(format!("cannot read `{p}`: {e}")))?;
+        if !meta.is_dir() {
+            out.inputs.push(Input::File {
+                name: p.clone(),
+                path: path.to_path_buf(),
+            });
+            continue;
+        }
+        let mut found = Vec::new();
+        let walker = ignore::WalkBuilder::new(path)
+            .hidden(true)
+            .git_ignore(true)
+            .git_global(false)
+            .git_exclude(true)
+            .require_git(false)
+            .parents(true)
+            .ignore(false)
+            .follow_links(true)
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(e) => {
+                    let ep = e.path();
+                    let is_file = e.file_type().is_some_and(|t| t.is_file());
+                    if !is_file || !is_manifest(ep) || excluded(&globs, ep) {
+                        continue;
+                    }
+                    found.push(Input::File {
+                        name: display(ep),
+                        path: ep.to_path_buf(),
+                    });
+                }
+                Err(e) => out.notes.push(format!("skipped while walking `{p}`: {e}")),
+            }
+        }
+        found.sort_by(|a, b| a.name().cmp(b.name()));
+        out.inputs.extend(found);
+    }
+    Ok(out)
+}

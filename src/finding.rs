@@ -1,0 +1,72 @@
+//! The vocabulary every stage shares: severities, locations and findings.
+//! Findings name an object and a field path; spans are resolved only when
+//! rendering.
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::model::path::FieldPath;
+use crate::source::FileId;
+
+/// Index of an object in the run's object set.
+pub type ObjId = usize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a finding points.
+#[derive(Debug, Clone)]
+pub enum Loc {
+    /// A field of an object (the only kind of location rules produce).
+    Field { obj: ObjId, path: FieldPath },
+    /// A raw byte range of a file (syntax errors, unreadable files).
+    Span {
+        file: FileId,
+        document: Option<usize>,
+        span: Range<usize>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Related {
+    pub at: Loc,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub message: String,
+    pub help: Option<String>,
+    pub at: Loc,
+    pub related: Vec<Related>,
+}

@@ -1,0 +1,193 @@
+//! The object set of one run and its cross-reference lookups, built once.
+
+use std::collections::{BTreeMap, HashMap};
+
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Service};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
+use crate::finding::ObjId;
+use crate::model::{Object, Typed};
+
+pub type Labels = BTreeMap<String, String>;
+
+/// All objects of the run, with lookups by namespace and name.
+#[derive(Debug, Default)]
+pub struct Index {
+    pub objects: Vec<Object>,
+    services: HashMap<(String, String), ObjId>,
+    services_by_name: HashMap<String, Vec<ObjId>>,
+    pdbs_by_ns: HashMap<String, Vec<ObjId>>,
+    pvcs: HashMap<(String, String), ObjId>,
+    statefulsets: Vec<ObjId>,
+}
+
+impl Index {
+    pub fn build(objects: Vec<Object>) -> Index {
+        let mut ix = Index::default();
+        for (id, o) in objects.iter().enumerate() {
+            let key = (o.namespace.clone(), o.name.clone());
+            match &o.typed {
+                Typed::Service(_) => {
+                    ix.services.entry(key).or_insert(id);
+                    ix.services_by_name
+                        .entry(o.name.clone())
+                        .or_default()
+                        .push(id);
+                }
+                Typed::Pdb(_) => ix
+                    .pdbs_by_ns
+                    .entry(o.namespace.clone())
+                    .or_default()
+                    .push(id),
+                Typed::Pvc(_) => {
+                    ix.pvcs.entry(key).or_insert(id);
+                }
+                Typed::StatefulSet(_) => ix.statefulsets.push(id),
+                Typed::Untyped => {}
+            }
+        }
+        ix.objects = objects;
+        ix
+    }
+
+    pub fn object(&self, id: ObjId) -> &Object {
+        &self.objects[id]
+    }
+
+    /// Every decoded StatefulSet.
+    pub fn statefulsets(&self) -> impl Iterator<Item = (ObjId, &Object, &StatefulSet)> {
+        self.statefulsets.iter().filter_map(|&id| {
+            let o = &self.objects[id];
+            match &o.typed {
+                Typed::StatefulSet(s) => Some((id, o, s.as_ref())),
+                _ => None,
+            }
+        })
+    }
+
+    /// The Service `name` in namespace `ns`.
+    pub fn service(&self, ns: &str, name: &str) -> Option<(ObjId, &Service)> {
+        let id = *self.services.get(&(ns.to_owned(), name.to_owned()))?;
+        match &self.objects[id].typed {
+            Typed::Service(s) => Some((id, s.as_ref())),
+            _ => None,
+        }
+    }
+
+    /// Services called `name` in any namespace.
+    pub fn services_named(&self, name: &str) -> impl Iterator<Item = ObjId> + '_ {
+        self.services_by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .copied()
+    }
+
+    /// PodDisruptionBudgets in `ns` whose selector selects pods with `labels`.
+    pub fn pdbs_selecting<'a>(
+        &'a self,
+        ns: &str,
+        labels: &'a Labels,
+    ) -> impl Iterator<Item = (ObjId, &'a PodDisruptionBudget)> + 'a {
+        self.pdbs_by_ns
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .filter_map(move |&id| match &self.objects[id].typed {
+                Typed::Pdb(p) => {
+                    let sel = p.spec.as_ref()?.selector.as_ref()?;
+                    selector_matches(sel, labels).then_some((id, p.as_ref()))
+                }
+                _ => None,
+            })
+    }
+
+    /// The PersistentVolumeClaim `name` in namespace `ns`.
+    pub fn pvc(&self, ns: &str, name: &str) -> Option<(ObjId, &PersistentVolumeClaim)> {
+        let id = *self.pvcs.get(&(ns.to_owned(), name.to_owned()))?;
+        match &self.objects[id].typed {
+            Typed::Pvc(p) => Some((id, p.as_ref())),
+            _ => None,
+        }
+    }
+}
+
+/// Kubernetes label-selector semantics: every matchLabels pair and every
+/// matchExpressions requirement must hold. An empty selector selects
+/// everything.
+pub fn selector_matches(sel: &LabelSelector, labels: &Labels) -> bool {
+    let labels_ok = sel
+        .match_labels
+        .iter()
+        .flatten()
+        .all(|(k, v)| labels.get(k) == Some(v));
+    let exprs_ok = sel.match_expressions.iter().flatten().all(|e| {
+        let values = e.values.as_deref().unwrap_or(&[]);
+        let have = labels.get(&e.key);
+        match e.operator.as_str() {
+            "In" => have.is_some_and(|v| values.contains(v)),
+            "NotIn" => have.is_none_or(|v| !values.contains(v)),
+            "Exists" => have.is_some(),
+            "DoesNotExist" => have.is_none(),
+            _ => false,
+        }
+    });
+    labels_ok && exprs_ok
+}
+
+/// A Service selector (a plain map) selects pods carrying all its pairs.
+pub fn map_selector_matches(sel: &Labels, labels: &Labels) -> bool {
+    sel.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+/// True when the selector has no requirement at all.
+pub fn selector_is_empty(sel: &LabelSelector) -> bool {
+    sel.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
+        && sel.match_expressions.as_ref().is_none_or(Vec::is_empty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
+
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn expr(key: &str, op: &str, values: &[&str]) -> LabelSelector {
+        LabelSelector {
+            match_expressions: Some(vec![LabelSelectorRequirement {
+                key: key.to_owned(),
+                operator: op.to_owned(),
+                values: Some(values.iter().map(|v| (*v).to_owned()).collect()),
+            }]),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn selector_operators() {
+        let l = labels(&[("app", "kafka"), ("tier", "data")]);
+        assert!(selector_matches(&expr("app", "In", &["kafka", "zk"]), &l));
+        assert!(!selector_matches(&expr("app", "In", &["zk"]), &l));
+        assert!(selector_matches(&expr("app", "NotIn", &["zk"]), &l));
+        assert!(selector_matches(&expr("missing", "NotIn", &["zk"]), &l));
+        assert!(!selector_matches(&expr("app", "NotIn", &["kafka"]), &l));
+        assert!(selector_matches(&expr("tier", "Exists", &[]), &l));
+        assert!(!selector_matches(&expr("tier", "DoesNotExist", &[]), &l));
+        assert!(selector_matches(&expr("zone", "DoesNotExist", &[]), &l));
+        assert!(!selector_matches(&expr("app", "Bogus", &[]), &l));
+        let ml = LabelSelector {
+            match_labels: Some(labels(&[("app", "kafka")])),
+            ..Default::default()
+        };
+        assert!(selector_matches(&ml, &l));
+        assert!(!selector_matches(&ml, &labels(&[("app", "zk")])));
+    }
+}

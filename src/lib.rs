@@ -1,0 +1,107 @@
+//! stslint: a linter for Kubernetes StatefulSet manifests and the objects
+//! around them. The pipeline, in order:
+//! discover -> load (source + model) -> index -> engine (rules) -> policy -> render.
+
+pub mod discover;
+pub mod engine;
+pub mod finding;
+pub mod index;
+pub mod load;
+pub mod model;
+pub mod policy;
+pub mod render;
+pub mod rules;
+pub mod source;
+
+use discover::{Input, UsageError};
+use finding::Finding;
+use index::Index;
+use load::LoadedFile;
+use policy::Policy;
+use render::Diagnostic;
+
+/// What a run is asked to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub paths: Vec<String>,
+    pub stdin_filename: Option<String>,
+    pub namespace: String,
+    pub excludes: Vec<String>,
+    pub policy: Policy,
+    pub max_file_bytes: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            paths: Vec::new(),
+            stdin_filename: None,
+            namespace: "default".to_owned(),
+            excludes: Vec::new(),
+            policy: Policy::default(),
+            max_file_bytes: load::MAX_FILE_BYTES,
+        }
+    }
+}
+
+/// Everything a run produced, ready to render.
+pub struct Report {
+    pub files: Vec<LoadedFile>,
+    pub index: Index,
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: render::Summary,
+    /// Notes from the walk (skipped entries).
+    pub notes: Vec<String>,
+    /// True when an input named on the command line could not be read.
+    pub unreadable_input: bool,
+}
+
+/// Discover, load and lint.
+pub fn run(opts: &Options) -> Result<Report, UsageError> {
+    let found = discover::discover(&opts.paths, opts.stdin_filename.as_deref(), &opts.excludes)?;
+    Ok(lint_inputs(&found.inputs, found.notes, opts))
+}
+
+/// Lint in-memory text as one file (tests, fuzzing, the language server).
+pub fn lint_text(name: &str, text: &str, opts: &Options) -> Report {
+    let file = load::parse_text(0, name.to_owned(), text.to_owned(), &opts.namespace);
+    finish(vec![file], Vec::new(), opts)
+}
+
+fn lint_inputs(inputs: &[Input], notes: Vec<String>, opts: &Options) -> Report {
+    let files = load::load_all(inputs, &opts.namespace, opts.max_file_bytes);
+    finish(files, notes, opts)
+}
+
+fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Report {
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut objects = Vec::new();
+    for f in &mut files {
+        findings.append(&mut f.findings);
+        findings.extend(model::problem_findings(&f.objects, objects.len()));
+        objects.append(&mut f.objects.objects);
+    }
+    let unreadable_input = files.iter().any(|f| !f.readable);
+    let index = Index::build(objects);
+    findings.extend(engine::run(&index, &|id| opts.policy.enabled(id)));
+    let diagnostics = render::resolve(&files, &index, findings, &opts.policy);
+    let summary = render::Summary::of(&files, &index, &diagnostics);
+    Report {
+        files,
+        index,
+        diagnostics,
+        summary,
+        notes,
+        unreadable_input,
+    }
+}
+
+impl Report {
+    /// 0: nothing at or above the threshold; 1: something; 2: an input could not be read.
+    pub fn exit_code(&self, policy: &Policy) -> i32 {
+        if self.unreadable_input {
+            return 2;
+        }
+        i32::from(self.diagnostics.iter().any(|d| policy.fails(d.severity)))
+    }
+}

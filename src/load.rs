@@ -1,0 +1,155 @@
+//! Reading and parsing the inputs (in parallel) into files, documents and
+//! objects.
+
+use std::io::Read;
+
+use rayon::prelude::*;
+
+use crate::discover::Input;
+use crate::finding::{Finding, Loc};
+use crate::model::{self, FileObjects};
+use crate::source::{self, Document, FileId, SourceFile};
+
+/// Files larger than this are reported, not read.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// One input after reading and parsing.
+#[derive(Debug)]
+pub struct LoadedFile {
+    pub source: SourceFile,
+    pub docs: Vec<Document>,
+    /// Syntax and read problems (yaml-syntax findings).
+    pub findings: Vec<Finding>,
+    pub objects: FileObjects,
+    /// False when the file could not be read at all.
+    pub readable: bool,
+}
+
+const HELM_HELP: &str = "This looks like a Helm template; lint the rendered manifests instead: `helm template CHART | stslint check -`.";
+
+pub fn load_all(inputs: &[Input], namespace: &str, max_bytes: u64) -> Vec<LoadedFile> {
+    inputs
+        .par_iter()
+        .enumerate()
+        .map(|(id, input)| load_one(id, input, namespace, max_bytes))
+        .collect()
+}
+
+fn read(input: &Input, max_bytes: u64) -> Result<Vec<u8>, String> {
+    match input {
+        Input::Stdin { .. } => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .take(max_bytes + 1)
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            if buf.len() as u64 > max_bytes {
+                return Err(format!(
+                    "standard input is larger than the limit of {max_bytes} bytes"
+                ));
+            }
+            Ok(buf)
+        }
+        Input::File { path, .. } => {
+            let f = std::fs::File::open(path).map_err(|e| format!("cannot read file: {e}"))?;
+            let meta = f.metadata().map_err(|e| format!("cannot read file: {e}"))?;
+            if meta.is_dir() {
+                return Err("is a directory, not a file".to_owned());
+            }
+            if meta.len() > max_bytes {
+                return Err(format!(
+                    "file is {} bytes, over the limit of {max_bytes} bytes; it was not read",
+                    meta.len()
+                ));
+            }
+            let mut buf = Vec::with_capacity(meta.len() as usize);
+            f.take(max_bytes + 1)
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read file: {e}"))?;
+            if buf.len() as u64 > max_bytes {
+                return Err(format!(
+                    "file is over the limit of {max_bytes} bytes; it was not read"
+                ));
+            }
+            Ok(buf)
+        }
+    }
+}
+
+fn syntax(
+    file: FileId,
+    document: Option<usize>,
+    span: std::ops::Range<usize>,
+    message: String,
+) -> Finding {
+    Finding {
+        rule: "yaml-syntax",
+        message,
+        help: None,
+        at: Loc::Span {
+            file,
+            document,
+            span,
+        },
+        related: Vec::new(),
+    }
+}
+
+pub fn load_one(id: FileId, input: &Input, namespace: &str, max_bytes: u64) -> LoadedFile {
+    let name = input.name().to_owned();
+    let bytes = match read(input, max_bytes) {
+        Ok(b) => b,
+        Err(message) => {
+            return LoadedFile {
+                source: SourceFile::new(name, String::new()),
+                docs: Vec::new(),
+                findings: vec![syntax(id, None, 0..0, message)],
+                objects: FileObjects::default(),
+                readable: false,
+            };
+        }
+    };
+    let text = match source::decode_text(bytes) {
+        Ok(t) => t,
+        Err((at, prefix)) => {
+            return LoadedFile {
+                source: SourceFile::new(name, prefix),
+                docs: Vec::new(),
+                findings: vec![syntax(
+                    id,
+                    None,
+                    at..at,
+                    "file is not valid UTF-8".to_owned(),
+                )],
+                objects: FileObjects::default(),
+                readable: true,
+            };
+        }
+    };
+    parse_text(id, name, text, namespace)
+}
+
+/// Parse text already in memory (also used by tests and the fuzzers).
+pub fn parse_text(id: FileId, name: String, text: String, namespace: &str) -> LoadedFile {
+    let (docs, problems) = source::parse_source(&text);
+    let helm = text.contains("{{");
+    let mut findings: Vec<Finding> = problems
+        .into_iter()
+        .map(|p| {
+            let mut f = syntax(id, Some(p.document), p.span, p.message);
+            if helm {
+                f.help = Some(HELM_HELP.to_owned());
+            }
+            f
+        })
+        .collect();
+    let objects = model::objects_of(id, &docs, namespace);
+    findings.shrink_to_fit();
+    LoadedFile {
+        source: SourceFile::new(name, text),
+        docs,
+        findings,
+        objects,
+        readable: true,
+    }
+}

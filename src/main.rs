@@ -1,0 +1,147 @@
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use stslint::finding::Severity;
+use stslint::render::{human, json, short};
+use stslint::{Options, rules};
+
+#[derive(Parser)]
+#[command(
+    name = "stslint",
+    version,
+    about = "Lint Kubernetes StatefulSet manifests and the objects around them"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lint manifests (files, directories, or `-` for standard input)
+    Check(CheckArgs),
+    /// List every rule with its default severity and summary
+    Rules,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Short,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Level {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Files and directories to lint; `-` reads standard input [default: .]
+    paths: Vec<String>,
+    /// File name to show for standard input
+    #[arg(long, value_name = "NAME")]
+    stdin_filename: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Colour the human output (NO_COLOR is honoured)
+    #[arg(long, value_enum, default_value = "auto")]
+    color: Color,
+    /// Namespace of objects that set none
+    #[arg(long, default_value = "default", value_name = "NS")]
+    namespace: String,
+    /// Exit 1 when a diagnostic at or above this severity is found
+    #[arg(long, value_enum, default_value = "warning")]
+    fail_on: Level,
+    /// Skip files matching this glob while walking directories (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Rules => {
+            let mut out = String::new();
+            for r in rules::RULES {
+                let m = r.meta();
+                out.push_str(&format!(
+                    "{:<28} {:<8} {}\n",
+                    m.id,
+                    m.severity.as_str(),
+                    m.summary
+                ));
+            }
+            print(&out);
+            ExitCode::SUCCESS
+        }
+        Command::Check(args) => check(args),
+    }
+}
+
+fn print(s: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(s.as_bytes());
+    let _ = stdout.flush();
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    let mut opts = Options {
+        paths: args.paths,
+        stdin_filename: args.stdin_filename,
+        namespace: args.namespace,
+        excludes: args.exclude,
+        ..Options::default()
+    };
+    opts.policy.fail_on = match args.fail_on {
+        Level::Error => Severity::Error,
+        Level::Warning => Severity::Warning,
+        Level::Info => Severity::Info,
+    };
+    let report = match stslint::run(&opts) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {}", e.0);
+            return ExitCode::from(2);
+        }
+    };
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
+    let out = match args.format {
+        Format::Short => short::render(&report.diagnostics),
+        Format::Json => json::render(&report.diagnostics, &report.summary),
+        Format::Human => {
+            let color = match args.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => {
+                    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                        && std::io::stdout().is_terminal()
+                }
+            };
+            human::render(&report.diagnostics, &report.files, &report.summary, color)
+        }
+    };
+    print(&out);
+    ExitCode::from(u8::try_from(report.exit_code(&opts.policy)).unwrap_or(2))
+}

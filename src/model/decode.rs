@@ -1,0 +1,160 @@
+//! Typed decoding with repair: a field that fails to decode is reported and
+//! dropped (or a missing required field filled in), and decoding is retried,
+//! so one bad field does not hide the rest of the object.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::source::locate::Seg;
+
+/// A field that could not be decoded.
+#[derive(Debug, Clone)]
+pub struct DecodeProblem {
+    /// Path of the field inside the object.
+    pub path: Vec<Seg>,
+    pub message: String,
+    /// The help line, if one applies.
+    pub help: Option<String>,
+}
+
+const MAX_REPAIRS: usize = 32;
+
+/// Decode `value` into `T`, repairing it as needed. Returns the object (if it
+/// could be decoded at all) and every problem found.
+pub fn decode<T: DeserializeOwned>(mut value: Value) -> (Option<T>, Vec<DecodeProblem>) {
+    let mut problems = Vec::new();
+    let mut synthetic: Vec<Vec<Seg>> = Vec::new();
+    for _ in 0..MAX_REPAIRS {
+        let err = match serde_path_to_error::deserialize::<_, T>(&value) {
+            Ok(t) => return (Some(t), problems),
+            Err(e) => e,
+        };
+        let path = to_segs(err.path());
+        let inner = err.inner().to_string();
+        if let Some(field) = missing_field(&inner) {
+            let mut full = path.clone();
+            full.push(Seg::Key(field.to_owned()));
+            if !insert(&mut value, &path, field, Value::Object(Default::default())) {
+                problems.push(problem(path, inner, None));
+                return (None, problems);
+            }
+            problems.push(problem(
+                path,
+                format!("required field `{field}` is missing"),
+                None,
+            ));
+            synthetic.push(full);
+            continue;
+        }
+        if synthetic.contains(&path) {
+            // Our placeholder has the wrong type: use the one the message expects.
+            if !set(&mut value, &path, placeholder_for(&inner)) {
+                return (None, problems);
+            }
+            continue;
+        }
+        let help = help_for(&path, &inner);
+        problems.push(problem(path.clone(), inner, help));
+        if path.is_empty() || !remove(&mut value, &path) {
+            return (None, problems);
+        }
+    }
+    (None, problems)
+}
+
+fn problem(path: Vec<Seg>, message: String, help: Option<String>) -> DecodeProblem {
+    DecodeProblem {
+        path,
+        message,
+        help,
+    }
+}
+
+fn to_segs(path: &serde_path_to_error::Path) -> Vec<Seg> {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|s| match s {
+            Segment::Seq { index } => Some(Seg::Index(*index)),
+            Segment::Map { key } => Some(Seg::Key(key.clone())),
+            Segment::Enum { .. } | Segment::Unknown => None,
+        })
+        .collect()
+}
+
+fn missing_field(msg: &str) -> Option<&str> {
+    let rest = msg.strip_prefix("missing field `")?;
+    rest.split('`').next()
+}
+
+fn help_for(path: &[Seg], msg: &str) -> Option<String> {
+    let is_env_value = matches!(path, [.., Seg::Key(env), Seg::Index(_), Seg::Key(v)] if env == "env" && v == "value");
+    let not_string = msg.contains("expected a string")
+        && (msg.contains("boolean") || msg.contains("integer") || msg.contains("floating"));
+    if not_string || is_env_value {
+        return Some(
+            "Quote the value: YAML reads unquoted yes/no/on/off/true/false and numbers as non-strings."
+                .to_owned(),
+        );
+    }
+    None
+}
+
+fn placeholder_for(msg: &str) -> Value {
+    let expected = msg.rsplit("expected").next().unwrap_or("");
+    if expected.contains("string") || expected.contains("Quantity") {
+        Value::String(String::new())
+    } else if expected.contains("sequence") {
+        Value::Array(Vec::new())
+    } else if expected.contains("bool") {
+        Value::Bool(false)
+    } else if expected.contains("i32") || expected.contains("i64") || expected.contains("integer") {
+        Value::from(0)
+    } else {
+        Value::Object(Default::default())
+    }
+}
+
+fn get_mut<'a>(mut v: &'a mut Value, path: &[Seg]) -> Option<&'a mut Value> {
+    for seg in path {
+        v = match (seg, v) {
+            (Seg::Key(k), Value::Object(m)) => m.get_mut(k)?,
+            (Seg::Index(i), Value::Array(a)) => a.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
+fn insert(value: &mut Value, parent: &[Seg], field: &str, new: Value) -> bool {
+    match get_mut(value, parent) {
+        Some(Value::Object(m)) => {
+            m.insert(field.to_owned(), new);
+            true
+        }
+        _ => false,
+    }
+}
+
+fn set(value: &mut Value, path: &[Seg], new: Value) -> bool {
+    match get_mut(value, path) {
+        Some(slot) => {
+            *slot = new;
+            true
+        }
+        None => false,
+    }
+}
+
+fn remove(value: &mut Value, path: &[Seg]) -> bool {
+    let Some((last, parent)) = path.split_last() else {
+        return false;
+    };
+    match (last, get_mut(value, parent)) {
+        (Seg::Key(k), Some(Value::Object(m))) => m.remove(k).is_some(),
+        (Seg::Index(i), Some(Value::Array(a))) if *i < a.len() => {
+            a.remove(*i);
+            true
+        }
+        _ => false,
+    }
+}

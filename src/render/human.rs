@@ -1,0 +1,206 @@
+//! The human format: a miette report per diagnostic, then a summary line.
+
+use std::fmt;
+
+use miette::{
+    Diagnostic as MietteDiagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan,
+    MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+};
+
+use super::{Diagnostic, Summary};
+use crate::finding::Severity;
+use crate::load::LoadedFile;
+
+/// A file's text under its display name, borrowed.
+struct Src<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl SourceCode for Src<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_owned(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+struct Report<'a> {
+    message: String,
+    code: Option<String>,
+    severity: miette::Severity,
+    help: Option<String>,
+    src: Src<'a>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Report<'a>>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl MietteDiagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.src)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn MietteDiagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn MietteDiagnostic),
+        ))
+    }
+}
+
+fn span(r: &std::ops::Range<usize>) -> SourceSpan {
+    (r.start, r.end.saturating_sub(r.start)).into()
+}
+
+fn build<'a>(d: &Diagnostic, files: &'a [LoadedFile]) -> Report<'a> {
+    let f = &files[d.at.file];
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        Some(format!("{}:{}:{}", d.at.file_name, d.at.line, d.at.column)),
+        span(&d.at.span),
+    )];
+    let mut related = Vec::new();
+    for r in &d.related {
+        if r.at.file == d.at.file {
+            labels.push(LabeledSpan::new_with_span(
+                Some(r.message.clone()),
+                span(&r.at.span),
+            ));
+        } else {
+            let rf = &files[r.at.file];
+            related.push(Report {
+                message: format!(
+                    "{} ({}:{}:{})",
+                    r.message, r.at.file_name, r.at.line, r.at.column
+                ),
+                code: None,
+                severity: miette::Severity::Advice,
+                help: None,
+                src: Src {
+                    name: &rf.source.name,
+                    text: &rf.source.text,
+                },
+                labels: vec![LabeledSpan::new_primary_with_span(
+                    Some(r.message.clone()),
+                    span(&r.at.span),
+                )],
+                related: Vec::new(),
+            });
+        }
+    }
+    Report {
+        message: d.message.clone(),
+        code: Some(d.rule.to_owned()),
+        severity: match d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        },
+        help: d.help.clone(),
+        src: Src {
+            name: &f.source.name,
+            text: &f.source.text,
+        },
+        labels,
+        related,
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+pub fn summary_line(s: &Summary) -> String {
+    let mut line = format!(
+        "{}, {}",
+        plural(s.errors, "error"),
+        plural(s.warnings, "warning")
+    );
+    if s.infos > 0 {
+        line.push_str(&format!(", {}", plural(s.infos, "info")));
+    }
+    line.push_str(&format!(
+        " in {} ({} objects",
+        plural(s.files, "file"),
+        s.objects
+    ));
+    if s.skipped > 0 {
+        line.push_str(&format!(", {} non-Kubernetes documents skipped", s.skipped));
+    }
+    line.push(')');
+    line
+}
+
+pub fn render(
+    diags: &[Diagnostic],
+    files: &[LoadedFile],
+    summary: &Summary,
+    color: bool,
+) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(120)
+        .with_links(false)
+        .with_context_lines(1);
+    let mut out = String::new();
+    for d in diags {
+        let report = build(d, files);
+        let mut s = String::new();
+        if handler.render_report(&mut s, &report).is_err() {
+            s = format!(
+                "{}:{}:{}: {}[{}]: {}\n",
+                d.at.file_name, d.at.line, d.at.column, d.severity, d.rule, d.message
+            );
+        }
+        out.push_str(&s);
+        out.push('\n');
+    }
+    out.push_str(&summary_line(summary));
+    out.push('\n');
+    out
+}

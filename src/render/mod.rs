@@ -1,0 +1,197 @@
+//! Turning findings into located diagnostics, and the output formats.
+
+pub mod human;
+pub mod json;
+pub mod short;
+
+use std::ops::Range;
+
+use crate::finding::{Finding, Loc, Severity};
+use crate::index::Index;
+use crate::load::LoadedFile;
+use crate::policy::Policy;
+use crate::source::FileId;
+use crate::source::locate::{Seg, locate};
+
+/// The object a diagnostic is about.
+#[derive(Debug, Clone)]
+pub struct ObjectInfo {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// A resolved position in a file.
+#[derive(Debug, Clone)]
+pub struct Position {
+    pub file: FileId,
+    pub file_name: String,
+    /// Byte range in the file.
+    pub span: Range<usize>,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// RFC 6901 pointer inside the document.
+    pub path: String,
+    pub document: Option<usize>,
+    pub object: Option<ObjectInfo>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RelatedDiag {
+    pub at: Position,
+    pub message: String,
+}
+
+/// A finding with its location resolved: what every renderer prints.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub help: Option<String>,
+    pub at: Position,
+    pub related: Vec<RelatedDiag>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub files: usize,
+    pub documents: usize,
+    pub objects: usize,
+    pub skipped: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Summary {
+    pub fn of(files: &[LoadedFile], index: &Index, diags: &[Diagnostic]) -> Summary {
+        let count = |s| diags.iter().filter(|d| d.severity == s).count();
+        Summary {
+            files: files.len(),
+            documents: files.iter().map(|f| f.docs.len()).sum(),
+            objects: index.objects.len(),
+            skipped: files.iter().map(|f| f.objects.skipped).sum(),
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
+        }
+    }
+}
+
+fn pointer(segs: &[Seg]) -> String {
+    crate::model::path::FieldPath(segs.to_vec()).to_string()
+}
+
+fn position(files: &[LoadedFile], index: &Index, loc: &Loc) -> Position {
+    match loc {
+        Loc::Span {
+            file,
+            document,
+            span,
+        } => {
+            let f = &files[*file];
+            let span = f.source.tidy(span.clone());
+            make(f, *file, span, String::new(), *document, None)
+        }
+        Loc::Field { obj, path } => {
+            let o = index.object(*obj);
+            let f = &files[o.file];
+            let mut full = o.base.clone();
+            full.extend(path.segs().iter().cloned());
+            let span = f
+                .docs
+                .get(o.document)
+                .and_then(|d| d.root.as_ref())
+                .map_or(0..0, |root| locate(&f.source.text, root, &full).span);
+            let info = ObjectInfo {
+                api_version: o.api_version.clone(),
+                kind: o.kind.clone(),
+                namespace: o.namespace.clone(),
+                name: o.name.clone(),
+            };
+            make(
+                f,
+                o.file,
+                span,
+                pointer(&full),
+                Some(o.document),
+                Some(info),
+            )
+        }
+    }
+}
+
+fn make(
+    f: &LoadedFile,
+    file: FileId,
+    span: Range<usize>,
+    path: String,
+    document: Option<usize>,
+    object: Option<ObjectInfo>,
+) -> Position {
+    let (line, column) = f.source.line_col(span.start);
+    let (end_line, end_column) = f.source.line_col(span.end);
+    Position {
+        file,
+        file_name: f.source.name.clone(),
+        span,
+        line,
+        column,
+        end_line,
+        end_column,
+        path,
+        document,
+        object,
+    }
+}
+
+/// Locate findings, apply severities, drop rules that are off, sort.
+pub fn resolve(
+    files: &[LoadedFile],
+    index: &Index,
+    findings: Vec<Finding>,
+    policy: &Policy,
+) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = findings
+        .into_iter()
+        .filter_map(|f| {
+            let severity = policy.severity(f.rule)?;
+            let related = f
+                .related
+                .iter()
+                .map(|r| RelatedDiag {
+                    at: position(files, index, &r.at),
+                    message: r.message.clone(),
+                })
+                .collect();
+            Some(Diagnostic {
+                rule: f.rule,
+                severity,
+                at: position(files, index, &f.at),
+                message: f.message,
+                help: f.help,
+                related,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (&a.at.file_name, a.at.line, a.at.column, a.rule, &a.message).cmp(&(
+            &b.at.file_name,
+            b.at.line,
+            b.at.column,
+            b.rule,
+            &b.message,
+        ))
+    });
+    out.dedup_by(|a, b| {
+        a.rule == b.rule
+            && a.message == b.message
+            && a.at.file == b.at.file
+            && a.at.span == b.at.span
+    });
+    out
+}

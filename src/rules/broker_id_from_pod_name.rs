@@ -1,0 +1,71 @@
+use super::{Cx, Rule, RuleMeta, Sts, containers};
+use crate::finding::Severity;
+use crate::model::path::container;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "broker-id-from-pod-name",
+    severity: Severity::Error,
+    summary: "a numeric member id (KAFKA_BROKER_ID, KAFKA_NODE_ID, ZOO_MY_ID, ...) is taken from metadata.name",
+    why: "fieldRef `metadata.name` gives the pod name, `kafka-0`, not the ordinal 0. Kafka, \
+          ZooKeeper and similar systems expect an integer and fail to start, or every member gets \
+          the same unparseable id.",
+    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:3.9.0\n        env:\n        - name: KAFKA_NODE_ID\n          valueFrom:\n            fieldRef:\n              fieldPath: metadata.name\n",
+    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:3.9.0\n        env:\n        - name: KAFKA_NODE_ID\n          valueFrom:\n            fieldRef:\n              fieldPath: metadata.labels['apps.kubernetes.io/pod-index']\n",
+};
+
+pub struct BrokerIdFromPodName;
+
+/// Env names that must carry a numeric member id.
+fn is_id_name(name: &str) -> bool {
+    const EXACT: [&str; 5] = [
+        "KAFKA_BROKER_ID",
+        "KAFKA_NODE_ID",
+        "KAFKA_CFG_NODE_ID",
+        "KAFKA_CFG_BROKER_ID",
+        "ZOO_MY_ID",
+    ];
+    const SUFFIXES: [&str; 4] = ["_BROKER_ID", "_NODE_ID", "_SERVER_ID", "MY_ID"];
+    EXACT.contains(&name) || SUFFIXES.iter().any(|s| name.ends_with(s))
+}
+
+impl Rule for BrokerIdFromPodName {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
+        for (cpath, c) in containers(s.sts) {
+            for (j, e) in c.env.iter().flatten().enumerate() {
+                let from_name = e
+                    .value_from
+                    .as_ref()
+                    .and_then(|v| v.field_ref.as_ref())
+                    .is_some_and(|f| f.field_path == "metadata.name");
+                if !from_name || !is_id_name(&e.name) {
+                    continue;
+                }
+                cx.report(
+                    s.id,
+                    container::env_field_path(&cpath, j),
+                    format!(
+                        "`{}` is set from metadata.name, which is `{}-0`, not the number 0",
+                        e.name, s.obj.name
+                    ),
+                )
+                .help("Use fieldRef `metadata.labels['apps.kubernetes.io/pod-index']` (Kubernetes 1.28+, GA in 1.32), or derive it in the entrypoint with `${HOSTNAME##*-}`.");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn id_names() {
+        assert!(super::is_id_name("KAFKA_BROKER_ID"));
+        assert!(super::is_id_name("ZOO_MY_ID"));
+        assert!(super::is_id_name("MYAPP_SERVER_ID"));
+        assert!(!super::is_id_name("POD_NAME"));
+        assert!(!super::is_id_name("KAFKA_CLUSTER_ID_FILE"));
+    }
+}

@@ -1,0 +1,48 @@
+use super::{Cx, Rule, RuleMeta, Sts, containers, dollar_parens, is_env_name};
+use crate::finding::Severity;
+use crate::model::path::container;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "env-command-substitution",
+    severity: Severity::Error,
+    summary: "an env value contains shell command substitution (`$(cmd ...)` or backticks)",
+    why: "Kubernetes does not run env values through a shell. It expands only `$(VAR_NAME)` for \
+          variables defined earlier in the same container; `$(cat /etc/secret)`, `$(hostname -f)` \
+          or backticks reach the process as literal text, so the application gets a password or \
+          host name of `$(cat /etc/secret)`.",
+    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n        env:\n        - name: POSTGRES_PASSWORD\n          value: $(cat /run/secrets/pg)\n",
+    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n        env:\n        - name: POSTGRES_PASSWORD_FILE\n          value: /run/secrets/pg\n",
+};
+
+pub struct EnvCommandSubstitution;
+
+impl Rule for EnvCommandSubstitution {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
+        for (cpath, c) in containers(s.sts) {
+            for (j, e) in c.env.iter().flatten().enumerate() {
+                let Some(value) = e.value.as_deref() else {
+                    continue;
+                };
+                let shell = dollar_parens(value)
+                    .into_iter()
+                    .find(|d| !d.closed || !is_env_name(d.inner))
+                    .map(|d| format!("$({}{}", d.inner, if d.closed { ")" } else { "" }))
+                    .or_else(|| value.contains('`').then(|| "backticks".to_owned()));
+                let Some(what) = shell else { continue };
+                cx.report(
+                    s.id,
+                    container::env_value(&cpath, j),
+                    format!(
+                        "env `{}` contains shell command substitution `{what}`: Kubernetes passes it to the process literally",
+                        e.name
+                    ),
+                )
+                .help("Compute the value in the container's command (`sh -c 'export X=$(...); exec ...'`), or use valueFrom (fieldRef, secretKeyRef) or a *_FILE variable.");
+            }
+        }
+    }
+}

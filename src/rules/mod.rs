@@ -1,0 +1,298 @@
+//! The Rule trait, rule metadata, the registry and helpers rules share.
+//! Rules say what is wrong, on which object, at which field path; they never
+//! see spans.
+
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::Container;
+
+use crate::finding::{Finding, Loc, ObjId, Related, Severity};
+use crate::index::{Index, Labels};
+use crate::model::Object;
+use crate::model::path::{FieldPath, container};
+
+mod broker_id_from_pod_name;
+mod env_command_substitution;
+mod invalid_object;
+mod missing_headless_service;
+mod pdb_blocks_drain;
+mod pdb_quorum;
+mod pgdata_mount_root;
+mod selector_template_mismatch;
+mod service_not_headless;
+mod service_selector_mismatch;
+mod undefined_env_reference;
+mod volume_claim_size_drift;
+mod yaml_syntax;
+
+/// What a rule is, for users: shown by `stslint rules`, in docs and reports.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub severity: Severity,
+    /// One line: what the rule finds.
+    pub summary: &'static str,
+    /// Why it matters.
+    pub why: &'static str,
+    /// A manifest the rule fires on.
+    pub bad: &'static str,
+    /// The same manifest, fixed.
+    pub good: &'static str,
+}
+
+/// The StatefulSet being checked.
+pub struct Sts<'a> {
+    pub id: ObjId,
+    pub obj: &'a Object,
+    pub sts: &'a StatefulSet,
+}
+
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    /// Check one StatefulSet. Rules produced by the loader itself
+    /// (yaml-syntax, invalid-object) keep the default, which does nothing.
+    fn check(&self, _sts: &Sts<'_>, _cx: &mut Cx<'_>) {}
+}
+
+/// Every rule, in id order. Adding a rule is one line here.
+pub static RULES: &[&dyn Rule] = &[
+    &broker_id_from_pod_name::BrokerIdFromPodName,
+    &env_command_substitution::EnvCommandSubstitution,
+    &invalid_object::InvalidObject,
+    &missing_headless_service::MissingHeadlessService,
+    &pdb_blocks_drain::PdbBlocksDrain,
+    &pdb_quorum::PdbQuorum,
+    &pgdata_mount_root::PgdataMountRoot,
+    &selector_template_mismatch::SelectorTemplateMismatch,
+    &service_not_headless::ServiceNotHeadless,
+    &service_selector_mismatch::ServiceSelectorMismatch,
+    &undefined_env_reference::UndefinedEnvReference,
+    &volume_claim_size_drift::VolumeClaimSizeDrift,
+    &yaml_syntax::YamlSyntax,
+];
+
+pub fn find(id: &str) -> Option<&'static dyn Rule> {
+    RULES.iter().copied().find(|r| r.meta().id == id)
+}
+
+/// The context a rule reports through.
+pub struct Cx<'a> {
+    pub index: &'a Index,
+    rule: &'static str,
+    findings: &'a mut Vec<Finding>,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(index: &'a Index, rule: &'static str, findings: &'a mut Vec<Finding>) -> Self {
+        Cx {
+            index,
+            rule,
+            findings,
+        }
+    }
+
+    /// Report a finding at `path` of object `obj`.
+    pub fn report(
+        &mut self,
+        obj: ObjId,
+        path: FieldPath,
+        message: impl Into<String>,
+    ) -> Report<'_> {
+        self.findings.push(Finding {
+            rule: self.rule,
+            message: message.into(),
+            help: None,
+            at: Loc::Field { obj, path },
+            related: Vec::new(),
+        });
+        let last = self.findings.len() - 1;
+        Report(&mut self.findings[last])
+    }
+}
+
+/// Adds help and related labels to a reported finding.
+pub struct Report<'f>(&'f mut Finding);
+
+impl Report<'_> {
+    pub fn help(self, help: impl Into<String>) -> Self {
+        self.0.help = Some(help.into());
+        self
+    }
+
+    pub fn related(self, obj: ObjId, path: FieldPath, message: impl Into<String>) -> Self {
+        self.0.related.push(Related {
+            at: Loc::Field { obj, path },
+            message: message.into(),
+        });
+        self
+    }
+}
+
+// ---- helpers shared by rules -------------------------------------------
+
+/// Replicas, defaulting to 1 as the API server does.
+pub fn replicas(sts: &StatefulSet) -> i32 {
+    Some(&sts.spec).and_then(|s| s.replicas).unwrap_or(1)
+}
+
+/// The pod template's labels.
+pub fn template_labels(sts: &StatefulSet) -> Labels {
+    Some(&sts.spec)
+        .and_then(|s| s.template.metadata.as_ref())
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default()
+}
+
+/// Init containers and containers of the pod template, with their paths.
+pub fn containers(sts: &StatefulSet) -> Vec<(FieldPath, &Container)> {
+    let Some(pod) = Some(&sts.spec).and_then(|s| s.template.spec.as_ref()) else {
+        return Vec::new();
+    };
+    let init = pod.init_containers.iter().flatten().enumerate();
+    let main = pod.containers.iter().enumerate();
+    init.map(|(i, c)| (container::at(true, i), c))
+        .chain(main.map(|(i, c)| (container::at(false, i), c)))
+        .collect()
+}
+
+/// Image reference split into repository path (no registry host) and tag.
+pub fn image_parts(image: &str) -> (&str, Option<&str>) {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let last_slash = no_digest.rfind('/').map_or(0, |i| i + 1);
+    let (repo, tag) = match no_digest[last_slash..].find(':') {
+        Some(c) => (
+            &no_digest[..last_slash + c],
+            Some(&no_digest[last_slash + c + 1..]),
+        ),
+        None => (no_digest, None),
+    };
+    // Drop a registry host (first component with a dot or port, or localhost).
+    let repo = match repo.split_once('/') {
+        Some((host, rest)) if host.contains(['.', ':']) || host == "localhost" => rest,
+        _ => repo,
+    };
+    (repo, tag)
+}
+
+/// The last component of an image repository (`bitnami/kafka` -> `kafka`).
+pub fn image_name(image: &str) -> &str {
+    let (repo, _) = image_parts(image);
+    repo.rsplit('/').next().unwrap_or(repo)
+}
+
+/// How many of `n` pods a PodDisruptionBudget keeps available, computed as
+/// the disruption controller does (percentages round up).
+pub struct Budget {
+    /// The field that sets it (minAvailable or maxUnavailable).
+    pub path: FieldPath,
+    /// The field as written, e.g. `maxUnavailable: 50%`.
+    pub shown: String,
+    /// Pods that must stay available.
+    pub keeps: i64,
+}
+
+pub fn pdb_budget(
+    pdb: &k8s_openapi::api::policy::v1::PodDisruptionBudget,
+    n: i32,
+) -> Option<Budget> {
+    use crate::model::path::pdb;
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+    let spec = pdb.spec.as_ref()?;
+    let n = i64::from(n);
+    let scaled = |v: &IntOrString| -> Option<(i64, String)> {
+        match v {
+            IntOrString::Int(i) => Some((i64::from(*i), i.to_string())),
+            IntOrString::String(s) => {
+                let p: i64 = s.strip_suffix('%')?.trim().parse().ok()?;
+                // ceil(p * n / 100)
+                Some(((p * n + 99).div_euclid(100), s.clone()))
+            }
+        }
+    };
+    if let Some(min) = &spec.min_available {
+        let (v, shown) = scaled(min)?;
+        return Some(Budget {
+            path: pdb::min_available(),
+            shown: format!("minAvailable: {shown}"),
+            keeps: v,
+        });
+    }
+    let max = spec.max_unavailable.as_ref()?;
+    let (v, shown) = scaled(max)?;
+    Some(Budget {
+        path: pdb::max_unavailable(),
+        shown: format!("maxUnavailable: {shown}"),
+        keeps: n - v,
+    })
+}
+
+/// Majority of `n` voters: floor(n/2)+1.
+pub fn majority(n: i64) -> i64 {
+    n / 2 + 1
+}
+
+/// A `$(...)` in a value, as Kubernetes variable expansion sees it.
+pub struct DollarParen<'a> {
+    /// The text between the parentheses (to the end of the value if unclosed).
+    pub inner: &'a str,
+    pub closed: bool,
+}
+
+/// Every `$(...)` of a value, skipping `$$` escapes.
+pub fn dollar_parens(s: &str) -> Vec<DollarParen<'_>> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] == b'$' && b[i + 1] == b'$' {
+            i += 2;
+            continue;
+        }
+        if b[i] == b'$' && b[i + 1] == b'(' {
+            let start = i + 2;
+            match s[start..].find(')') {
+                Some(end) => {
+                    out.push(DollarParen {
+                        inner: &s[start..start + end],
+                        closed: true,
+                    });
+                    i = start + end + 1;
+                }
+                None => {
+                    out.push(DollarParen {
+                        inner: &s[start..],
+                        closed: false,
+                    });
+                    break;
+                }
+            }
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// A name Kubernetes accepts for an environment variable.
+pub fn is_env_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '-' || c == '.')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_parts_split() {
+        assert_eq!(image_parts("postgres:16"), ("postgres", Some("16")));
+        assert_eq!(
+            image_parts("docker.io/library/postgres:18.1@sha256:abc"),
+            ("library/postgres", Some("18.1"))
+        );
+        assert_eq!(image_parts("localhost:5000/pg"), ("pg", None));
+        assert_eq!(image_name("quay.io/bitnami/kafka:3.7"), "kafka");
+    }
+}

@@ -1,0 +1,43 @@
+use super::{Cx, Rule, RuleMeta, Sts, template_labels};
+use crate::finding::Severity;
+use crate::index::{selector_is_empty, selector_matches};
+use crate::model::path::sts as p;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "selector-template-mismatch",
+    severity: Severity::Error,
+    summary: "spec.selector does not select spec.template.metadata.labels",
+    why: "The API server rejects a StatefulSet whose selector does not match its own pod template \
+          (`selector does not match template labels`), and an empty selector is invalid. Because \
+          the selector is immutable, fixing it later means deleting the StatefulSet.",
+    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: database}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
+    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
+};
+
+pub struct SelectorTemplateMismatch;
+
+impl Rule for SelectorTemplateMismatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
+        let Some(spec) = Some(&s.sts.spec) else {
+            return;
+        };
+        let labels = template_labels(s.sts);
+        // A missing or empty selector is reported by invalid-object.
+        if selector_is_empty(&spec.selector) {
+            return;
+        }
+        if !selector_matches(&spec.selector, &labels) {
+            cx.report(
+                s.id,
+                p::selector(),
+                format!("spec.selector does not select the pod template labels of StatefulSet `{}`", s.obj.name),
+            )
+            .help("Make spec.selector match spec.template.metadata.labels (the selector is immutable: fix the labels, or re-create the StatefulSet).")
+            .related(s.id, p::template_labels(), "the pod template's labels");
+        }
+    }
+}

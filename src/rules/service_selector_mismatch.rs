@@ -1,0 +1,60 @@
+use super::{Cx, Rule, RuleMeta, Sts, template_labels};
+use crate::finding::Severity;
+use crate::index::map_selector_matches;
+use crate::model::path::{sts as p, svc};
+
+pub static META: RuleMeta = RuleMeta {
+    id: "service-selector-mismatch",
+    severity: Severity::Error,
+    summary: "the Service named by serviceName has no selector, or its selector does not select the pod template's labels",
+    why: "The headless Service's endpoints, and with them the per-pod DNS records, come from its \
+          selector. A selector that misses the StatefulSet's pods (a typo, a renamed label) leaves \
+          every pod without a DNS name while everything looks deployed.",
+    bad: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  selector: {app: postgres}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
+    good: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  selector: {app: db}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
+};
+
+pub struct ServiceSelectorMismatch;
+
+impl Rule for ServiceSelectorMismatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
+        let Some(name) = Some(&s.sts.spec).and_then(|spec| spec.service_name.as_deref()) else {
+            return;
+        };
+        let Some((svc_id, service)) = cx.index.service(&s.obj.namespace, name) else {
+            return;
+        };
+        let labels = template_labels(s.sts);
+        match service.spec.as_ref().and_then(|sp| sp.selector.as_ref()) {
+            Some(sel) if !sel.is_empty() => {
+                if !map_selector_matches(sel, &labels) {
+                    let want: Vec<String> = sel.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    cx.report(
+                        svc_id,
+                        svc::selector(),
+                        format!(
+                            "selector {} of Service `{name}` does not select the pods of StatefulSet `{}`",
+                            want.join(","),
+                            s.obj.name
+                        ),
+                    )
+                    .help("Make the Service selector a subset of the pod template's labels.")
+                    .related(s.id, p::template_labels(), "the pods carry these labels");
+                }
+            }
+            _ => {
+                cx.report(
+                    svc_id,
+                    svc::selector(),
+                    format!("Service `{name}` has no selector: the pods of StatefulSet `{}` get no DNS records", s.obj.name),
+                )
+                .help("Add a selector matching the pod template's labels.")
+                .related(s.id, p::template_labels(), "the pods carry these labels");
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+use std::collections::HashSet;
+
+use super::{Cx, Rule, RuleMeta, Sts, containers, dollar_parens, is_env_name};
+use crate::finding::Severity;
+use crate::model::path::container;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "undefined-env-reference",
+    severity: Severity::Warning,
+    summary: "`$(NAME)` refers to a variable the container does not define (before this point)",
+    why: "Kubernetes expands `$(NAME)` in env values only for variables defined earlier in the \
+          same container's env list, and in command/args only for the container's env; anything \
+          else stays literal, so the process sees the text `$(NAME)`. Order matters: a reference \
+          to a variable defined later is not expanded. `$$(NAME)` is the escape for a literal.",
+    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:3.9.0\n        env:\n        - name: KAFKA_ADVERTISED_LISTENERS\n          value: PLAINTEXT://$(POD_NAME).kafka:9092\n        - name: POD_NAME\n          valueFrom:\n            fieldRef:\n              fieldPath: metadata.name\n",
+    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:3.9.0\n        env:\n        - name: POD_NAME\n          valueFrom:\n            fieldRef:\n              fieldPath: metadata.name\n        - name: KAFKA_ADVERTISED_LISTENERS\n          value: PLAINTEXT://$(POD_NAME).kafka:9092\n",
+};
+
+pub struct UndefinedEnvReference;
+
+fn is_upper_name(s: &str) -> bool {
+    s.chars().any(|c| c.is_ascii_uppercase())
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+impl Rule for UndefinedEnvReference {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
+        for (cpath, c) in containers(s.sts) {
+            if c.env_from.as_ref().is_some_and(|v| !v.is_empty()) {
+                continue;
+            }
+            let env = c.env.as_deref().unwrap_or(&[]);
+            let all: HashSet<&str> = env.iter().map(|e| e.name.as_str()).collect();
+            let mut earlier: HashSet<&str> = HashSet::new();
+            for (j, e) in env.iter().enumerate() {
+                if let Some(value) = e.value.as_deref() {
+                    for d in dollar_parens(value) {
+                        if !d.closed || !is_env_name(d.inner) || earlier.contains(d.inner) {
+                            continue;
+                        }
+                        let message = if all.contains(d.inner) {
+                            format!(
+                                "env `{}` refers to `$({})`, which is defined later in the list: it is not expanded",
+                                e.name, d.inner
+                            )
+                        } else {
+                            format!(
+                                "env `{}` refers to `$({})`, which this container does not define: it stays literal",
+                                e.name, d.inner
+                            )
+                        };
+                        cx.report(s.id, container::env_value(&cpath, j), message)
+                            .help(format!("Define `{}` earlier in this container's env, or write `$$({})` for a literal.", d.inner, d.inner));
+                    }
+                }
+                earlier.insert(e.name.as_str());
+            }
+            for field in ["command", "args"] {
+                let list = if field == "command" {
+                    &c.command
+                } else {
+                    &c.args
+                };
+                for (k, arg) in list.iter().flatten().enumerate() {
+                    for d in dollar_parens(arg) {
+                        if d.closed && is_upper_name(d.inner) && !all.contains(d.inner) {
+                            cx.report(
+                                s.id,
+                                container::arg(&cpath, field, k),
+                                format!(
+                                    "{field} refers to `$({})`, which this container's env does not define: it stays literal",
+                                    d.inner
+                                ),
+                            )
+                            .help(format!("Add `{}` to the container's env, or write `$$({})` if the shell should see it.", d.inner, d.inner));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+use super::{Cx, Rule, RuleMeta, Sts, replicas};
+use crate::finding::Severity;
+use crate::model::path::{pvc as pvc_path, sts as p};
+use crate::model::quantity::parse_nanos;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "volume-claim-size-drift",
+    severity: Severity::Warning,
+    summary: "a PVC `<template>-<statefulset>-<ordinal>` requests a different size than its volumeClaimTemplate",
+    why: "volumeClaimTemplates cannot be edited in place, so PVCs are usually resized directly and \
+          the template is left behind (or the other way round). The manifest then lies about the \
+          storage, new replicas get the old size, and a later edit of the template is refused by \
+          the API server.",
+    bad: "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data-pg-0\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 20Gi\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: pg\nspec:\n  selector:\n    matchLabels: {app: pg}\n  template:\n    metadata:\n      labels: {app: pg}\n    spec:\n      containers:\n      - name: pg\n        image: postgres:16\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources:\n        requests:\n          storage: 10Gi\n",
+    good: "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data-pg-0\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 10Gi\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: pg\nspec:\n  selector:\n    matchLabels: {app: pg}\n  template:\n    metadata:\n      labels: {app: pg}\n    spec:\n      containers:\n      - name: pg\n        image: postgres:16\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources:\n        requests:\n          storage: 10Gi\n",
+};
+
+pub struct VolumeClaimSizeDrift;
+
+impl Rule for VolumeClaimSizeDrift {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
+        let Some(spec) = Some(&s.sts.spec) else {
+            return;
+        };
+        let n = replicas(s.sts).max(0);
+        for (t, tpl) in spec.volume_claim_templates.iter().flatten().enumerate() {
+            let Some(tname) = tpl.metadata.name.as_deref() else {
+                continue;
+            };
+            let Some(want) = tpl
+                .spec
+                .as_ref()
+                .and_then(|sp| sp.resources.as_ref())
+                .and_then(|r| r.requests.as_ref())
+                .and_then(|r| r.get("storage"))
+            else {
+                continue;
+            };
+            let Some(want_n) = parse_nanos(&want.0) else {
+                continue;
+            };
+            let mut drifted = Vec::new();
+            for i in 0..n {
+                let name = format!("{tname}-{}-{i}", s.obj.name);
+                let Some((pvc_id, pvc)) = cx.index.pvc(&s.obj.namespace, &name) else {
+                    continue;
+                };
+                let have = pvc
+                    .spec
+                    .as_ref()
+                    .and_then(|sp| sp.resources.as_ref())
+                    .and_then(|r| r.requests.as_ref())
+                    .and_then(|r| r.get("storage"));
+                if let Some(have) = have
+                    && parse_nanos(&have.0).is_some_and(|h| h != want_n)
+                {
+                    drifted.push((pvc_id, name, have.0.clone()));
+                }
+            }
+            if drifted.is_empty() {
+                continue;
+            }
+            let list: Vec<String> = drifted
+                .iter()
+                .map(|(_, n, q)| format!("{n} ({q})"))
+                .collect();
+            let mut r = cx
+                .report(
+                    s.id,
+                    p::claim_template_storage(t),
+                    format!(
+                        "volumeClaimTemplate `{tname}` requests {} but {} PVC{} differ{}: {}",
+                        want.0,
+                        drifted.len(),
+                        if drifted.len() == 1 { "" } else { "s" },
+                        if drifted.len() == 1 { "s" } else { "" },
+                        list.join(", ")
+                    ),
+                )
+                .help(format!(
+                    "The template cannot be edited in place. To resize: patch each PVC to the new size (its StorageClass needs allowVolumeExpansion), wait for the resize, then `kubectl delete statefulset {} --cascade=orphan` and re-apply with the new template size.",
+                    s.obj.name
+                ));
+            for (pvc_id, name, q) in drifted {
+                r = r.related(
+                    pvc_id,
+                    pvc_path::storage(),
+                    format!("PVC `{name}` requests {q}"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+use super::{Rule, RuleMeta};
+use crate::finding::Severity;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "yaml-syntax",
+    severity: Severity::Error,
+    summary: "a file or document does not parse as YAML or JSON, or cannot be read",
+    why: "kubectl refuses the whole file, so nothing in it is applied. The location is where the \
+          parser gave up; the other documents of the file are still linted.",
+    bad: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n   namespace: x\n",
+    good: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n  namespace: x\n",
+};
+
+/// Reported by the loader; the rule exists for its metadata.
+pub struct YamlSyntax;
+
+impl Rule for YamlSyntax {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+}

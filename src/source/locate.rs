@@ -1,0 +1,103 @@
+//! Mapping a field path inside a document to a source span.
+
+use std::ops::Range;
+
+use super::tree::{Node, NodeKind};
+use super::yaml11::key_string;
+
+/// One step of a field path: a mapping key or a sequence index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// Where a path landed.
+#[derive(Debug, Clone)]
+pub struct Located {
+    /// The span to put the label on (first line only).
+    pub span: Range<usize>,
+    /// False when the path ends at a missing field and the span is that of
+    /// its nearest existing ancestor.
+    pub exact: bool,
+}
+
+/// Find the span for `path` under `root`.
+pub fn locate(text: &str, root: &Node, path: &[Seg]) -> Located {
+    let mut node = root;
+    // The label for the deepest node reached so far.
+    let mut label = object_label(root);
+    let mut exact = true;
+    for seg in path {
+        let next = match (seg, &node.kind) {
+            (Seg::Key(want), NodeKind::Map(entries)) => entries
+                .iter()
+                .rev()
+                .find(|(k, _)| key_matches(k, want))
+                .map(|(k, v)| (entry_label(k, v), v)),
+            (Seg::Index(i), NodeKind::Seq(items)) => items.get(*i).map(|n| (item_label(n), n)),
+            _ => None,
+        };
+        match next {
+            Some((l, n)) => {
+                label = l;
+                node = n;
+            }
+            None => {
+                exact = false;
+                break;
+            }
+        }
+    }
+    Located {
+        span: first_line(text, label),
+        exact,
+    }
+}
+
+fn key_matches(k: &Node, want: &str) -> bool {
+    match k.as_scalar() {
+        Some(s) if s == want => true,
+        Some(_) => key_string(k) == want,
+        None => false,
+    }
+}
+
+fn entry_label(k: &Node, v: &Node) -> Range<usize> {
+    match &v.kind {
+        NodeKind::Scalar(_) if v.span.end >= k.span.start => k.span.start..v.span.end,
+        _ => k.span.clone(),
+    }
+}
+
+fn item_label(n: &Node) -> Range<usize> {
+    match &n.kind {
+        NodeKind::Map(entries) => entries
+            .first()
+            .map_or(n.span.clone(), |(k, v)| entry_label(k, v)),
+        _ => n.span.clone(),
+    }
+}
+
+/// An object as a whole is labelled at its name (or kind).
+fn object_label(root: &Node) -> Range<usize> {
+    if let Some(meta) = root.get("metadata")
+        && let Some((k, v)) = meta.entry("name")
+    {
+        return entry_label(k, v);
+    }
+    if let Some((k, v)) = root.entry("kind") {
+        return entry_label(k, v);
+    }
+    root.span.start..root.span.start
+}
+
+fn first_line(text: &str, span: Range<usize>) -> Range<usize> {
+    let start = span.start.min(text.len());
+    let end = span.end.clamp(start, text.len());
+    let cut = text
+        .get(start..end)
+        .and_then(|s| s.find(['\n', '\r']))
+        .map_or(end, |i| start + i);
+    start..cut
+}
