@@ -54,7 +54,7 @@ pub fn decode<T: DeserializeOwned>(mut value: Value) -> (Option<T>, Vec<DecodePr
             continue;
         }
         let help = help_for(&path, &inner);
-        problems.push(problem(path.clone(), inner, help));
+        problems.push(problem(path.clone(), reword(&path, &inner), help));
         if path.is_empty() || !remove(&mut value, &path) {
             return (None, problems);
         }
@@ -79,6 +79,23 @@ fn to_segs(path: &serde_path_to_error::Path) -> Vec<Seg> {
             Segment::Enum { .. } | Segment::Unknown => None,
         })
         .collect()
+}
+
+/// `invalid type: boolean `true`, expected a string` ->
+/// `` `value` is boolean `true`, expected a string ``.
+fn reword(path: &[Seg], msg: &str) -> String {
+    let field = match path.last() {
+        Some(Seg::Key(k)) => format!("`{k}`"),
+        Some(Seg::Index(i)) => format!("item {i}"),
+        None => "the object".to_owned(),
+    };
+    match msg.strip_prefix("invalid type: ") {
+        Some(rest) => format!("{field} is {rest}"),
+        None => match msg.strip_prefix("invalid value: ") {
+            Some(rest) => format!("{field} has {rest}"),
+            None => format!("{field}: {msg}"),
+        },
+    }
 }
 
 fn missing_field(msg: &str) -> Option<&str> {

@@ -97,7 +97,9 @@ fn span(r: &std::ops::Range<usize>) -> SourceSpan {
 fn build<'a>(d: &Diagnostic, files: &'a [LoadedFile]) -> Report<'a> {
     let f = &files[d.at.file];
     let mut labels = vec![LabeledSpan::new_primary_with_span(
-        Some(format!("{}:{}:{}", d.at.file_name, d.at.line, d.at.column)),
+        d.at.missing
+            .as_ref()
+            .map(|m| format!("`{m}` is missing here")),
         span(&d.at.span),
     )];
     let mut related = Vec::new();
@@ -131,7 +133,7 @@ fn build<'a>(d: &Diagnostic, files: &'a [LoadedFile]) -> Report<'a> {
     }
     Report {
         message: d.message.clone(),
-        code: Some(d.rule.to_owned()),
+        code: Some(format!("{}[{}]", d.severity, d.rule)),
         severity: match d.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,

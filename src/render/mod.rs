@@ -37,6 +37,9 @@ pub struct Position {
     pub path: String,
     pub document: Option<usize>,
     pub object: Option<ObjectInfo>,
+    /// The first field of the path that does not exist, when the position
+    /// is that of its nearest existing ancestor.
+    pub missing: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -102,25 +105,29 @@ fn position(files: &[LoadedFile], index: &Index, loc: &Loc) -> Position {
             let f = &files[o.file];
             let mut full = o.base.clone();
             full.extend(path.segs().iter().cloned());
-            let span = f
+            let located = f
                 .docs
                 .get(o.document)
                 .and_then(|d| d.root.as_ref())
-                .map_or(0..0, |root| locate(&f.source.text, root, &full).span);
+                .map(|root| locate(&f.source.text, root, &full));
+            let span = located.as_ref().map_or(0..0, |l| l.span.clone());
+            let missing = located.and_then(|l| l.missing);
             let info = ObjectInfo {
                 api_version: o.api_version.clone(),
                 kind: o.kind.clone(),
                 namespace: o.namespace.clone(),
                 name: o.name.clone(),
             };
-            make(
+            let mut pos = make(
                 f,
                 o.file,
                 span,
                 pointer(&full),
                 Some(o.document),
                 Some(info),
-            )
+            );
+            pos.missing = missing;
+            pos
         }
     }
 }
@@ -146,6 +153,7 @@ fn make(
         path,
         document,
         object,
+        missing: None,
     }
 }
 

@@ -16,6 +16,16 @@ pub static META: RuleMeta = RuleMeta {
 
 pub struct EnvCommandSubstitution;
 
+/// The first backtick-quoted text of a value (to its end if unclosed).
+fn backticks(value: &str) -> Option<String> {
+    let start = value.find('`')?;
+    let rest = &value[start + 1..];
+    Some(match rest.find('`') {
+        Some(end) => format!("`{}`", &rest[..end]),
+        None => format!("`{rest}"),
+    })
+}
+
 impl Rule for EnvCommandSubstitution {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -30,14 +40,14 @@ impl Rule for EnvCommandSubstitution {
                 let shell = dollar_parens(value)
                     .into_iter()
                     .find(|d| !d.closed || !is_env_name(d.inner))
-                    .map(|d| format!("$({}{}", d.inner, if d.closed { ")" } else { "" }))
-                    .or_else(|| value.contains('`').then(|| "backticks".to_owned()));
+                    .map(|d| format!("`$({}{}`", d.inner, if d.closed { ")" } else { "" }))
+                    .or_else(|| backticks(value));
                 let Some(what) = shell else { continue };
                 cx.report(
                     s.id,
                     container::env_value(&cpath, j),
                     format!(
-                        "env `{}` contains shell command substitution `{what}`: Kubernetes passes it to the process literally",
+                        "env `{}` contains shell command substitution {what}: Kubernetes passes it to the process literally",
                         e.name
                     ),
                 )

@@ -20,6 +20,8 @@ pub struct Located {
     /// False when the path ends at a missing field and the span is that of
     /// its nearest existing ancestor.
     pub exact: bool,
+    /// The first key of the path that does not exist, if any.
+    pub missing: Option<String>,
 }
 
 /// Find the span for `path` under `root`.
@@ -28,6 +30,7 @@ pub fn locate(text: &str, root: &Node, path: &[Seg]) -> Located {
     // The label for the deepest node reached so far.
     let mut label = object_label(root);
     let mut exact = true;
+    let mut missing = None;
     for seg in path {
         let next = match (seg, &node.kind) {
             (Seg::Key(want), NodeKind::Map(entries)) => entries
@@ -45,6 +48,10 @@ pub fn locate(text: &str, root: &Node, path: &[Seg]) -> Located {
             }
             None => {
                 exact = false;
+                missing = Some(match seg {
+                    Seg::Key(k) => k.clone(),
+                    Seg::Index(i) => format!("[{i}]"),
+                });
                 break;
             }
         }
@@ -52,6 +59,7 @@ pub fn locate(text: &str, root: &Node, path: &[Seg]) -> Located {
     Located {
         span: first_line(text, label),
         exact,
+        missing,
     }
 }
 

@@ -1,0 +1,129 @@
+//! Data-driven fixture test: for every file under testdata/<rule-id>/, the
+//! set of (line, rule) diagnostics must equal the `# expect: <rule-id>`
+//! markers exactly, so both misses and false positives fail.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use stslint::Options;
+
+fn markers(text: &str) -> BTreeSet<(usize, String)> {
+    let mut out = BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        if let Some(pos) = line.find("# expect:") {
+            for id in line[pos + "# expect:".len()..].split(',') {
+                let id = id.trim();
+                if !id.is_empty() {
+                    out.insert((i + 1, id.to_owned()));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn found(file: &Path) -> BTreeSet<(usize, String)> {
+    let opts = Options {
+        paths: vec![file.to_string_lossy().into_owned()],
+        ..Options::default()
+    };
+    let report = stslint::run(&opts).expect("fixture path exists");
+    report
+        .diagnostics
+        .iter()
+        .map(|d| (d.at.line, d.rule.to_owned()))
+        .collect()
+}
+
+fn fixture_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in fs::read_dir("testdata").expect("testdata exists") {
+        let dir = dir.expect("readable").path();
+        if !dir.is_dir() || dir.ends_with("examples") {
+            continue;
+        }
+        for f in fs::read_dir(&dir).expect("readable") {
+            files.push(f.expect("readable").path());
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn diagnostics_match_expect_markers() {
+    let mut failures = Vec::new();
+    let files = fixture_files();
+    assert!(files.len() > 20, "fixtures are missing");
+    for file in files {
+        let text = String::from_utf8_lossy(&fs::read(&file).expect("readable")).into_owned();
+        let want = markers(&text);
+        let got = found(&file);
+        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with("pass-") {
+            assert!(
+                want.is_empty(),
+                "{} is a pass fixture with markers",
+                file.display()
+            );
+        } else {
+            assert!(
+                !want.is_empty(),
+                "{} is a fail fixture without markers",
+                file.display()
+            );
+        }
+        if want != got {
+            let missed: Vec<_> = want.difference(&got).collect();
+            let extra: Vec<_> = got.difference(&want).collect();
+            failures.push(format!(
+                "{}\n  expected but not found: {missed:?}\n  found but not expected: {extra:?}",
+                file.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_rule_has_pass_and_fail_fixtures() {
+    for rule in stslint::rules::RULES {
+        let id = rule.meta().id;
+        let dir = Path::new("testdata").join(id);
+        let names: Vec<String> = fs::read_dir(&dir)
+            .unwrap_or_else(|_| panic!("testdata/{id} is missing"))
+            .map(|e| {
+                e.expect("readable")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert!(
+            names.iter().any(|n| n.starts_with("pass-")),
+            "{id}: no pass fixture"
+        );
+        assert!(
+            names.iter().any(|n| n.starts_with("fail-")),
+            "{id}: no fail fixture"
+        );
+        // Each fail fixture of a rule must fire that rule.
+        for n in names.iter().filter(|n| n.starts_with("fail-")) {
+            let got = found(&dir.join(n));
+            assert!(
+                got.iter().any(|(_, r)| r == id),
+                "{id}/{n} does not fire {id}"
+            );
+        }
+    }
+}
+
+#[test]
+fn markers_are_parsed() {
+    let m = markers("a: 1\nb: 2  # expect: pdb-quorum, yaml-syntax\n");
+    let want: BTreeSet<_> = [(2, "pdb-quorum".to_owned()), (2, "yaml-syntax".to_owned())]
+        .into_iter()
+        .collect();
+    assert_eq!(m, want);
+}

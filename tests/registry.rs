@@ -1,0 +1,75 @@
+//! The rule registry: ids, metadata, examples and one file per rule.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use stslint::{Options, lint_text, rules::RULES};
+
+fn rules_fired(text: &str) -> Vec<&'static str> {
+    lint_text("example.yaml", text, &Options::default())
+        .diagnostics
+        .iter()
+        .map(|d| d.rule)
+        .collect()
+}
+
+#[test]
+fn ids_are_unique_kebab_case_and_match_their_file() {
+    let mut seen = HashSet::new();
+    for r in RULES {
+        let id = r.meta().id;
+        assert!(seen.insert(id), "duplicate id {id}");
+        assert!(
+            !id.is_empty()
+                && id.split('-').all(|part| !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())),
+            "{id} is not kebab-case"
+        );
+        assert!(!id.starts_with("sts-"), "{id}: no sts- prefix");
+        let file = format!("src/rules/{}.rs", id.replace('-', "_"));
+        assert!(Path::new(&file).exists(), "{id}: {file} is missing");
+    }
+    let mut ids: Vec<_> = RULES.iter().map(|r| r.meta().id).collect();
+    let sorted = {
+        let mut s = ids.clone();
+        s.sort_unstable();
+        s
+    };
+    assert_eq!(ids, sorted, "RULES is kept in id order");
+    ids.clear();
+}
+
+#[test]
+fn metadata_is_complete() {
+    for r in RULES {
+        let m = r.meta();
+        assert!(!m.summary.is_empty() && !m.why.is_empty(), "{}: docs", m.id);
+        assert!(
+            !m.bad.is_empty() && !m.good.is_empty(),
+            "{}: examples",
+            m.id
+        );
+        assert!(
+            !m.summary.ends_with('.'),
+            "{}: summary ends with a period",
+            m.id
+        );
+    }
+}
+
+#[test]
+fn bad_example_fires_and_good_example_does_not() {
+    for r in RULES {
+        let m = r.meta();
+        let bad = rules_fired(m.bad);
+        assert!(
+            bad.contains(&m.id),
+            "{}: bad example does not fire it ({bad:?})",
+            m.id
+        );
+        let good = rules_fired(m.good);
+        assert!(!good.contains(&m.id), "{}: good example fires it", m.id);
+    }
+}
