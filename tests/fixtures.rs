@@ -127,3 +127,29 @@ fn markers_are_parsed() {
         .collect();
     assert_eq!(m, want);
 }
+
+#[test]
+fn examples_match_their_markers() {
+    let opts = Options {
+        paths: vec!["testdata/examples".to_owned()],
+        ..Options::default()
+    };
+    let report = stslint::run(&opts).expect("examples exist");
+    let got: BTreeSet<(String, usize, String)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.at.file_name.clone(), d.at.line, d.rule.to_owned()))
+        .collect();
+    let mut want = BTreeSet::new();
+    for dir in ["testdata/examples/broken", "testdata/examples/fixed"] {
+        for f in fs::read_dir(dir).expect("examples dir") {
+            let path = f.expect("readable").path();
+            let text = fs::read_to_string(&path).expect("utf-8");
+            for (line, rule) in markers(&text) {
+                want.insert((path.to_string_lossy().into_owned(), line, rule));
+            }
+        }
+    }
+    assert!(want.len() >= 10);
+    assert_eq!(got, want);
+}
