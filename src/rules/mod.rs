@@ -296,3 +296,27 @@ mod tests {
         assert_eq!(image_name("quay.io/bitnami/kafka:3.7"), "kafka");
     }
 }
+
+/// The documentation page of a rule (rules/<id>.md), generated from its
+/// metadata so the two cannot drift apart.
+pub fn markdown(m: &RuleMeta) -> String {
+    format!(
+        "# {id}\n\n<!-- generated from src/rules/{file}.rs by `STSLINT_BLESS=1 cargo test --test docs`; do not edit -->\n\n\
+         Default severity: **{sev}**\n\n## What it finds\n\n{summary}.\n\n## Why it matters\n\n{why}\n\n\
+         ## Example that fires\n\n```yaml\n{bad}```\n\n## Fixed\n\n```yaml\n{good}```\n",
+        id = m.id,
+        file = m.id.replace('-', "_"),
+        sev = m.severity,
+        summary = capitalise(m.summary),
+        why = m.why.split_whitespace().collect::<Vec<_>>().join(" "),
+        bad = m.bad,
+        good = m.good,
+    )
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
