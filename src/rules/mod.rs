@@ -281,22 +281,6 @@ pub fn is_env_name(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn image_parts_split() {
-        assert_eq!(image_parts("postgres:16"), ("postgres", Some("16")));
-        assert_eq!(
-            image_parts("docker.io/library/postgres:18.1@sha256:abc"),
-            ("library/postgres", Some("18.1"))
-        );
-        assert_eq!(image_parts("localhost:5000/pg"), ("pg", None));
-        assert_eq!(image_name("quay.io/bitnami/kafka:3.7"), "kafka");
-    }
-}
-
 /// The documentation page of a rule (rules/<id>.md), generated from its
 /// metadata so the two cannot drift apart.
 pub fn markdown(m: &RuleMeta) -> String {
@@ -319,4 +303,20 @@ fn capitalise(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_parts_split() {
+        assert_eq!(image_parts("postgres:16"), ("postgres", Some("16")));
+        assert_eq!(
+            image_parts("docker.io/library/postgres:18.1@sha256:abc"),
+            ("library/postgres", Some("18.1"))
+        );
+        assert_eq!(image_parts("localhost:5000/pg"), ("pg", None));
+        assert_eq!(image_name("quay.io/bitnami/kafka:3.7"), "kafka");
+    }
 }
