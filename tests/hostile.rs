@@ -1,0 +1,67 @@
+//! Hostile input: none of it may panic, hang, or hide the other documents.
+
+use stslint::{Options, lint_text};
+
+fn rules_and_lines(text: &str) -> Vec<(String, usize)> {
+    lint_text("hostile.yaml", text, &Options::default())
+        .diagnostics
+        .iter()
+        .map(|d| (d.rule.to_owned(), d.at.line))
+        .collect()
+}
+
+#[test]
+fn alias_bomb_is_a_located_error() {
+    let mut doc = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n");
+    doc.push_str("  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    let mut prev = 'a';
+    for c in 'b'..='j' {
+        let refs = vec![format!("*{prev}"); 9].join(", ");
+        doc.push_str(&format!("  {c}: &{c} [{refs}]\n"));
+        prev = c;
+    }
+    let start = std::time::Instant::now();
+    let got = rules_and_lines(&doc);
+    assert!(start.elapsed().as_secs() < 5);
+    assert_eq!(got, vec![("yaml-syntax".to_owned(), 11)]);
+}
+
+#[test]
+fn deep_nesting_does_not_overflow_the_stack() {
+    let flow = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    assert_eq!(rules_and_lines(&flow), vec![("yaml-syntax".to_owned(), 1)]);
+    let block: String = (0..1000)
+        .map(|i| format!("{}k:\n", "  ".repeat(i)))
+        .collect();
+    let got = rules_and_lines(&block);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].0, "yaml-syntax");
+}
+
+#[test]
+fn duplicate_keys_are_reported_at_the_second_key() {
+    let doc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  name: b\n";
+    assert_eq!(rules_and_lines(doc), vec![("yaml-syntax".to_owned(), 5)]);
+}
+
+#[test]
+fn many_documents_and_long_lines() {
+    let one = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n---\n";
+    let many = one.repeat(10_000);
+    let r = lint_text("many.yaml", &many, &Options::default());
+    assert!(r.diagnostics.is_empty());
+    assert_eq!(r.summary.objects, 10_000);
+    let long = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: long\ndata:\n  blob: \"{}\"\n",
+        "x".repeat(10 * 1024 * 1024)
+    );
+    assert!(rules_and_lines(&long).is_empty());
+}
+
+#[test]
+fn nul_bytes_and_tabs_do_not_panic() {
+    let nul = "apiVersion: v1\nkind: Service\nmetadata:\n  name: \u{0}x\n";
+    let _ = rules_and_lines(nul);
+    let tabs = "apiVersion: v1\nkind: Service\nmetadata:\n\tname: x\n";
+    assert_eq!(rules_and_lines(tabs)[0].0, "yaml-syntax");
+}
