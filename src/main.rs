@@ -94,7 +94,14 @@ fn main() -> ExitCode {
             print(&out);
             ExitCode::SUCCESS
         }
-        Command::Check(args) => check(args),
+        Command::Check(args) => {
+            // A panic is a bug, but it must not look like a lint result
+            // (exit 101): report it and exit 2.
+            std::panic::set_hook(Box::new(|info| {
+                eprintln!("error: stslint crashed (this is a bug, please report it): {info}");
+            }));
+            std::panic::catch_unwind(|| check(args)).unwrap_or(ExitCode::from(2))
+        }
     }
 }
 
