@@ -14,7 +14,8 @@ fn files(paths: &[String]) -> Vec<String> {
                 path.extension().and_then(|x| x.to_str()),
                 Some("yaml" | "yml" | "json")
             );
-            if ok && path.is_file()
+            if ok
+                && path.is_file()
                 && let Ok(text) = std::fs::read_to_string(path)
             {
                 out.push(text);

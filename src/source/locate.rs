@@ -73,17 +73,15 @@ fn key_matches(k: &Node, want: &str) -> bool {
 
 fn entry_label(k: &Node, v: &Node) -> Range<usize> {
     match &v.kind {
-        NodeKind::Scalar(_) if v.span.end >= k.span.start => k.span.start..v.span.end,
-        _ => k.span.clone(),
+        NodeKind::Scalar(_) if v.span().end >= k.span().start => k.span().start..v.span().end,
+        _ => k.span(),
     }
 }
 
 fn item_label(n: &Node) -> Range<usize> {
     match &n.kind {
-        NodeKind::Map(entries) => entries
-            .first()
-            .map_or(n.span.clone(), |(k, v)| entry_label(k, v)),
-        _ => n.span.clone(),
+        NodeKind::Map(entries) => entries.first().map_or(n.span(), |(k, v)| entry_label(k, v)),
+        _ => n.span(),
     }
 }
 
@@ -97,7 +95,7 @@ fn object_label(root: &Node) -> Range<usize> {
     if let Some((k, v)) = root.entry("kind") {
         return entry_label(k, v);
     }
-    root.span.start..root.span.start
+    root.span().start..root.span().start
 }
 
 fn first_line(text: &str, span: Range<usize>) -> Range<usize> {

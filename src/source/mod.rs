@@ -113,7 +113,8 @@ pub fn parse_source(text: &str) -> (Vec<Document>, Vec<ParseProblem>) {
 }
 
 fn shift(node: &mut Node, by: usize) {
-    node.span = node.span.start + by..node.span.end + by;
+    let span = node.span();
+    node.set_span(span.start + by..span.end + by);
     match &mut node.kind {
         NodeKind::Scalar(_) => {}
         NodeKind::Seq(items) => items.iter_mut().for_each(|n| shift(n, by)),
@@ -183,7 +184,8 @@ fn map_back(
     inserts: &[(usize, usize)],
 ) -> (Vec<Document>, Vec<ParseProblem>) {
     fn walk(node: &mut Node, inserts: &[(usize, usize)]) {
-        node.span = to_original(node.span.start, inserts)..to_original(node.span.end, inserts);
+        let span = node.span();
+        node.set_span(to_original(span.start, inserts)..to_original(span.end, inserts));
         match &mut node.kind {
             NodeKind::Scalar(_) => {}
             NodeKind::Seq(items) => items.iter_mut().for_each(|n| walk(n, inserts)),

@@ -8,30 +8,66 @@ use granit_parser::{Event, Parser, ScalarStyle, Span, StructureStyle};
 /// Most nodes that alias expansion may add to one document (billion-laughs guard).
 pub const ALIAS_BUDGET: usize = 100_000;
 
+/// A node of the tree. Kept small (32 bytes): trees of every document
+/// stay in memory until diagnostics are located.
 #[derive(Debug, Clone)]
 pub struct Node {
     pub kind: NodeKind,
-    /// Byte range of the node in the file.
-    pub span: Range<usize>,
+    start: u32,
+    end: u32,
 }
 
 #[derive(Debug, Clone)]
 pub enum NodeKind {
     Scalar(Scalar),
-    Seq(Vec<Node>),
-    Map(Vec<(Node, Node)>),
+    Seq(Box<[Node]>),
+    Map(Box<[(Node, Node)]>),
 }
 
 #[derive(Debug, Clone)]
 pub struct Scalar {
-    pub value: String,
+    pub value: Box<str>,
     /// Plain (unquoted, non-block) scalars are resolved to bool/int/null.
     pub plain: bool,
-    /// Explicit tag suffix such as `str` or `int` for `!!str`.
-    pub tag: Option<String>,
+    /// Explicit core-schema tag (`!!str`, `!!int`, ...).
+    pub tag: Tag,
+}
+
+/// The explicit YAML core-schema tag of a scalar, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tag {
+    None,
+    Str,
+    Null,
+    Bool,
+    Int,
+    Float,
+    Other,
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 impl Node {
+    pub fn new(kind: NodeKind, span: Range<usize>) -> Node {
+        Node {
+            kind,
+            start: to_u32(span.start),
+            end: to_u32(span.end),
+        }
+    }
+
+    /// Byte range of the node in the file.
+    pub fn span(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    pub fn set_span(&mut self, span: Range<usize>) {
+        self.start = to_u32(span.start);
+        self.end = to_u32(span.end);
+    }
+
     /// The text of a scalar node, whatever its style.
     pub fn as_scalar(&self) -> Option<&str> {
         match &self.kind {
@@ -161,15 +197,23 @@ impl Builder {
             Event::DocumentEnd => self.end_doc(),
             Event::Scalar(value, style, anchor, tag) => {
                 let plain = matches!(style, ScalarStyle::Plain) && tag.is_none();
-                let tag = tag.and_then(|t| t.core_suffix().map(str::to_owned));
-                let node = Node {
-                    kind: NodeKind::Scalar(Scalar {
-                        value: value.into_owned(),
+                let tag = match tag.as_deref().map(|t| t.core_suffix()) {
+                    None => Tag::None,
+                    Some(Some("str" | "binary" | "timestamp")) => Tag::Str,
+                    Some(Some("null")) => Tag::Null,
+                    Some(Some("bool")) => Tag::Bool,
+                    Some(Some("int")) => Tag::Int,
+                    Some(Some("float")) => Tag::Float,
+                    Some(_) => Tag::Other,
+                };
+                let node = Node::new(
+                    NodeKind::Scalar(Scalar {
+                        value: value.into(),
                         plain,
                         tag,
                     }),
-                    span: span_of(span),
-                };
+                    span_of(span),
+                );
                 if anchor != 0 {
                     self.anchors.insert(anchor, node.clone());
                 }
@@ -229,13 +273,13 @@ impl Builder {
                 let end = if flow {
                     end_event
                 } else {
-                    items.last().map_or(start, |n| n.span.end)
+                    items.last().map_or(start, |n| n.span().end)
                 };
                 (
-                    Node {
-                        kind: NodeKind::Seq(items),
-                        span: start..end.max(start),
-                    },
+                    Node::new(
+                        NodeKind::Seq(items.into_boxed_slice()),
+                        start..end.max(start),
+                    ),
                     anchor,
                 )
             }
@@ -250,13 +294,13 @@ impl Builder {
                 let end = if flow {
                     end_event
                 } else {
-                    entries.last().map_or(start, |(_, v)| v.span.end)
+                    entries.last().map_or(start, |(_, v)| v.span().end)
                 };
                 (
-                    Node {
-                        kind: NodeKind::Map(entries),
-                        span: start..end.max(start),
-                    },
+                    Node::new(
+                        NodeKind::Map(entries.into_boxed_slice()),
+                        start..end.max(start),
+                    ),
                     anchor,
                 )
             }
@@ -275,7 +319,7 @@ impl Builder {
                 && !seen.insert(key)
             {
                 self.problems.push(ParseProblem {
-                    span: k.span.clone(),
+                    span: k.span(),
                     message: format!("duplicate key `{key}`"),
                     document: self.doc_index(),
                 });

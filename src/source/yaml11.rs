@@ -3,23 +3,20 @@
 
 use serde_json::{Map, Number, Value};
 
-use super::tree::{Node, NodeKind, Scalar};
+use super::tree::{Node, NodeKind, Scalar, Tag};
 
 /// Resolve a scalar the way kubectl's YAML reader does.
 pub fn resolve(s: &Scalar) -> Value {
-    if let Some(tag) = &s.tag {
-        return match tag.as_str() {
-            "str" | "binary" | "timestamp" => Value::String(s.value.clone()),
-            "null" => Value::Null,
-            "bool" => bool_of(&s.value).map_or_else(|| Value::String(s.value.clone()), Value::Bool),
-            "int" | "float" => {
-                number_of(&s.value).unwrap_or_else(|| Value::String(s.value.clone()))
-            }
-            _ => Value::String(s.value.clone()),
-        };
+    let text = || Value::String(s.value.to_string());
+    match s.tag {
+        Tag::None => {}
+        Tag::Str | Tag::Other => return text(),
+        Tag::Null => return Value::Null,
+        Tag::Bool => return bool_of(&s.value).map_or_else(text, Value::Bool),
+        Tag::Int | Tag::Float => return number_of(&s.value).unwrap_or_else(text),
     }
     if !s.plain {
-        return Value::String(s.value.clone());
+        return text();
     }
     resolve_plain(&s.value)
 }
@@ -163,7 +160,7 @@ pub fn to_json(node: &Node) -> Value {
             let mut map = Map::with_capacity(entries.len());
             let mut merges = Vec::new();
             for (k, v) in entries {
-                if matches!(&k.kind, NodeKind::Scalar(s) if s.plain && s.value == "<<") {
+                if matches!(&k.kind, NodeKind::Scalar(s) if s.plain && &*s.value == "<<") {
                     merges.push(v);
                     continue;
                 }
