@@ -65,3 +65,38 @@ fn nul_bytes_and_tabs_do_not_panic() {
     let tabs = "apiVersion: v1\nkind: Service\nmetadata:\n\tname: x\n";
     assert_eq!(rules_and_lines(tabs)[0].0, "yaml-syntax");
 }
+
+/// Every fixture cut short at many points (mid-token, mid-document) and
+/// with bytes flipped still lints without a panic.
+#[test]
+fn truncated_and_mangled_fixtures_never_panic() {
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir("testdata").expect("testdata") {
+        let dir = dir.expect("entry").path();
+        if dir.is_dir() {
+            for f in std::fs::read_dir(&dir).expect("dir") {
+                files.push(f.expect("entry").path());
+            }
+        }
+    }
+    let mut runs = 0;
+    for f in files.iter().filter(|f| !f.is_dir()) {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        let cuts: Vec<usize> = (0..text.len()).step_by(37).collect();
+        for &cut in &cuts {
+            if !text.is_char_boundary(cut) {
+                continue;
+            }
+            let _ = lint_text("cut.yaml", &text[..cut], &Options::default());
+            let mangled: String = text
+                .char_indices()
+                .map(|(i, c)| if i == cut { ':' } else { c })
+                .collect();
+            let _ = lint_text("mangled.yaml", &mangled, &Options::default());
+            runs += 2;
+        }
+    }
+    assert!(runs > 500, "only {runs} runs");
+}
