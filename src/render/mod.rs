@@ -10,8 +10,10 @@ use crate::finding::{Finding, Loc, Severity};
 use crate::index::Index;
 use crate::load::LoadedFile;
 use crate::policy::Policy;
-use crate::source::FileId;
+use std::collections::HashMap;
+
 use crate::source::locate::{Seg, locate};
+use crate::source::{FileId, Node, reparse_document};
 
 /// The object a diagnostic is about.
 #[derive(Debug, Clone)]
@@ -89,7 +91,29 @@ fn pointer(segs: &[Seg]) -> String {
     crate::model::path::FieldPath(segs.to_vec()).to_string()
 }
 
-fn position(files: &[LoadedFile], index: &Index, loc: &Loc) -> Position {
+/// Roots of the documents that diagnostics point into, parsed again on
+/// first use.
+#[derive(Default)]
+struct Trees {
+    cache: HashMap<(FileId, usize), Option<Node>>,
+}
+
+impl Trees {
+    fn root(&mut self, files: &[LoadedFile], file: FileId, doc: usize) -> Option<&Node> {
+        self.cache
+            .entry((file, doc))
+            .or_insert_with(|| {
+                let f = &files[file];
+                match f.docs.get(doc).and_then(|d| d.root.clone()) {
+                    Some(root) => Some(root),
+                    None => reparse_document(&f.source.text, &f.docs, doc),
+                }
+            })
+            .as_ref()
+    }
+}
+
+fn position(files: &[LoadedFile], index: &Index, trees: &mut Trees, loc: &Loc) -> Position {
     match loc {
         Loc::Span {
             file,
@@ -105,10 +129,8 @@ fn position(files: &[LoadedFile], index: &Index, loc: &Loc) -> Position {
             let f = &files[o.file];
             let mut full = o.base.clone();
             full.extend(path.segs().iter().cloned());
-            let located = f
-                .docs
-                .get(o.document)
-                .and_then(|d| d.root.as_ref())
+            let located = trees
+                .root(files, o.file, o.document)
                 .map(|root| locate(&f.source.text, root, &full));
             let span = located.as_ref().map_or(0..0, |l| l.span.clone());
             let missing = located.and_then(|l| l.missing);
@@ -164,6 +186,7 @@ pub fn resolve(
     findings: Vec<Finding>,
     policy: &Policy,
 ) -> Vec<Diagnostic> {
+    let mut trees = Trees::default();
     let mut out: Vec<Diagnostic> = findings
         .into_iter()
         .filter_map(|f| {
@@ -172,14 +195,14 @@ pub fn resolve(
                 .related
                 .iter()
                 .map(|r| RelatedDiag {
-                    at: position(files, index, &r.at),
+                    at: position(files, index, &mut trees, &r.at),
                     message: r.message.clone(),
                 })
                 .collect();
             Some(Diagnostic {
                 rule: f.rule,
                 severity,
-                at: position(files, index, &f.at),
+                at: position(files, index, &mut trees, &f.at),
                 message: f.message,
                 help: f.help,
                 related,

@@ -101,6 +101,7 @@ pub fn parse_source(text: &str) -> (Vec<Document>, Vec<ParseProblem>) {
     };
     if skip > 0 {
         for d in &mut docs {
+            d.start += skip;
             if let Some(root) = &mut d.root {
                 shift(root, skip);
             }
@@ -110,6 +111,21 @@ pub fn parse_source(text: &str) -> (Vec<Document>, Vec<ParseProblem>) {
         }
     }
     (docs, problems)
+}
+
+/// Re-parse one document of a file (its trees are released after
+/// decoding) and return its root with spans relative to the whole file.
+pub fn reparse_document(text: &str, docs: &[Document], index: usize) -> Option<Node> {
+    let start = docs.get(index)?.start.min(text.len());
+    let end = docs
+        .get(index + 1)
+        .map_or(text.len(), |d| d.start)
+        .clamp(start, text.len());
+    let slice = text.get(start..end)?;
+    let (parsed, _) = parse_source(slice);
+    let mut root = parsed.into_iter().find_map(|d| d.root)?;
+    shift(&mut root, start);
+    Some(root)
 }
 
 fn shift(node: &mut Node, by: usize) {
@@ -196,6 +212,7 @@ fn map_back(
         }
     }
     for d in &mut docs {
+        d.start = to_original(d.start, inserts);
         if let Some(root) = &mut d.root {
             walk(root, inserts);
         }

@@ -99,8 +99,11 @@ impl Node {
 pub struct Document {
     /// 0-based index of the document in its file.
     pub index: usize,
-    /// The root node; `None` for an empty document or one that failed to parse.
+    /// The root node; `None` for an empty document, one that failed to
+    /// parse, or once the tree has been released after decoding.
     pub root: Option<Node>,
+    /// Byte offset where the document starts (its `---` or first token).
+    pub start: usize,
 }
 
 /// A syntax problem found while parsing.
@@ -168,6 +171,7 @@ struct Builder {
     anchors: HashMap<usize, Node>,
     root: Option<Node>,
     in_doc: bool,
+    doc_start: usize,
     failed: bool,
     budget_used: usize,
 }
@@ -188,6 +192,7 @@ impl Builder {
         match event {
             Event::StreamStart | Event::StreamEnd => {}
             Event::DocumentStart(..) => {
+                self.doc_start = offset(&span.start);
                 self.stack.clear();
                 self.anchors.clear();
                 self.root = None;
@@ -349,10 +354,16 @@ impl Builder {
         self.docs.push(Document {
             index: self.docs.len(),
             root,
+            start: self.doc_start,
         });
     }
 
     fn fail(&mut self, span: Range<usize>, message: String) {
+        let start = if self.in_doc {
+            self.doc_start
+        } else {
+            span.start
+        };
         self.problems.push(ParseProblem {
             span,
             message,
@@ -365,6 +376,7 @@ impl Builder {
         self.docs.push(Document {
             index: self.docs.len(),
             root: None,
+            start,
         });
         self.in_doc = false;
         self.failed = true;
