@@ -7,8 +7,16 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 #[derive(Debug, Clone)]
 pub enum Input {
-    File { name: String, path: PathBuf },
-    Stdin { name: String },
+    /// `explicit`: named on the command line (an unreadable one is exit 2),
+    /// rather than found by walking a directory.
+    File {
+        name: String,
+        path: PathBuf,
+        explicit: bool,
+    },
+    Stdin {
+        name: String,
+    },
 }
 
 impl Input {
@@ -92,6 +100,7 @@ pub fn discover(
             out.inputs.push(Input::File {
                 name: p.clone(),
                 path: path.to_path_buf(),
+                explicit: true,
             });
             continue;
         }
@@ -110,13 +119,19 @@ pub fn discover(
             match entry {
                 Ok(e) => {
                     let ep = e.path();
-                    let is_file = e.file_type().is_some_and(|t| t.is_file());
-                    if !is_file || !is_manifest(ep) || excluded(&globs, ep) {
+                    let Some(ft) = e.file_type() else { continue };
+                    if ft.is_dir() || !is_manifest(ep) || excluded(&globs, ep) {
+                        continue;
+                    }
+                    if !ft.is_file() {
+                        out.notes
+                            .push(format!("skipped `{}`: not a regular file", display(ep)));
                         continue;
                     }
                     found.push(Input::File {
                         name: display(ep),
                         path: ep.to_path_buf(),
+                        explicit: false,
                     });
                 }
                 Err(e) => out.notes.push(format!("skipped while walking `{p}`: {e}")),

@@ -21,7 +21,8 @@ pub struct LoadedFile {
     /// Syntax and read problems (yaml-syntax findings).
     pub findings: Vec<Finding>,
     pub objects: FileObjects,
-    /// False when the file could not be read at all.
+    /// False when a file named on the command line could not be read at
+    /// all (the run then exits 2).
     pub readable: bool,
 }
 
@@ -51,11 +52,17 @@ fn read(input: &Input, max_bytes: u64) -> Result<Vec<u8>, String> {
             Ok(buf)
         }
         Input::File { path, .. } => {
-            let f = std::fs::File::open(path).map_err(|e| format!("cannot read file: {e}"))?;
-            let meta = f.metadata().map_err(|e| format!("cannot read file: {e}"))?;
+            // Check the type before opening: opening a FIFO would block.
+            let meta = std::fs::metadata(path).map_err(|e| format!("cannot read file: {e}"))?;
             if meta.is_dir() {
                 return Err("is a directory, not a file".to_owned());
             }
+            if !meta.is_file() {
+                return Err(
+                    "not a regular file (a FIFO, socket or device); it was not read".to_owned(),
+                );
+            }
+            let f = std::fs::File::open(path).map_err(|e| format!("cannot read file: {e}"))?;
             if meta.len() > max_bytes {
                 return Err(format!(
                     "file is {} bytes, over the limit of {max_bytes} bytes; it was not read",
@@ -100,12 +107,21 @@ pub fn load_one(id: FileId, input: &Input, namespace: &str, max_bytes: u64) -> L
     let bytes = match read(input, max_bytes) {
         Ok(b) => b,
         Err(message) => {
+            // A file found by walking that cannot be read is a diagnostic;
+            // an input named on the command line also makes the exit code 2.
+            let explicit = !matches!(
+                input,
+                Input::File {
+                    explicit: false,
+                    ..
+                }
+            );
             return LoadedFile {
                 source: SourceFile::new(name, String::new()),
                 docs: Vec::new(),
                 findings: vec![syntax(id, None, 0..0, message)],
                 objects: FileObjects::default(),
-                readable: false,
+                readable: !explicit,
             };
         }
     };

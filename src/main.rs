@@ -69,6 +69,17 @@ struct CheckArgs {
     /// Skip files matching this glob while walking directories (repeatable)
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
+    /// Report files larger than this instead of reading them (bytes, or with
+    /// a suffix: 64Mi, 1Gi, 500k)
+    #[arg(long, value_name = "SIZE", default_value = "64Mi", value_parser = parse_size)]
+    max_file_size: u64,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    stslint::model::quantity::parse_nanos(s)
+        .filter(|n| *n >= 0)
+        .and_then(|n| u64::try_from(n / 1_000_000_000).ok())
+        .ok_or_else(|| format!("`{s}` is not a size (use bytes or a suffix such as 64Mi)"))
 }
 
 fn main() -> ExitCode {
@@ -117,6 +128,7 @@ fn check(args: CheckArgs) -> ExitCode {
         stdin_filename: args.stdin_filename,
         namespace: args.namespace,
         excludes: args.exclude,
+        max_file_bytes: args.max_file_size,
         ..Options::default()
     };
     opts.policy.fail_on = match args.fail_on {
