@@ -18,7 +18,11 @@ pub struct Index {
     pub objects: Vec<Object>,
     services: HashMap<(String, String), ObjId>,
     services_by_name: HashMap<String, Vec<ObjId>>,
-    pdbs_by_ns: HashMap<String, Vec<ObjId>>,
+    /// PDBs keyed by (namespace, one of their matchLabels pairs): a pod can
+    /// only be selected by a PDB whose pair it carries.
+    pdbs_by_label: HashMap<(String, String, String), Vec<ObjId>>,
+    /// PDBs without matchLabels (expressions only, or empty), by namespace.
+    pdbs_unkeyed: HashMap<String, Vec<ObjId>>,
     pvcs: HashMap<(String, String), ObjId>,
     statefulsets: Vec<ObjId>,
 }
@@ -36,11 +40,26 @@ impl Index {
                         .or_default()
                         .push(id);
                 }
-                Typed::Pdb(_) => ix
-                    .pdbs_by_ns
-                    .entry(o.namespace.clone())
-                    .or_default()
-                    .push(id),
+                Typed::Pdb(p) => {
+                    let pair = p
+                        .spec
+                        .as_ref()
+                        .and_then(|sp| sp.selector.as_ref())
+                        .and_then(|sel| sel.match_labels.as_ref())
+                        .and_then(|ml| ml.iter().next());
+                    match pair {
+                        Some((k, v)) => ix
+                            .pdbs_by_label
+                            .entry((o.namespace.clone(), k.clone(), v.clone()))
+                            .or_default()
+                            .push(id),
+                        None => ix
+                            .pdbs_unkeyed
+                            .entry(o.namespace.clone())
+                            .or_default()
+                            .push(id),
+                    }
+                }
                 Typed::Pvc(_) => {
                     ix.pvcs.entry(key).or_insert(id);
                 }
@@ -85,23 +104,36 @@ impl Index {
             .copied()
     }
 
-    /// PodDisruptionBudgets in `ns` whose selector selects pods with `labels`.
-    pub fn pdbs_selecting<'a>(
-        &'a self,
-        ns: &str,
-        labels: &'a Labels,
-    ) -> impl Iterator<Item = (ObjId, &'a PodDisruptionBudget)> + 'a {
-        self.pdbs_by_ns
+    /// PodDisruptionBudgets in `ns` whose selector selects pods with `labels`,
+    /// in object order.
+    pub fn pdbs_selecting(&self, ns: &str, labels: &Labels) -> Vec<(ObjId, &PodDisruptionBudget)> {
+        let mut candidates: Vec<ObjId> = self
+            .pdbs_unkeyed
             .get(ns)
             .into_iter()
             .flatten()
-            .filter_map(move |&id| match &self.objects[id].typed {
+            .copied()
+            .collect();
+        let mut key = (ns.to_owned(), String::new(), String::new());
+        for (k, v) in labels {
+            k.clone_into(&mut key.1);
+            v.clone_into(&mut key.2);
+            if let Some(ids) = self.pdbs_by_label.get(&key) {
+                candidates.extend(ids);
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .filter_map(|id| match &self.objects[id].typed {
                 Typed::Pdb(p) => {
                     let sel = p.spec.as_ref()?.selector.as_ref()?;
                     selector_matches(sel, labels).then_some((id, p.as_ref()))
                 }
                 _ => None,
             })
+            .collect()
     }
 
     /// The PersistentVolumeClaim `name` in namespace `ns`.

@@ -26,7 +26,7 @@ impl Rule for PdbBlocksDrain {
             return;
         }
         let labels = template_labels(s.sts);
-        let pdbs: Vec<_> = cx.index.pdbs_selecting(&s.obj.namespace, &labels).collect();
+        let pdbs = cx.index.pdbs_selecting(&s.obj.namespace, &labels);
         for (pdb_id, pdb) in pdbs {
             let Some(b) = pdb_budget(pdb, n) else {
                 continue;

@@ -28,7 +28,7 @@ impl Rule for PdbQuorum {
         }
         let labels = template_labels(s.sts);
         let need = majority(i64::from(n));
-        let pdbs: Vec<_> = cx.index.pdbs_selecting(&s.obj.namespace, &labels).collect();
+        let pdbs = cx.index.pdbs_selecting(&s.obj.namespace, &labels);
         for (pdb_id, pdb) in pdbs {
             let Some(b) = pdb_budget(pdb, n) else {
                 continue;

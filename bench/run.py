@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Whole-process benchmark of the release binary.
+
+    python3 bench/run.py            # build, generate corpora, measure, print a table
+
+For each corpus (1 file; 1,000 files; ~50,000 objects; one 50 MB file) it
+reports wall time, MB/s, objects/s and peak RSS on 1 thread and on all cores,
+the raw event throughput of the YAML parser stslint uses on the same bytes
+(examples/rawparse.rs, 1 thread), and the ratio of the two. Corpora are
+generated deterministically by examples/gencorpus.rs into target/bench/.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "target", "bench")
+BIN = os.path.join(ROOT, "target", "release", "stslint")
+GEN = os.path.join(ROOT, "target", "release", "examples", "gencorpus")
+RAW = os.path.join(ROOT, "target", "release", "examples", "rawparse")
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, cwd=ROOT, **kw)
+
+
+def timed(cmd, env):
+    """Wall seconds and peak RSS (KiB) of one run of cmd."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        sys.exit(f"{cmd} exited {code}")
+    return wall, usage.ru_maxrss
+
+
+def size_of(path):
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    total = 0
+    for dirpath, _, names in os.walk(path):
+        total += sum(os.path.getsize(os.path.join(dirpath, n)) for n in names)
+    return total
+
+
+def corpora():
+    os.makedirs(OUT, exist_ok=True)
+    specs = [
+        ("1 file", "one", ["1", "12"]),
+        ("1,000 files", "k1", ["1000", "12"]),
+        ("50,000 objects", "obj50k", ["2500", "20"]),
+    ]
+    out = []
+    for label, name, args in specs:
+        path = os.path.join(OUT, name)
+        if not os.path.exists(path):
+            sh([GEN, path] + args + ["7"], stdout=subprocess.DEVNULL)
+        out.append((label, path))
+    big = os.path.join(OUT, "big.yaml")
+    if not os.path.exists(big):
+        sh([GEN, "--single", big, "50", "7"], stdout=subprocess.DEVNULL)
+    out.append(("one 50 MB file", big))
+    return out
+
+
+def raw_mbps(path):
+    line = subprocess.run([RAW, path], check=True, capture_output=True, text=True).stdout
+    # "... in 1.234 s: 55.6 MB/s (1 thread)"
+    return float(line.split(": ")[-1].split()[0])
+
+
+def main():
+    sh(["cargo", "build", "--release", "--examples", "--bins", "--quiet"])
+    cores = os.cpu_count() or 1
+    rows = []
+    for label, path in corpora():
+        size = size_of(path)
+        summary = json.loads(
+            subprocess.run([BIN, "check", path, "--format", "json"], capture_output=True, text=True).stdout
+        )["summary"]
+        objects = summary["objects"]
+        raw = raw_mbps(path)
+        for threads in (1, cores):
+            env = dict(os.environ, RAYON_NUM_THREADS=str(threads))
+            results = [timed([BIN, "check", path, "--format", "json"], env) for _ in range(RUNS)]
+            wall = statistics.median(r[0] for r in results)
+            rss = max(r[1] for r in results) / 1024
+            mbps = size / wall / 1e6
+            rows.append(
+                (label, threads, size / 1e6, objects, wall * 1000, mbps, objects / wall, rss, raw, mbps / raw)
+            )
+    print(f"stslint {subprocess.run([BIN, '--version'], capture_output=True, text=True).stdout.strip()}, "
+          f"{cores} cores, median of {RUNS} runs\n")
+    print("| corpus | threads | MB | objects | wall ms | MB/s | objects/s | peak RSS MB | raw parser MB/s (1 thread) | whole run / raw |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]:.1f} | {r[3]} | {r[4]:.1f} | {r[5]:.1f} | {r[6]:,.0f} | {r[7]:.1f} | {r[8]:.1f} | {r[9]:.0%} |")
+
+
+if __name__ == "__main__":
+    main()
