@@ -1,27 +1,53 @@
-//! Runs every enabled rule over every StatefulSet of the index.
+//! Runs every enabled rule over every StatefulSet. Each StatefulSet is
+//! decoded from its tree here, checked, and dropped, in parallel.
 
 use rayon::prelude::*;
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Loc, ObjId};
 use crate::index::Index;
+use crate::model::decode_statefulset;
+use crate::model::path::FieldPath;
 use crate::rules::{Cx, RULES, Rule, Sts};
+use crate::source::Node;
 
-/// Run the rules `enabled` accepts; findings carry no spans yet.
-pub fn run(index: &Index, enabled: &(dyn Fn(&str) -> bool + Sync)) -> Vec<Finding> {
+/// Decode and check the StatefulSets (`pending`: object id and its tree);
+/// findings carry no spans yet.
+pub fn run(
+    index: &Index,
+    pending: Vec<(ObjId, Node)>,
+    enabled: &(dyn Fn(&str) -> bool + Sync),
+) -> Vec<Finding> {
     let rules: Vec<&dyn Rule> = RULES
         .iter()
         .copied()
         .filter(|r| enabled(r.meta().id))
         .collect();
-    let sets: Vec<_> = index.statefulsets().collect();
-    sets.par_iter()
-        .with_min_len(64)
-        .flat_map_iter(|&(id, obj, sts)| {
-            let mut out = Vec::new();
-            let s = Sts { id, obj, sts };
-            for rule in &rules {
-                let mut cx = Cx::new(index, rule.meta().id, &mut out);
-                rule.check(&s, &mut cx);
+    pending
+        .into_par_iter()
+        .with_min_len(16)
+        .flat_map_iter(|(id, node)| {
+            let obj = index.object(id);
+            let (sts, problems) = decode_statefulset(&obj.api_version, &node);
+            drop(node);
+            let mut out: Vec<Finding> = problems
+                .into_iter()
+                .map(|p| Finding {
+                    rule: "invalid-object",
+                    message: p.message,
+                    help: p.help,
+                    at: Loc::Field {
+                        obj: id,
+                        path: FieldPath(p.path),
+                    },
+                    related: Vec::new(),
+                })
+                .collect();
+            if let Some(sts) = sts {
+                let s = Sts { id, obj, sts: &sts };
+                for rule in &rules {
+                    let mut cx = Cx::new(index, rule.meta().id, &mut out);
+                    rule.check(&s, &mut cx);
+                }
             }
             out
         })

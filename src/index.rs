@@ -2,7 +2,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -24,7 +23,6 @@ pub struct Index {
     /// PDBs without matchLabels (expressions only, or empty), by namespace.
     pdbs_unkeyed: HashMap<String, Vec<ObjId>>,
     pvcs: HashMap<(String, String), ObjId>,
-    statefulsets: Vec<ObjId>,
 }
 
 impl Index {
@@ -63,7 +61,7 @@ impl Index {
                 Typed::Pvc(_) => {
                     ix.pvcs.entry(key).or_insert(id);
                 }
-                Typed::StatefulSet(_) => ix.statefulsets.push(id),
+                Typed::StatefulSet => {}
                 Typed::Untyped => {}
             }
         }
@@ -73,17 +71,6 @@ impl Index {
 
     pub fn object(&self, id: ObjId) -> &Object {
         &self.objects[id]
-    }
-
-    /// Every decoded StatefulSet.
-    pub fn statefulsets(&self) -> impl Iterator<Item = (ObjId, &Object, &StatefulSet)> {
-        self.statefulsets.iter().filter_map(|&id| {
-            let o = &self.objects[id];
-            match &o.typed {
-                Typed::StatefulSet(s) => Some((id, o, s.as_ref())),
-                _ => None,
-            }
-        })
     }
 
     /// The Service `name` in namespace `ns`.

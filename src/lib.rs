@@ -82,8 +82,9 @@ fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Rep
         objects.append(&mut f.objects.objects);
     }
     let unreadable_input = files.iter().any(|f| !f.readable);
+    let pending = take_statefulset_trees(&mut files, &objects);
     let index = Index::build(objects);
-    findings.extend(engine::run(&index, &|id| opts.policy.enabled(id)));
+    findings.extend(engine::run(&index, pending, &|id| opts.policy.enabled(id)));
     let diagnostics = render::resolve(&files, &index, findings, &opts.policy);
     let summary = render::Summary::of(&files, &index, &diagnostics);
     Report {
@@ -94,6 +95,40 @@ fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Rep
         notes,
         unreadable_input,
     }
+}
+
+/// Move the trees of StatefulSets out of their files, for the engine to
+/// decode and drop one by one. Every other tree was released after loading.
+fn take_statefulset_trees(
+    files: &mut [LoadedFile],
+    objects: &[model::Object],
+) -> Vec<(finding::ObjId, source::Node)> {
+    let mut pending = Vec::new();
+    for (id, o) in objects.iter().enumerate() {
+        if !matches!(o.typed, model::Typed::StatefulSet) {
+            continue;
+        }
+        let Some(doc) = files[o.file].docs.get_mut(o.document) else {
+            continue;
+        };
+        let node = if o.base.is_empty() {
+            doc.root.take()
+        } else {
+            // An item of a List: the document holds other objects too.
+            doc.root
+                .as_ref()
+                .and_then(|r| source::locate::descend(r, &o.base).cloned())
+        };
+        if let Some(node) = node {
+            pending.push((id, node));
+        }
+    }
+    for f in files.iter_mut() {
+        for d in &mut f.docs {
+            d.root = None;
+        }
+    }
+    pending
 }
 
 impl Report {

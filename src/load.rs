@@ -160,11 +160,17 @@ pub fn parse_text(id: FileId, name: String, text: String, namespace: &str) -> Lo
         })
         .collect();
     let objects = model::objects_of(id, &docs, namespace);
-    // Trees are released once objects are decoded; the few documents that
-    // get a diagnostic are parsed again to locate it (render::resolve).
+    // Trees are released once objects are decoded (StatefulSets' trees are
+    // kept for the engine); the few documents that get a diagnostic are
+    // parsed again to locate it (render::resolve).
     let mut docs = docs;
     for d in &mut docs {
-        d.root = None;
+        let keep = objects
+            .objects_in(d.index)
+            .any(|o| matches!(o.typed, model::Typed::StatefulSet));
+        if !keep {
+            d.root = None;
+        }
     }
     findings.shrink_to_fit();
     LoadedFile {

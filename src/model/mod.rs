@@ -10,15 +10,18 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde_json::Value;
 
 use crate::finding::{Finding, Loc, ObjId};
+use crate::source;
 use crate::source::locate::Seg;
-use crate::source::yaml11::to_json;
+use crate::source::yaml11::{self, to_json};
 use crate::source::{FileId, Node, NodeKind};
 use path::FieldPath;
 
 /// The typed content of an object, for the kinds stslint checks.
 #[derive(Debug)]
 pub enum Typed {
-    StatefulSet(Box<StatefulSet>),
+    /// A StatefulSet: its tree is kept and the engine decodes it right
+    /// before running the rules on it (decoded StatefulSets are large).
+    StatefulSet,
     Service(Box<Service>),
     Pdb(Box<PodDisruptionBudget>),
     Pvc(Box<PersistentVolumeClaim>),
@@ -53,6 +56,16 @@ pub struct FileObjects {
 
 fn str_of<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
     node.get(key).and_then(Node::as_scalar)
+}
+
+impl FileObjects {
+    /// The objects of document `doc` (objects are in document order).
+    pub fn objects_in(&self, doc: usize) -> impl Iterator<Item = &Object> {
+        let start = self.objects.partition_point(|o| o.document < doc);
+        self.objects[start..]
+            .iter()
+            .take_while(move |o| o.document == doc)
+    }
 }
 
 /// Turn the parsed documents of a file into objects.
@@ -144,31 +157,55 @@ fn decode_known(api_version: &str, kind: &str, node: &Node) -> (Typed, Vec<decod
     let Some(v1) = decoded_as(api_version, kind) else {
         return (Typed::Untyped, Vec::new());
     };
-    let mut value = to_json(node);
-    let mut missing = Vec::new();
-    if kind == "StatefulSet" {
-        if api_version == "apps/v1beta1" {
-            default_v1beta1_selector(&mut value);
-        }
-        missing = missing_required_sts(&value);
-    }
-    if let Value::Object(m) = &mut value {
-        m.insert("apiVersion".to_owned(), Value::String(v1.to_owned()));
-    }
     fn wrap<T>(
         r: (Option<T>, Vec<decode::DecodeProblem>),
         f: fn(Box<T>) -> Typed,
     ) -> (Typed, Vec<decode::DecodeProblem>) {
         (r.0.map_or(Typed::Untyped, |t| f(Box::new(t))), r.1)
     }
-    let (typed, mut problems) = match kind {
-        "StatefulSet" => wrap(decode::decode::<StatefulSet>(value), Typed::StatefulSet),
-        "Service" => wrap(decode::decode::<Service>(value), Typed::Service),
-        "PodDisruptionBudget" => wrap(decode::decode::<PodDisruptionBudget>(value), Typed::Pdb),
-        _ => wrap(decode::decode::<PersistentVolumeClaim>(value), Typed::Pvc),
-    };
+    match kind {
+        // Decoded by the engine, one at a time, right before its rules run.
+        "StatefulSet" => (Typed::StatefulSet, Vec::new()),
+        "Service" => wrap(decode_as(api_version, v1, node), Typed::Service),
+        "PodDisruptionBudget" => wrap(decode_as(api_version, v1, node), Typed::Pdb),
+        _ => wrap(decode_as(api_version, v1, node), Typed::Pvc),
+    }
+}
+
+/// Decode a StatefulSet (any supported apiVersion) from its tree, with the
+/// problems found on the way.
+pub fn decode_statefulset(
+    api_version: &str,
+    node: &Node,
+) -> (Option<StatefulSet>, Vec<decode::DecodeProblem>) {
+    let missing = missing_required_sts(node, api_version == "apps/v1beta1");
+    let (typed, mut problems) = decode_as::<StatefulSet>(api_version, "apps/v1", node);
     problems.extend(missing);
     (typed, problems)
+}
+
+/// Decode `node` as `T`: straight from the tree when that succeeds; anything
+/// unusual (an error to locate and repair, an old apiVersion, merge keys)
+/// takes the JSON path.
+fn decode_as<T: serde::de::DeserializeOwned>(
+    api_version: &str,
+    v1: &str,
+    node: &Node,
+) -> (Option<T>, Vec<decode::DecodeProblem>) {
+    if api_version == v1
+        && source::de::direct_ok(node)
+        && let Ok(t) = T::deserialize(source::de::NodeDe(node))
+    {
+        return (Some(t), Vec::new());
+    }
+    let mut value = to_json(node);
+    if api_version == "apps/v1beta1" {
+        default_v1beta1_selector(&mut value);
+    }
+    if let Value::Object(m) = &mut value {
+        m.insert("apiVersion".to_owned(), Value::String(v1.to_owned()));
+    }
+    decode::decode::<T>(value)
 }
 
 /// apps/v1beta1 defaulted a missing selector to the pod template's labels.
@@ -194,10 +231,22 @@ fn default_v1beta1_selector(value: &mut Value) {
 
 /// Required fields that k8s-openapi would silently default but the API
 /// server rejects when missing.
-fn missing_required_sts(value: &Value) -> Vec<decode::DecodeProblem> {
+fn missing_required_sts(root: &Node, v1beta1: bool) -> Vec<decode::DecodeProblem> {
+    fn is_null(n: &Node) -> bool {
+        matches!(&n.kind, NodeKind::Scalar(s) if yaml11::resolve_ref(s) == yaml11::Resolved::Null)
+    }
+    fn is_map(n: &Node) -> bool {
+        matches!(n.kind, NodeKind::Map(_))
+    }
+    fn items(n: Option<&Node>) -> &[Node] {
+        match n.map(|n| &n.kind) {
+            Some(NodeKind::Seq(items)) => items,
+            _ => &[],
+        }
+    }
     let mut out = Vec::new();
-    let mut need = |parent: &[Seg], obj: Option<&Value>, field: &str| {
-        if obj.is_some_and(|o| o.is_object() && o.get(field).is_none_or(Value::is_null)) {
+    let mut need = |parent: &[Seg], obj: Option<&Node>, field: &str| {
+        if obj.is_some_and(|o| is_map(o) && o.get(field).is_none_or(is_null)) {
             out.push(decode::DecodeProblem {
                 path: parent.to_vec(),
                 message: format!("required field `{field}` is missing"),
@@ -206,39 +255,40 @@ fn missing_required_sts(value: &Value) -> Vec<decode::DecodeProblem> {
         }
     };
     let key = |k: &str| Seg::Key(k.to_owned());
-    need(&[], Some(value), "spec");
-    let spec = value.get("spec");
-    need(&[key("spec")], spec, "selector");
+    need(&[], Some(root), "spec");
+    let spec = root.get("spec");
+    if !v1beta1 {
+        // apps/v1beta1 defaulted the selector from the template's labels.
+        need(&[key("spec")], spec, "selector");
+    }
     need(&[key("spec")], spec, "template");
-    let pod = spec
-        .and_then(|s| s.get("template"))
-        .and_then(|t| t.get("spec"));
+    let template = spec.and_then(|s| s.get("template"));
+    let pod = template.and_then(|t| t.get("spec"));
     let pod_path = [key("spec"), key("template"), key("spec")];
-    need(&pod_path[..2], spec.and_then(|s| s.get("template")), "spec");
+    need(&pod_path[..2], template, "spec");
     need(&pod_path, pod, "containers");
     for list in ["initContainers", "containers"] {
-        let items = pod.and_then(|p| p.get(list)).and_then(Value::as_array);
-        for (i, c) in items.into_iter().flatten().enumerate() {
+        for (i, c) in items(pod.and_then(|p| p.get(list))).iter().enumerate() {
             let mut cpath = pod_path.to_vec();
             cpath.extend([key(list), Seg::Index(i)]);
             need(&cpath, Some(c), "name");
-            let envs = c.get("env").and_then(Value::as_array);
-            for (j, e) in envs.into_iter().flatten().enumerate() {
+            for (j, e) in items(c.get("env")).iter().enumerate() {
                 let mut epath = cpath.clone();
                 epath.extend([key("env"), Seg::Index(j)]);
                 need(&epath, Some(e), "name");
             }
         }
     }
+    let empty = |n: &Node| {
+        is_null(n)
+            || matches!(&n.kind, NodeKind::Map(m) if m.is_empty())
+            || matches!(&n.kind, NodeKind::Seq(s) if s.is_empty())
+    };
     if let Some(sel) = spec.and_then(|s| s.get("selector"))
-        && sel.is_object()
-        && ["matchLabels", "matchExpressions"].iter().all(|k| {
-            sel.get(k).is_none_or(|v| {
-                v.is_null()
-                    || v.as_object().is_some_and(|m| m.is_empty())
-                    || v.as_array().is_some_and(Vec::is_empty)
-            })
-        })
+        && is_map(sel)
+        && ["matchLabels", "matchExpressions"]
+            .iter()
+            .all(|k| sel.get(k).is_none_or(empty))
     {
         out.push(decode::DecodeProblem {
             path: vec![key("spec"), key("selector")],

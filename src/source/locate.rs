@@ -63,6 +63,21 @@ pub fn locate(text: &str, root: &Node, path: &[Seg]) -> Located {
     }
 }
 
+/// The node at `path` under `root`, if it exists.
+pub fn descend<'a>(root: &'a Node, path: &[Seg]) -> Option<&'a Node> {
+    let mut node = root;
+    for seg in path {
+        node = match (seg, &node.kind) {
+            (Seg::Key(want), NodeKind::Map(entries)) => {
+                &entries.iter().rev().find(|(k, _)| key_matches(k, want))?.1
+            }
+            (Seg::Index(i), NodeKind::Seq(items)) => items.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
 fn key_matches(k: &Node, want: &str) -> bool {
     match k.as_scalar() {
         Some(s) if s == want => true,

@@ -1,6 +1,7 @@
 //! Source files: reading bytes, parsing YAML/JSON into a spanned tree, and
 //! mapping byte offsets to line/column.
 
+pub mod de;
 pub mod locate;
 pub mod tree;
 pub mod yaml11;

@@ -5,6 +5,53 @@ use serde_json::{Map, Number, Value};
 
 use super::tree::{Node, NodeKind, Scalar, Tag};
 
+/// A scalar resolved without allocating.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Resolved<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(&'a str),
+}
+
+/// Resolve a scalar the way kubectl's YAML reader does, borrowing strings.
+pub fn resolve_ref(s: &Scalar) -> Resolved<'_> {
+    let text = Resolved::Str(&s.value);
+    let number = |v: Value| match v {
+        Value::Number(n) => n
+            .as_u64()
+            .map(Resolved::UInt)
+            .or_else(|| n.as_i64().map(Resolved::Int))
+            .or_else(|| n.as_f64().map(Resolved::Float))
+            .unwrap_or(text),
+        _ => text,
+    };
+    match s.tag {
+        Tag::None => {}
+        Tag::Str | Tag::Other => return text,
+        Tag::Null => return Resolved::Null,
+        Tag::Bool => return bool_of(&s.value).map_or(text, Resolved::Bool),
+        Tag::Int | Tag::Float => return number_of(&s.value).map_or(text, number),
+    }
+    if !s.plain {
+        return text;
+    }
+    match &*s.value {
+        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+        _ => {}
+    }
+    if let Some(b) = bool_of(&s.value) {
+        return Resolved::Bool(b);
+    }
+    // Only text that can start a number is tried as one.
+    match s.value.as_bytes()[0] {
+        b'0'..=b'9' | b'-' | b'+' | b'.' => number_of(&s.value).map_or(text, number),
+        _ => text,
+    }
+}
+
 /// Resolve a scalar the way kubectl's YAML reader does.
 pub fn resolve(s: &Scalar) -> Value {
     let text = || Value::String(s.value.to_string());
