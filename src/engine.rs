@@ -8,13 +8,21 @@ use crate::index::Index;
 use crate::model::decode_statefulset;
 use crate::model::path::FieldPath;
 use crate::rules::{Cx, RULES, Rule, Sts};
-use crate::source::Node;
+use crate::source::Tree;
+
+/// A StatefulSet waiting for the engine: its object and its tree.
+pub struct Pending {
+    pub id: ObjId,
+    pub tree: Tree,
+    /// Record index of the StatefulSet's node in the tree.
+    pub node: u32,
+}
 
 /// Decode and check the StatefulSets (`pending`: object id and its tree);
 /// findings carry no spans yet.
 pub fn run(
     index: &Index,
-    pending: Vec<(ObjId, Node)>,
+    pending: Vec<Pending>,
     enabled: &(dyn Fn(&str) -> bool + Sync),
 ) -> Vec<Finding> {
     let rules: Vec<&dyn Rule> = RULES
@@ -25,10 +33,14 @@ pub fn run(
     pending
         .into_par_iter()
         .with_min_len(16)
-        .flat_map_iter(|(id, node)| {
+        .flat_map_iter(|p| {
+            let id = p.id;
             let obj = index.object(id);
-            let (sts, problems) = decode_statefulset(&obj.api_version, &node);
-            drop(node);
+            let (sts, problems) = match p.tree.node(p.node) {
+                Some(node) => decode_statefulset(&obj.api_version, node),
+                None => (None, Vec::new()),
+            };
+            drop(p);
             let mut out: Vec<Finding> = problems
                 .into_iter()
                 .map(|p| Finding {

@@ -102,7 +102,7 @@ fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Rep
 fn take_statefulset_trees(
     files: &mut [LoadedFile],
     objects: &[model::Object],
-) -> Vec<(finding::ObjId, source::Node)> {
+) -> Vec<engine::Pending> {
     let mut pending = Vec::new();
     for (id, o) in objects.iter().enumerate() {
         if !matches!(o.typed, model::Typed::StatefulSet) {
@@ -111,21 +111,28 @@ fn take_statefulset_trees(
         let Some(doc) = files[o.file].docs.get_mut(o.document) else {
             continue;
         };
-        let node = if o.base.is_empty() {
-            doc.root.take()
-        } else {
+        if o.base.is_empty() {
+            if let Some(tree) = doc.tree.take() {
+                pending.push(engine::Pending { id, tree, node: 0 });
+            }
+        } else if let Some(tree) = &doc.tree {
             // An item of a List: the document holds other objects too.
-            doc.root
-                .as_ref()
-                .and_then(|r| source::locate::descend(r, &o.base).cloned())
-        };
-        if let Some(node) = node {
-            pending.push((id, node));
+            let node = tree
+                .root()
+                .and_then(|r| source::locate::descend(r, &o.base))
+                .map(|n| n.index());
+            if let Some(node) = node {
+                pending.push(engine::Pending {
+                    id,
+                    tree: tree.clone(),
+                    node,
+                });
+            }
         }
     }
     for f in files.iter_mut() {
         for d in &mut f.docs {
-            d.root = None;
+            d.tree = None;
         }
     }
     pending

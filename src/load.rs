@@ -147,8 +147,9 @@ pub fn load_one(id: FileId, input: &Input, namespace: &str, max_bytes: u64) -> L
 
 /// Parse text already in memory (also used by tests and the fuzzers).
 pub fn parse_text(id: FileId, name: String, text: String, namespace: &str) -> LoadedFile {
-    let (docs, problems) = source::parse_source(&text);
-    let helm = text.contains("{{");
+    let source = SourceFile::new(name, text);
+    let (docs, problems) = source::parse_source(&source.text);
+    let helm = source.text.contains("{{");
     let mut findings: Vec<Finding> = problems
         .into_iter()
         .map(|p| {
@@ -169,12 +170,12 @@ pub fn parse_text(id: FileId, name: String, text: String, namespace: &str) -> Lo
             .objects_in(d.index)
             .any(|o| matches!(o.typed, model::Typed::StatefulSet));
         if !keep {
-            d.root = None;
+            d.tree = None;
         }
     }
     findings.shrink_to_fit();
     LoadedFile {
-        source: SourceFile::new(name, text),
+        source,
         docs,
         findings,
         objects,

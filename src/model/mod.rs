@@ -54,8 +54,8 @@ pub struct FileObjects {
     pub skipped: usize,
 }
 
-fn str_of<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
-    node.get(key).and_then(Node::as_scalar)
+fn str_of<'a>(node: Node<'a>, key: &str) -> Option<&'a str> {
+    node.get(key).and_then(|n| n.as_scalar())
 }
 
 impl FileObjects {
@@ -72,21 +72,19 @@ impl FileObjects {
 pub fn objects_of(file: FileId, docs: &[crate::source::Document], default_ns: &str) -> FileObjects {
     let mut out = FileObjects::default();
     for doc in docs {
-        let Some(root) = &doc.root else { continue };
+        let Some(root) = doc.root() else { continue };
         let (Some(api_version), Some(kind)) = (str_of(root, "apiVersion"), str_of(root, "kind"))
         else {
             out.skipped += 1;
             continue;
         };
-        if !matches!(root.kind, NodeKind::Map(_)) {
+        if !root.is_map() {
             out.skipped += 1;
             continue;
         }
         if kind.ends_with("List")
-            && let Some(Node {
-                kind: NodeKind::Seq(items),
-                ..
-            }) = root.get("items")
+            && let Some(items) = root.get("items")
+            && let NodeKind::Seq(items) = items.kind()
         {
             {
                 for (i, item) in items.iter().enumerate() {
@@ -107,7 +105,7 @@ fn add_object(
     file: FileId,
     document: usize,
     base: Vec<Seg>,
-    node: &Node,
+    node: Node<'_>,
     default_ns: &str,
 ) {
     let (Some(api_version), Some(kind)) = (str_of(node, "apiVersion"), str_of(node, "kind")) else {
@@ -153,7 +151,7 @@ fn decoded_as(api_version: &str, kind: &str) -> Option<&'static str> {
     }
 }
 
-fn decode_known(api_version: &str, kind: &str, node: &Node) -> (Typed, Vec<decode::DecodeProblem>) {
+fn decode_known(api_version: &str, kind: &str, node: Node<'_>) -> (Typed, Vec<decode::DecodeProblem>) {
     let Some(v1) = decoded_as(api_version, kind) else {
         return (Typed::Untyped, Vec::new());
     };
@@ -176,7 +174,7 @@ fn decode_known(api_version: &str, kind: &str, node: &Node) -> (Typed, Vec<decod
 /// problems found on the way.
 pub fn decode_statefulset(
     api_version: &str,
-    node: &Node,
+    node: Node<'_>,
 ) -> (Option<StatefulSet>, Vec<decode::DecodeProblem>) {
     let missing = missing_required_sts(node, api_version == "apps/v1beta1");
     let (typed, mut problems) = decode_as::<StatefulSet>(api_version, "apps/v1", node);
@@ -190,15 +188,15 @@ pub fn decode_statefulset(
 fn decode_as<T: serde::de::DeserializeOwned>(
     api_version: &str,
     v1: &str,
-    node: &Node,
+    node: Node<'_>,
 ) -> (Option<T>, Vec<decode::DecodeProblem>) {
     if api_version == v1
-        && source::de::direct_ok(node)
+        && source::de::direct_ok(&node)
         && let Ok(t) = T::deserialize(source::de::NodeDe(node))
     {
         return (Some(t), Vec::new());
     }
-    let mut value = to_json(node);
+    let mut value = to_json(&node);
     if api_version == "apps/v1beta1" {
         default_v1beta1_selector(&mut value);
     }
@@ -231,22 +229,16 @@ fn default_v1beta1_selector(value: &mut Value) {
 
 /// Required fields that k8s-openapi would silently default but the API
 /// server rejects when missing.
-fn missing_required_sts(root: &Node, v1beta1: bool) -> Vec<decode::DecodeProblem> {
-    fn is_null(n: &Node) -> bool {
-        matches!(&n.kind, NodeKind::Scalar(s) if yaml11::resolve_ref(s) == yaml11::Resolved::Null)
+fn missing_required_sts(root: Node<'_>, v1beta1: bool) -> Vec<decode::DecodeProblem> {
+    fn is_null(n: Node<'_>) -> bool {
+        matches!(n.kind(), NodeKind::Scalar(s) if yaml11::resolve_ref(&s) == yaml11::Resolved::Null)
     }
-    fn is_map(n: &Node) -> bool {
-        matches!(n.kind, NodeKind::Map(_))
-    }
-    fn items(n: Option<&Node>) -> &[Node] {
-        match n.map(|n| &n.kind) {
-            Some(NodeKind::Seq(items)) => items,
-            _ => &[],
-        }
+    fn items(n: Option<Node<'_>>) -> Vec<Node<'_>> {
+        n.map(|n| n.items().iter().collect()).unwrap_or_default()
     }
     let mut out = Vec::new();
-    let mut need = |parent: &[Seg], obj: Option<&Node>, field: &str| {
-        if obj.is_some_and(|o| is_map(o) && o.get(field).is_none_or(is_null)) {
+    let mut need = |parent: &[Seg], obj: Option<Node<'_>>, field: &str| {
+        if obj.is_some_and(|o| o.is_map() && o.get(field).is_none_or(is_null)) {
             out.push(decode::DecodeProblem {
                 path: parent.to_vec(),
                 message: format!("required field `{field}` is missing"),
@@ -268,24 +260,24 @@ fn missing_required_sts(root: &Node, v1beta1: bool) -> Vec<decode::DecodeProblem
     need(&pod_path[..2], template, "spec");
     need(&pod_path, pod, "containers");
     for list in ["initContainers", "containers"] {
-        for (i, c) in items(pod.and_then(|p| p.get(list))).iter().enumerate() {
+        for (i, c) in items(pod.and_then(|p| p.get(list))).into_iter().enumerate() {
             let mut cpath = pod_path.to_vec();
             cpath.extend([key(list), Seg::Index(i)]);
             need(&cpath, Some(c), "name");
-            for (j, e) in items(c.get("env")).iter().enumerate() {
+            for (j, e) in items(c.get("env")).into_iter().enumerate() {
                 let mut epath = cpath.clone();
                 epath.extend([key("env"), Seg::Index(j)]);
                 need(&epath, Some(e), "name");
             }
         }
     }
-    let empty = |n: &Node| {
+    let empty = |n: Node<'_>| {
         is_null(n)
-            || matches!(&n.kind, NodeKind::Map(m) if m.is_empty())
-            || matches!(&n.kind, NodeKind::Seq(s) if s.is_empty())
+            || matches!(n.kind(), NodeKind::Map(m) if m.is_empty())
+            || matches!(n.kind(), NodeKind::Seq(s) if s.is_empty())
     };
     if let Some(sel) = spec.and_then(|s| s.get("selector"))
-        && is_map(sel)
+        && sel.is_map()
         && ["matchLabels", "matchExpressions"]
             .iter()
             .all(|k| sel.get(k).is_none_or(empty))

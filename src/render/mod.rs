@@ -13,7 +13,7 @@ use crate::policy::Policy;
 use std::collections::HashMap;
 
 use crate::source::locate::{Seg, locate};
-use crate::source::{FileId, Node, reparse_document};
+use crate::source::{FileId, Node, Tree, reparse_document};
 
 /// The object a diagnostic is about.
 #[derive(Debug, Clone)]
@@ -95,21 +95,22 @@ fn pointer(segs: &[Seg]) -> String {
 /// first use.
 #[derive(Default)]
 struct Trees {
-    cache: HashMap<(FileId, usize), Option<Node>>,
+    cache: HashMap<(FileId, usize), Option<Tree>>,
 }
 
 impl Trees {
-    fn root(&mut self, files: &[LoadedFile], file: FileId, doc: usize) -> Option<&Node> {
+    fn root(&mut self, files: &[LoadedFile], file: FileId, doc: usize) -> Option<Node<'_>> {
         self.cache
             .entry((file, doc))
             .or_insert_with(|| {
                 let f = &files[file];
-                match f.docs.get(doc).and_then(|d| d.root.clone()) {
-                    Some(root) => Some(root),
+                match f.docs.get(doc).and_then(|d| d.tree.clone()) {
+                    Some(tree) => Some(tree),
                     None => reparse_document(&f.source.text, &f.docs, doc),
                 }
             })
             .as_ref()
+            .and_then(Tree::root)
     }
 }
 

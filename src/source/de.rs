@@ -27,25 +27,25 @@ impl de::Error for Error {
 }
 
 /// True when the tree can be decoded directly (no `<<` merge keys).
-pub fn direct_ok(node: &Node) -> bool {
-    match &node.kind {
+pub fn direct_ok(node: &Node<'_>) -> bool {
+    match node.kind() {
         NodeKind::Scalar(_) => true,
-        NodeKind::Seq(items) => items.iter().all(direct_ok),
+        NodeKind::Seq(items) => items.iter().all(|n| direct_ok(&n)),
         NodeKind::Map(entries) => entries
             .iter()
-            .all(|(k, v)| k.as_scalar() != Some("<<") && direct_ok(v)),
+            .all(|(k, v)| k.as_scalar() != Some("<<") && direct_ok(&v)),
     }
 }
 
 #[derive(Clone, Copy)]
-pub struct NodeDe<'a>(pub &'a Node);
+pub struct NodeDe<'a>(pub Node<'a>);
 
 impl<'de> de::Deserializer<'de> for NodeDe<'de> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match &self.0.kind {
-            NodeKind::Scalar(s) => match resolve_ref(s) {
+        match self.0.kind() {
+            NodeKind::Scalar(s) => match resolve_ref(&s) {
                 Resolved::Null => visitor.visit_unit(),
                 Resolved::Bool(b) => visitor.visit_bool(b),
                 Resolved::Int(i) => visitor.visit_i64(i),
@@ -54,18 +54,20 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
                 Resolved::Str(t) => visitor.visit_borrowed_str(t),
             },
             NodeKind::Seq(items) => visitor.visit_seq(Seq {
-                items: items.iter(),
+                left: items.len(),
+                items: Box::new(items.iter()),
             }),
             NodeKind::Map(entries) => visitor.visit_map(Map {
-                entries: entries.iter(),
+                left: entries.len(),
+                entries: Box::new(entries.iter()),
                 value: None,
             }),
         }
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match &self.0.kind {
-            NodeKind::Scalar(s) if resolve_ref(s) == Resolved::Null => visitor.visit_none(),
+        match self.0.kind() {
+            NodeKind::Scalar(s) if resolve_ref(&s) == Resolved::Null => visitor.visit_none(),
             _ => visitor.visit_some(self),
         }
     }
@@ -86,7 +88,8 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
 }
 
 struct Seq<'a> {
-    items: std::slice::Iter<'a, Node>,
+    items: Box<dyn Iterator<Item = Node<'a>> + 'a>,
+    left: usize,
 }
 
 impl<'de> SeqAccess<'de> for Seq<'de> {
@@ -97,19 +100,23 @@ impl<'de> SeqAccess<'de> for Seq<'de> {
         seed: T,
     ) -> Result<Option<T::Value>, Error> {
         match self.items.next() {
-            Some(n) => seed.deserialize(NodeDe(n)).map(Some),
+            Some(n) => {
+                self.left -= 1;
+                seed.deserialize(NodeDe(n)).map(Some)
+            }
             None => Ok(None),
         }
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.items.len())
+        Some(self.left)
     }
 }
 
 struct Map<'a> {
-    entries: std::slice::Iter<'a, (Node, Node)>,
-    value: Option<&'a Node>,
+    entries: Box<dyn Iterator<Item = (Node<'a>, Node<'a>)> + 'a>,
+    left: usize,
+    value: Option<Node<'a>>,
 }
 
 impl<'de> MapAccess<'de> for Map<'de> {
@@ -122,14 +129,15 @@ impl<'de> MapAccess<'de> for Map<'de> {
         let Some((k, v)) = self.entries.next() else {
             return Ok(None);
         };
+        self.left -= 1;
         self.value = Some(v);
-        match &k.kind {
+        match k.kind() {
             // Keys are strings in JSON; a plain `true:` key becomes "true".
-            NodeKind::Scalar(s) if matches!(resolve_ref(s), Resolved::Str(_)) => seed
-                .deserialize(de::value::BorrowedStrDeserializer::new(&s.value))
+            NodeKind::Scalar(s) if matches!(resolve_ref(&s), Resolved::Str(_)) => seed
+                .deserialize(de::value::BorrowedStrDeserializer::new(s.value))
                 .map(Some),
             _ => seed
-                .deserialize(key_string(k).into_deserializer())
+                .deserialize(key_string(&k).into_deserializer())
                 .map(Some),
         }
     }
@@ -142,6 +150,6 @@ impl<'de> MapAccess<'de> for Map<'de> {
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.entries.len())
+        Some(self.left)
     }
 }

@@ -24,24 +24,33 @@ pub struct Located {
     pub missing: Option<String>,
 }
 
+/// The entry `want` of a map (the last one, as kubectl keeps).
+fn find_key<'a>(node: Node<'a>, want: &str) -> Option<(Node<'a>, Node<'a>)> {
+    match node.kind() {
+        NodeKind::Map(entries) => entries.iter().filter(|(k, _)| key_matches(k, want)).last(),
+        _ => None,
+    }
+}
+
+fn step<'a>(node: Node<'a>, seg: &Seg) -> Option<(Range<usize>, Node<'a>)> {
+    match seg {
+        Seg::Key(want) => find_key(node, want).map(|(k, v)| (entry_label(&k, &v), v)),
+        Seg::Index(i) => match node.kind() {
+            NodeKind::Seq(items) => items.get(*i).map(|n| (item_label(&n), n)),
+            _ => None,
+        },
+    }
+}
+
 /// Find the span for `path` under `root`.
-pub fn locate(text: &str, root: &Node, path: &[Seg]) -> Located {
+pub fn locate(text: &str, root: Node<'_>, path: &[Seg]) -> Located {
     let mut node = root;
     // The label for the deepest node reached so far.
-    let mut label = object_label(root);
+    let mut label = object_label(&root);
     let mut exact = true;
     let mut missing = None;
     for seg in path {
-        let next = match (seg, &node.kind) {
-            (Seg::Key(want), NodeKind::Map(entries)) => entries
-                .iter()
-                .rev()
-                .find(|(k, _)| key_matches(k, want))
-                .map(|(k, v)| (entry_label(k, v), v)),
-            (Seg::Index(i), NodeKind::Seq(items)) => items.get(*i).map(|n| (item_label(n), n)),
-            _ => None,
-        };
-        match next {
+        match step(node, seg) {
             Some((l, n)) => {
                 label = l;
                 node = n;
@@ -64,21 +73,15 @@ pub fn locate(text: &str, root: &Node, path: &[Seg]) -> Located {
 }
 
 /// The node at `path` under `root`, if it exists.
-pub fn descend<'a>(root: &'a Node, path: &[Seg]) -> Option<&'a Node> {
+pub fn descend<'a>(root: Node<'a>, path: &[Seg]) -> Option<Node<'a>> {
     let mut node = root;
     for seg in path {
-        node = match (seg, &node.kind) {
-            (Seg::Key(want), NodeKind::Map(entries)) => {
-                &entries.iter().rev().find(|(k, _)| key_matches(k, want))?.1
-            }
-            (Seg::Index(i), NodeKind::Seq(items)) => items.get(*i)?,
-            _ => return None,
-        };
+        node = step(node, seg)?.1;
     }
     Some(node)
 }
 
-fn key_matches(k: &Node, want: &str) -> bool {
+fn key_matches(k: &Node<'_>, want: &str) -> bool {
     match k.as_scalar() {
         Some(s) if s == want => true,
         Some(_) => key_string(k) == want,
@@ -86,29 +89,31 @@ fn key_matches(k: &Node, want: &str) -> bool {
     }
 }
 
-fn entry_label(k: &Node, v: &Node) -> Range<usize> {
-    match &v.kind {
+fn entry_label(k: &Node<'_>, v: &Node<'_>) -> Range<usize> {
+    match v.kind() {
         NodeKind::Scalar(_) if v.span().end >= k.span().start => k.span().start..v.span().end,
         _ => k.span(),
     }
 }
 
-fn item_label(n: &Node) -> Range<usize> {
-    match &n.kind {
-        NodeKind::Map(entries) => entries.first().map_or(n.span(), |(k, v)| entry_label(k, v)),
+fn item_label(n: &Node<'_>) -> Range<usize> {
+    match n.kind() {
+        NodeKind::Map(entries) => entries
+            .first()
+            .map_or(n.span(), |(k, v)| entry_label(&k, &v)),
         _ => n.span(),
     }
 }
 
 /// An object as a whole is labelled at its name (or kind).
-fn object_label(root: &Node) -> Range<usize> {
+fn object_label(root: &Node<'_>) -> Range<usize> {
     if let Some(meta) = root.get("metadata")
         && let Some((k, v)) = meta.entry("name")
     {
-        return entry_label(k, v);
+        return entry_label(&k, &v);
     }
     if let Some((k, v)) = root.entry("kind") {
-        return entry_label(k, v);
+        return entry_label(&k, &v);
     }
     root.span().start..root.span().start
 }

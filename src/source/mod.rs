@@ -7,40 +7,53 @@ pub mod tree;
 pub mod yaml11;
 
 use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
-pub use tree::{Document, Node, NodeKind, ParseProblem};
+pub use tree::{Document, Node, NodeKind, ParseProblem, Tree};
 
 /// Index of a file in the run's file list.
 pub type FileId = usize;
 
-/// One input file, its text and its parsed documents.
+/// One input file and its text.
 #[derive(Debug)]
 pub struct SourceFile {
     /// Name as given on the command line (or `--stdin-filename`).
     pub name: String,
-    pub text: String,
-    line_starts: Vec<usize>,
+    pub text: Arc<str>,
+    /// Line starts, computed the first time a position is asked for (only
+    /// files with diagnostics ever need them).
+    line_starts: OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     pub fn new(name: String, text: String) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         SourceFile {
             name,
-            text,
-            line_starts,
+            text: Arc::from(text),
+            line_starts: OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(
+                memchr_iter(b'\n', self.text.as_bytes()).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            );
+            starts
+        })
     }
 
     /// 1-based line and 1-based column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = self.clamp(offset);
-        let line = match self.line_starts.binary_search(&offset) {
+        let starts = self.line_starts();
+        let at = u32::try_from(offset).unwrap_or(u32::MAX);
+        let line = match starts.binary_search(&at) {
             Ok(i) => i,
-            Err(i) => i - 1,
+            Err(i) => i.saturating_sub(1),
         };
-        let start = self.line_starts[line];
+        let start = (starts[line] as usize).min(offset);
         let col = self.text[start..offset].chars().count();
         (line + 1, col + 1)
     }
@@ -54,8 +67,7 @@ impl SourceFile {
         o
     }
 
-    /// A span trimmed of trailing whitespace and newlines, never empty when
-    /// the text allows.
+    /// A span trimmed of trailing whitespace and newlines.
     pub fn tidy(&self, span: Range<usize>) -> Range<usize> {
         let start = self.clamp(span.start);
         let mut end = self.clamp(span.end.max(start));
@@ -89,57 +101,37 @@ pub fn decode_text(bytes: Vec<u8>) -> Result<String, (usize, String)> {
 
 /// Parse a file's text: YAML, or JSON (where tabs are whitespace, which YAML
 /// block indentation rejects). A UTF-8 byte order mark is skipped.
-pub fn parse_source(text: &str) -> (Vec<Document>, Vec<ParseProblem>) {
-    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let skip = text.len() - body.len();
-    let looks_json = body.trim_start().starts_with(['{', '[']);
-    let (mut docs, mut problems) = if looks_json && body.contains('\t') {
-        // Same length, so offsets stay valid; tabs inside JSON strings are
-        // invalid JSON anyway.
-        tree::parse(&body.replace('\t', " "))
-    } else {
-        parse_lenient(body)
-    };
-    if skip > 0 {
-        for d in &mut docs {
-            d.start += skip;
-            if let Some(root) = &mut d.root {
-                shift(root, skip);
-            }
-        }
-        for p in &mut problems {
-            p.span = p.span.start + skip..p.span.end + skip;
-        }
-    }
-    (docs, problems)
+pub fn parse_source(text: &Arc<str>) -> (Vec<Document>, Vec<ParseProblem>) {
+    parse_range(text, 0, text.len())
 }
 
-/// Re-parse one document of a file (its trees are released after
-/// decoding) and return its root with spans relative to the whole file.
-pub fn reparse_document(text: &str, docs: &[Document], index: usize) -> Option<Node> {
+/// Parse `text[from..to]`; offsets in the result are offsets in `text`.
+pub fn parse_range(text: &Arc<str>, from: usize, to: usize) -> (Vec<Document>, Vec<ParseProblem>) {
+    let Some(slice) = text.get(from..to) else {
+        return (Vec::new(), Vec::new());
+    };
+    let body = slice.strip_prefix('\u{feff}').unwrap_or(slice);
+    let base = from + (slice.len() - body.len());
+    let looks_json = body.trim_start().starts_with(['{', '[']);
+    if looks_json && body.contains('\t') {
+        // Same length, so offsets stay valid; tabs inside JSON strings are
+        // invalid JSON anyway.
+        tree::parse(text, &body.replace('\t', " "), base)
+    } else {
+        parse_lenient(text, body, base)
+    }
+}
+
+/// Re-parse one document of a file (trees are released after decoding) and
+/// return its tree, with offsets in the whole file.
+pub fn reparse_document(text: &Arc<str>, docs: &[Document], index: usize) -> Option<Tree> {
     let start = docs.get(index)?.start.min(text.len());
     let end = docs
         .get(index + 1)
         .map_or(text.len(), |d| d.start)
         .clamp(start, text.len());
-    let slice = text.get(start..end)?;
-    let (parsed, _) = parse_source(slice);
-    let mut root = parsed.into_iter().find_map(|d| d.root)?;
-    shift(&mut root, start);
-    Some(root)
-}
-
-fn shift(node: &mut Node, by: usize) {
-    let span = node.span();
-    node.set_span(span.start + by..span.end + by);
-    match &mut node.kind {
-        NodeKind::Scalar(_) => {}
-        NodeKind::Seq(items) => items.iter_mut().for_each(|n| shift(n, by)),
-        NodeKind::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
-            shift(k, by);
-            shift(v, by);
-        }),
-    }
+    let (parsed, _) = parse_range(text, start, end);
+    parsed.into_iter().find_map(|d| d.tree)
 }
 
 /// Most under-indented quoted-scalar lines re-indented in one file.
@@ -148,23 +140,24 @@ const MAX_REINDENTS: usize = 64;
 /// Parse, accepting what libyaml (and so kubectl) accepts but a strict YAML
 /// 1.2 parser rejects: a continuation line of a multi-line quoted scalar
 /// indented less than its parent. Such lines are re-indented in a copy (line
-/// folding strips that whitespace from the value anyway) and spans are mapped
-/// back to the original text.
-fn parse_lenient(text: &str) -> (Vec<Document>, Vec<ParseProblem>) {
+/// folding strips that whitespace from the value anyway) and offsets are
+/// mapped back to the original text.
+fn parse_lenient(text: &Arc<str>, body: &str, base: usize) -> (Vec<Document>, Vec<ParseProblem>) {
     const KIND: &str = "invalid indentation in multiline quoted scalar";
-    let first = tree::parse(text);
+    let first = tree::parse(text, body, base);
     if !first.1.iter().any(|p| p.message.contains(KIND)) {
         return first;
     }
-    // (offset in the original text, spaces inserted there), in order.
+    // (offset in `body`, spaces inserted there), in order.
     let mut inserts: Vec<(usize, usize)> = Vec::new();
-    let mut patched = text.to_owned();
+    let mut patched = body.to_owned();
     for _ in 0..MAX_REINDENTS {
-        let (docs, problems) = tree::parse(&patched);
+        // Offsets from this parse are `base` + offsets in `patched`.
+        let (docs, problems) = tree::parse(text, &patched, base);
         let Some(p) = problems.iter().find(|p| p.message.contains(KIND)) else {
-            return map_back(docs, problems, &inserts);
+            return map_back(docs, problems, &inserts, base);
         };
-        let at = p.span.start.min(patched.len());
+        let at = p.span.start.saturating_sub(base).min(patched.len());
         let line_start = patched[..at].rfind('\n').map_or(0, |i| i + 1);
         let orig = to_original(line_start, &inserts);
         match inserts.iter_mut().find(|(o, _)| *o == orig) {
@@ -199,27 +192,17 @@ fn map_back(
     mut docs: Vec<Document>,
     mut problems: Vec<ParseProblem>,
     inserts: &[(usize, usize)],
+    base: usize,
 ) -> (Vec<Document>, Vec<ParseProblem>) {
-    fn walk(node: &mut Node, inserts: &[(usize, usize)]) {
-        let span = node.span();
-        node.set_span(to_original(span.start, inserts)..to_original(span.end, inserts));
-        match &mut node.kind {
-            NodeKind::Scalar(_) => {}
-            NodeKind::Seq(items) => items.iter_mut().for_each(|n| walk(n, inserts)),
-            NodeKind::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
-                walk(k, inserts);
-                walk(v, inserts);
-            }),
-        }
-    }
+    let f = |o: usize| to_original(o.saturating_sub(base), inserts) + base;
     for d in &mut docs {
-        d.start = to_original(d.start, inserts);
-        if let Some(root) = &mut d.root {
-            walk(root, inserts);
+        d.start = f(d.start);
+        if let Some(t) = &mut d.tree {
+            t.remap(f);
         }
     }
     for p in &mut problems {
-        p.span = to_original(p.span.start, inserts)..to_original(p.span.end, inserts);
+        p.span = f(p.span.start)..f(p.span.end);
     }
     (docs, problems)
 }

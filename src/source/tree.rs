@@ -1,36 +1,75 @@
 //! A spanned YAML tree built from one pass over the parser's events.
+//!
+//! Each document's nodes live in one flat vector in pre-order (20 bytes a
+//! node, no allocation per node); scalar values are slices of the file's text
+//! unless escapes or folding changed them. `Node` is a cheap handle into it.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+use std::sync::Arc;
 
 use granit_parser::{Event, Parser, ScalarStyle, Span, StructureStyle};
 
 /// Most nodes that alias expansion may add to one document (billion-laughs guard).
 pub const ALIAS_BUDGET: usize = 100_000;
 
-/// A node of the tree. Kept small (32 bytes): trees of every document
-/// stay in memory until diagnostics are located.
-#[derive(Debug, Clone)]
-pub struct Node {
-    pub kind: NodeKind,
+const SCALAR: u8 = 0;
+const SEQ: u8 = 1;
+const MAP: u8 = 2;
+const PLAIN: u8 = 1;
+const IN_EXTRA: u8 = 2;
+
+#[derive(Debug, Clone, Copy)]
+struct Rec {
     start: u32,
     end: u32,
+    /// Scalar: value offset (in the text or in `extra`). Collection: number
+    /// of child nodes (keys and values of a map both count).
+    a: u32,
+    /// Scalar: value length. Collection: records in its subtree, itself included.
+    b: u32,
+    kind: u8,
+    /// PLAIN | IN_EXTRA, and the tag in the high nibble.
+    flags: u8,
 }
 
+/// The nodes of one document.
 #[derive(Debug, Clone)]
-pub enum NodeKind {
-    Scalar(Scalar),
-    Seq(Box<[Node]>),
-    Map(Box<[(Node, Node)]>),
+pub struct Tree {
+    text: Arc<str>,
+    nodes: Vec<Rec>,
+    /// Scalar values that are not a slice of the text.
+    extra: String,
 }
 
-#[derive(Debug, Clone)]
-pub struct Scalar {
-    pub value: Box<str>,
-    /// Plain (unquoted, non-block) scalars are resolved to bool/int/null.
-    pub plain: bool,
-    /// Explicit core-schema tag (`!!str`, `!!int`, ...).
-    pub tag: Tag,
+impl Tree {
+    pub fn root(&self) -> Option<Node<'_>> {
+        (!self.nodes.is_empty()).then_some(Node { t: self, i: 0 })
+    }
+
+    /// The node at record index `i` (see [`Node::index`]).
+    pub fn node(&self, i: u32) -> Option<Node<'_>> {
+        ((i as usize) < self.nodes.len()).then_some(Node { t: self, i })
+    }
+
+    fn rec(&self, i: u32) -> &Rec {
+        &self.nodes[i as usize]
+    }
+
+    /// Shift every offset (spans and text-slice values) with `f`.
+    pub(crate) fn remap(&mut self, f: impl Fn(usize) -> usize) {
+        for r in &mut self.nodes {
+            r.start = to_u32(f(r.start as usize));
+            r.end = to_u32(f(r.end as usize));
+            if r.kind == SCALAR && r.flags & IN_EXTRA == 0 {
+                r.a = to_u32(f(r.a as usize));
+            }
+        }
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// The explicit YAML core-schema tag of a scalar, if any.
@@ -45,52 +84,203 @@ pub enum Tag {
     Other,
 }
 
-fn to_u32(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
+const TAGS: [Tag; 7] = [
+    Tag::None,
+    Tag::Str,
+    Tag::Null,
+    Tag::Bool,
+    Tag::Int,
+    Tag::Float,
+    Tag::Other,
+];
+
+fn tag_bits(t: Tag) -> u8 {
+    (TAGS.iter().position(|x| *x == t).unwrap_or(0) as u8) << 4
 }
 
-impl Node {
-    pub fn new(kind: NodeKind, span: Range<usize>) -> Node {
-        Node {
-            kind,
-            start: to_u32(span.start),
-            end: to_u32(span.end),
+/// A scalar's value and how it was written.
+#[derive(Debug, Clone, Copy)]
+pub struct Scalar<'a> {
+    pub value: &'a str,
+    /// Plain (unquoted, non-block) scalars are resolved to bool/int/null.
+    pub plain: bool,
+    pub tag: Tag,
+}
+
+/// A handle to one node of a [`Tree`].
+#[derive(Debug, Clone, Copy)]
+pub struct Node<'a> {
+    t: &'a Tree,
+    i: u32,
+}
+
+/// What a node is.
+#[derive(Debug, Clone, Copy)]
+pub enum NodeKind<'a> {
+    Scalar(Scalar<'a>),
+    Seq(Items<'a>),
+    Map(Entries<'a>),
+}
+
+impl<'a> Node<'a> {
+    /// Byte range of the node in the file.
+    pub fn span(&self) -> Range<usize> {
+        let r = self.t.rec(self.i);
+        r.start as usize..r.end as usize
+    }
+
+    /// Record index of the node in its tree.
+    pub fn index(&self) -> u32 {
+        self.i
+    }
+
+    pub fn kind(&self) -> NodeKind<'a> {
+        let r = *self.t.rec(self.i);
+        match r.kind {
+            SEQ => NodeKind::Seq(Items {
+                t: self.t,
+                first: self.i + 1,
+                len: r.a,
+            }),
+            MAP => NodeKind::Map(Entries {
+                t: self.t,
+                first: self.i + 1,
+                len: r.a / 2,
+            }),
+            _ => NodeKind::Scalar(self.scalar_of(&r)),
         }
     }
 
-    /// Byte range of the node in the file.
-    pub fn span(&self) -> Range<usize> {
-        self.start as usize..self.end as usize
+    fn scalar_of(&self, r: &Rec) -> Scalar<'a> {
+        let range = r.a as usize..(r.a as usize + r.b as usize);
+        let source: &'a str = if r.flags & IN_EXTRA != 0 {
+            &self.t.extra
+        } else {
+            &self.t.text
+        };
+        Scalar {
+            value: source.get(range).unwrap_or(""),
+            plain: r.flags & PLAIN != 0,
+            tag: TAGS[usize::from(r.flags >> 4).min(TAGS.len() - 1)],
+        }
     }
 
-    pub fn set_span(&mut self, span: Range<usize>) {
-        self.start = to_u32(span.start);
-        self.end = to_u32(span.end);
+    pub fn scalar(&self) -> Option<Scalar<'a>> {
+        let r = self.t.rec(self.i);
+        (r.kind == SCALAR).then(|| self.scalar_of(r))
     }
 
     /// The text of a scalar node, whatever its style.
-    pub fn as_scalar(&self) -> Option<&str> {
-        match &self.kind {
-            NodeKind::Scalar(s) => Some(&s.value),
-            _ => None,
+    pub fn as_scalar(&self) -> Option<&'a str> {
+        self.scalar().map(|s| s.value)
+    }
+
+    pub fn is_map(&self) -> bool {
+        self.t.rec(self.i).kind == MAP
+    }
+
+    /// The items of a sequence node (empty for anything else).
+    pub fn items(&self) -> Items<'a> {
+        match self.kind() {
+            NodeKind::Seq(items) => items,
+            _ => Items {
+                t: self.t,
+                first: 0,
+                len: 0,
+            },
         }
     }
 
-    /// Look up a key in a mapping node.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    /// Look up a key in a mapping node (the last one wins, as in kubectl).
+    pub fn get(&self, key: &str) -> Option<Node<'a>> {
         self.entry(key).map(|(_, v)| v)
     }
 
     /// Look up a key in a mapping node, returning key and value nodes.
-    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
-        match &self.kind {
+    pub fn entry(&self, key: &str) -> Option<(Node<'a>, Node<'a>)> {
+        match self.kind() {
             NodeKind::Map(entries) => entries
                 .iter()
-                .rev()
-                .find(|(k, _)| k.as_scalar() == Some(key))
-                .map(|(k, v)| (k, v)),
+                .filter(|(k, _)| k.as_scalar() == Some(key))
+                .last(),
             _ => None,
         }
+    }
+
+    fn next_sibling(&self) -> u32 {
+        let r = self.t.rec(self.i);
+        match r.kind {
+            SCALAR => self.i + 1,
+            _ => self.i + r.b.max(1),
+        }
+    }
+}
+
+/// The items of a sequence.
+#[derive(Debug, Clone, Copy)]
+pub struct Items<'a> {
+    t: &'a Tree,
+    first: u32,
+    len: u32,
+}
+
+impl<'a> Items<'a> {
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    pub fn iter(&self) -> impl Iterator<Item = Node<'a>> + 'a {
+        let t = self.t;
+        let mut next = self.first;
+        (0..self.len).map(move |_| {
+            let n = Node { t, i: next };
+            next = n.next_sibling();
+            n
+        })
+    }
+    pub fn get(&self, i: usize) -> Option<Node<'a>> {
+        self.iter().nth(i)
+    }
+    pub fn last(&self) -> Option<Node<'a>> {
+        self.iter().last()
+    }
+}
+
+/// The entries of a mapping.
+#[derive(Debug, Clone, Copy)]
+pub struct Entries<'a> {
+    t: &'a Tree,
+    first: u32,
+    len: u32,
+}
+
+impl<'a> Entries<'a> {
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (Node<'a>, Node<'a>)> + 'a {
+        let t = self.t;
+        let mut next = self.first;
+        (0..self.len).map(move |_| {
+            let k = Node { t, i: next };
+            let v = Node {
+                t,
+                i: k.next_sibling(),
+            };
+            next = v.next_sibling();
+            (k, v)
+        })
+    }
+    pub fn first(&self) -> Option<(Node<'a>, Node<'a>)> {
+        self.iter().next()
+    }
+    pub fn last(&self) -> Option<(Node<'a>, Node<'a>)> {
+        self.iter().last()
     }
 }
 
@@ -99,11 +289,17 @@ impl Node {
 pub struct Document {
     /// 0-based index of the document in its file.
     pub index: usize,
-    /// The root node; `None` for an empty document, one that failed to
-    /// parse, or once the tree has been released after decoding.
-    pub root: Option<Node>,
+    /// The nodes; `None` for an empty document, one that failed to parse, or
+    /// once the tree has been released after decoding.
+    pub tree: Option<Tree>,
     /// Byte offset where the document starts (its `---` or first token).
     pub start: usize,
+}
+
+impl Document {
+    pub fn root(&self) -> Option<Node<'_>> {
+        self.tree.as_ref().and_then(Tree::root)
+    }
 }
 
 /// A syntax problem found while parsing.
@@ -114,42 +310,38 @@ pub struct ParseProblem {
     pub document: usize,
 }
 
-enum Frame {
-    Seq {
-        start: usize,
-        flow: bool,
-        anchor: usize,
-        items: Vec<Node>,
-    },
-    Map {
-        start: usize,
-        flow: bool,
-        anchor: usize,
-        entries: Vec<(Node, Node)>,
-        key: Option<Node>,
-    },
-}
-
 fn offset(m: &granit_parser::Marker) -> usize {
     m.byte_offset().unwrap_or_else(|| m.index())
 }
 
-fn span_of(s: &Span) -> Range<usize> {
-    offset(&s.start)..offset(&s.end)
-}
-
-/// Parse a whole file into documents, recovering at the next document after
-/// a syntax error.
-pub fn parse(text: &str) -> (Vec<Document>, Vec<ParseProblem>) {
+/// Parse `buf` into documents. `buf` is `text[base..]` or a same-layout
+/// copy of it; every offset in the result is `base` + the offset in `buf`.
+/// Recovers at the next document after a syntax error.
+pub fn parse(text: &Arc<str>, buf: &str, base: usize) -> (Vec<Document>, Vec<ParseProblem>) {
     let options = granit_parser::options! { emit_comments: false };
-    let mut parser = Parser::new_from_str_with_options(text, options);
-    let mut b = Builder::default();
+    let mut parser = Parser::new_from_str_with_options(buf, options);
+    let mut b = Builder {
+        text: Arc::clone(text),
+        buf_ptr: buf.as_ptr() as usize,
+        buf_len: buf.len(),
+        base,
+        docs: Vec::new(),
+        problems: Vec::new(),
+        nodes: Vec::new(),
+        extra: String::new(),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        in_doc: false,
+        doc_start: 0,
+        failed: false,
+        budget_used: 0,
+    };
     loop {
         match parser.next_event() {
             None => break,
             Some(Ok((event, span))) => b.event(event, &span),
             Some(Err(e)) => {
-                let at = offset(e.marker());
+                let at = offset(e.marker()) + base;
                 let message = e.info().to_string();
                 b.fail(at..at, message);
                 match parser.proceed_next_document() {
@@ -159,17 +351,31 @@ pub fn parse(text: &str) -> (Vec<Document>, Vec<ParseProblem>) {
             }
         }
     }
-    b.finish_open(text.len());
+    if b.in_doc && !b.failed {
+        b.end_doc();
+    }
     (b.docs, b.problems)
 }
 
-#[derive(Default)]
+struct Open {
+    rec: u32,
+    children: u32,
+    flow: bool,
+    anchor: usize,
+}
+
 struct Builder {
+    text: Arc<str>,
+    buf_ptr: usize,
+    buf_len: usize,
+    base: usize,
     docs: Vec<Document>,
     problems: Vec<ParseProblem>,
-    stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
-    root: Option<Node>,
+    nodes: Vec<Rec>,
+    extra: String,
+    stack: Vec<Open>,
+    /// Anchor id -> (first record, record count) of the anchored node.
+    anchors: HashMap<usize, (u32, u32)>,
     in_doc: bool,
     doc_start: usize,
     failed: bool,
@@ -177,8 +383,8 @@ struct Builder {
 }
 
 impl Builder {
-    fn doc_index(&self) -> usize {
-        self.docs.len()
+    fn span(&self, s: &Span) -> Range<usize> {
+        offset(&s.start) + self.base..offset(&s.end) + self.base
     }
 
     fn event(&mut self, event: Event<'_>, span: &Span) {
@@ -192,12 +398,9 @@ impl Builder {
         match event {
             Event::StreamStart | Event::StreamEnd => {}
             Event::DocumentStart(..) => {
-                self.doc_start = offset(&span.start);
-                self.stack.clear();
-                self.anchors.clear();
-                self.root = None;
+                self.doc_start = offset(&span.start) + self.base;
+                self.reset();
                 self.in_doc = true;
-                self.budget_used = 0;
             }
             Event::DocumentEnd => self.end_doc(),
             Event::Scalar(value, style, anchor, tag) => {
@@ -211,136 +414,173 @@ impl Builder {
                     Some(Some("float")) => Tag::Float,
                     Some(_) => Tag::Other,
                 };
-                let node = Node::new(
-                    NodeKind::Scalar(Scalar {
-                        value: value.into(),
-                        plain,
-                        tag,
-                    }),
-                    span_of(span),
-                );
+                let mut flags = tag_bits(tag) | if plain { PLAIN } else { 0 };
+                // A value that is a slice of the input is stored as an offset.
+                let ptr = value.as_ptr() as usize;
+                let a = if ptr >= self.buf_ptr && ptr + value.len() <= self.buf_ptr + self.buf_len {
+                    ptr - self.buf_ptr + self.base
+                } else {
+                    flags |= IN_EXTRA;
+                    let at = self.extra.len();
+                    self.extra.push_str(&value);
+                    at
+                };
+                let sp = self.span(span);
+                let i = to_u32(self.nodes.len());
+                self.nodes.push(Rec {
+                    start: to_u32(sp.start),
+                    end: to_u32(sp.end),
+                    a: to_u32(a),
+                    b: to_u32(value.len()),
+                    kind: SCALAR,
+                    flags,
+                });
                 if anchor != 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    self.anchors.insert(anchor, (i, 1));
                 }
-                self.attach(node);
+                self.added();
             }
-            Event::SequenceStart(style, anchor, _) => self.stack.push(Frame::Seq {
-                start: offset(&span.start),
-                flow: style == StructureStyle::Flow,
-                anchor,
-                items: Vec::new(),
-            }),
-            Event::MappingStart(style, anchor, _) => self.stack.push(Frame::Map {
-                start: offset(&span.start),
-                flow: style == StructureStyle::Flow,
-                anchor,
-                entries: Vec::new(),
-                key: None,
-            }),
+            Event::SequenceStart(style, anchor, _) => self.open(SEQ, style, anchor, span),
+            Event::MappingStart(style, anchor, _) => self.open(MAP, style, anchor, span),
             Event::SequenceEnd | Event::MappingEnd => self.close(span),
             Event::Alias(id) => {
-                let at = span_of(span);
-                match self.anchors.get(&id) {
-                    Some(target) => {
-                        let size = count_nodes(target);
-                        self.budget_used = self.budget_used.saturating_add(size);
-                        if self.budget_used > ALIAS_BUDGET {
-                            self.fail(
-                                at,
-                                format!(
-                                    "aliases expand this document to more than {ALIAS_BUDGET} nodes (an alias bomb?)"
-                                ),
-                            );
-                            return;
-                        }
-                        let node = target.clone();
-                        self.attach(node);
-                    }
-                    None => self.fail(at, "alias to an unknown anchor".to_owned()),
+                let at = self.span(span);
+                let Some(&(first, count)) = self.anchors.get(&id) else {
+                    self.fail(at, "alias to an unknown anchor".to_owned());
+                    return;
+                };
+                if count == 0 {
+                    self.fail(at, "alias to a node that contains it".to_owned());
+                    return;
                 }
+                self.budget_used = self.budget_used.saturating_add(count as usize);
+                if self.budget_used > ALIAS_BUDGET {
+                    self.fail(
+                        at,
+                        format!(
+                            "aliases expand this document to more than {ALIAS_BUDGET} nodes (an alias bomb?)"
+                        ),
+                    );
+                    return;
+                }
+                // Records are position-independent: a copy is the same subtree.
+                self.nodes
+                    .extend_from_within(first as usize..(first + count) as usize);
+                self.added();
             }
             _ => {}
         }
     }
 
+    fn open(&mut self, kind: u8, style: StructureStyle, anchor: usize, span: &Span) {
+        let start = offset(&span.start) + self.base;
+        let i = to_u32(self.nodes.len());
+        self.nodes.push(Rec {
+            start: to_u32(start),
+            end: to_u32(start),
+            a: 0,
+            b: 1,
+            kind,
+            flags: 0,
+        });
+        if anchor != 0 {
+            // Not complete yet: an alias to it from inside is refused.
+            self.anchors.insert(anchor, (i, 0));
+        }
+        self.stack.push(Open {
+            rec: i,
+            children: 0,
+            flow: style == StructureStyle::Flow,
+            anchor,
+        });
+    }
+
     fn close(&mut self, span: &Span) {
-        let Some(frame) = self.stack.pop() else {
+        let Some(open) = self.stack.pop() else {
             return;
         };
-        let end_event = offset(&span.end);
-        let (node, anchor) = match frame {
-            Frame::Seq {
-                start,
-                flow,
-                anchor,
-                items,
-            } => {
-                let end = if flow {
-                    end_event
-                } else {
-                    items.last().map_or(start, |n| n.span().end)
-                };
-                (
-                    Node::new(
-                        NodeKind::Seq(items.into_boxed_slice()),
-                        start..end.max(start),
-                    ),
-                    anchor,
-                )
-            }
-            Frame::Map {
-                start,
-                flow,
-                anchor,
-                entries,
-                ..
-            } => {
-                self.check_duplicates(&entries);
-                let end = if flow {
-                    end_event
-                } else {
-                    entries.last().map_or(start, |(_, v)| v.span().end)
-                };
-                (
-                    Node::new(
-                        NodeKind::Map(entries.into_boxed_slice()),
-                        start..end.max(start),
-                    ),
-                    anchor,
-                )
-            }
+        let i = open.rec as usize;
+        let size = self.nodes.len() - i;
+        self.nodes[i].a = open.children;
+        self.nodes[i].b = to_u32(size);
+        let start = self.nodes[i].start as usize;
+        let end = if open.flow {
+            offset(&span.end) + self.base
+        } else {
+            // A block collection ends with its last child.
+            self.last_child_end(i).unwrap_or(start)
         };
-        if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+        self.nodes[i].end = to_u32(end.max(start));
+        if self.nodes[i].kind == MAP {
+            self.check_duplicates(open.rec);
         }
-        self.attach(node);
+        if open.anchor != 0 {
+            self.anchors.insert(open.anchor, (open.rec, to_u32(size)));
+        }
+        self.added();
     }
 
-    fn check_duplicates(&mut self, entries: &[(Node, Node)]) {
-        let mut seen = HashSet::new();
-        for (k, _) in entries {
-            if let Some(key) = k.as_scalar()
-                && key != "<<"
-                && !seen.insert(key)
-            {
-                self.problems.push(ParseProblem {
-                    span: k.span(),
-                    message: format!("duplicate key `{key}`"),
-                    document: self.doc_index(),
-                });
+    /// End offset of the last child of the collection at record `i`.
+    fn last_child_end(&self, i: usize) -> Option<usize> {
+        let r = self.nodes[i];
+        if r.a == 0 {
+            return None;
+        }
+        let mut next = i + 1;
+        let mut last = next;
+        for _ in 0..r.a {
+            last = next;
+            let c = self.nodes[next];
+            next += if c.kind == SCALAR { 1 } else { c.b.max(1) as usize };
+        }
+        Some(self.nodes[last].end as usize)
+    }
+
+    fn check_duplicates(&mut self, map: u32) {
+        let r = self.nodes[map as usize];
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut dups = Vec::new();
+        let mut next = map as usize + 1;
+        for child in 0..r.a {
+            let c = self.nodes[next];
+            if child % 2 == 0 && c.kind == SCALAR {
+                let source: &str = if c.flags & IN_EXTRA != 0 {
+                    &self.extra
+                } else {
+                    &self.text
+                };
+                let key = source
+                    .get(c.a as usize..(c.a + c.b) as usize)
+                    .unwrap_or("");
+                if key != "<<" && !seen.insert(key) {
+                    dups.push((c.start as usize..c.end as usize, key.to_owned()));
+                }
             }
+            next += if c.kind == SCALAR { 1 } else { c.b.max(1) as usize };
+        }
+        let document = self.docs.len();
+        for (span, key) in dups {
+            self.problems.push(ParseProblem {
+                span,
+                message: format!("duplicate key `{key}`"),
+                document,
+            });
         }
     }
 
-    fn attach(&mut self, node: Node) {
-        match self.stack.last_mut() {
-            None => self.root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
-                None => *key = Some(node),
-                Some(k) => entries.push((k, node)),
-            },
+    /// A node was completed: count it as a child of the open collection.
+    fn added(&mut self) {
+        if let Some(open) = self.stack.last_mut() {
+            open.children += 1;
         }
+    }
+
+    fn reset(&mut self) {
+        self.nodes.clear();
+        self.extra.clear();
+        self.stack.clear();
+        self.anchors.clear();
+        self.budget_used = 0;
     }
 
     fn end_doc(&mut self) {
@@ -348,56 +588,34 @@ impl Builder {
             return;
         }
         self.in_doc = false;
-        self.stack.clear();
-        self.anchors.clear();
-        let root = self.root.take();
+        let tree = (!self.nodes.is_empty()).then(|| Tree {
+            text: Arc::clone(&self.text),
+            nodes: std::mem::take(&mut self.nodes),
+            extra: std::mem::take(&mut self.extra),
+        });
+        self.reset();
         self.docs.push(Document {
             index: self.docs.len(),
-            root,
+            tree,
             start: self.doc_start,
         });
     }
 
     fn fail(&mut self, span: Range<usize>, message: String) {
-        let start = if self.in_doc {
-            self.doc_start
-        } else {
-            span.start
-        };
+        let start = if self.in_doc { self.doc_start } else { span.start };
         self.problems.push(ParseProblem {
             span,
             message,
-            document: self.doc_index(),
+            document: self.docs.len(),
         });
-        self.stack.clear();
-        self.anchors.clear();
-        self.root = None;
+        self.reset();
         // The document is kept (as unparsable) so document indexes stay right.
         self.docs.push(Document {
             index: self.docs.len(),
-            root: None,
+            tree: None,
             start,
         });
         self.in_doc = false;
         self.failed = true;
-    }
-
-    fn finish_open(&mut self, _len: usize) {
-        if self.in_doc && !self.failed {
-            self.end_doc();
-        }
-    }
-}
-
-fn count_nodes(node: &Node) -> usize {
-    match &node.kind {
-        NodeKind::Scalar(_) => 1,
-        NodeKind::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        NodeKind::Map(entries) => {
-            1 + entries
-                .iter()
-                .map(|(k, v)| count_nodes(k) + count_nodes(v))
-                .sum::<usize>()
-        }
     }
 }

@@ -17,8 +17,8 @@ pub enum Resolved<'a> {
 }
 
 /// Resolve a scalar the way kubectl's YAML reader does, borrowing strings.
-pub fn resolve_ref(s: &Scalar) -> Resolved<'_> {
-    let text = Resolved::Str(&s.value);
+pub fn resolve_ref<'a>(s: &Scalar<'a>) -> Resolved<'a> {
+    let text = Resolved::Str(s.value);
     let number = |v: Value| match v {
         Value::Number(n) => n
             .as_u64()
@@ -38,11 +38,11 @@ pub fn resolve_ref(s: &Scalar) -> Resolved<'_> {
     if !s.plain {
         return text;
     }
-    match &*s.value {
+    match s.value {
         "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
         _ => {}
     }
-    if let Some(b) = bool_of(&s.value) {
+    if let Some(b) = bool_of(s.value) {
         return Resolved::Bool(b);
     }
     // Only text that can start a number is tried as one.
@@ -53,7 +53,7 @@ pub fn resolve_ref(s: &Scalar) -> Resolved<'_> {
 }
 
 /// Resolve a scalar the way kubectl's YAML reader does.
-pub fn resolve(s: &Scalar) -> Value {
+pub fn resolve(s: &Scalar<'_>) -> Value {
     let text = || Value::String(s.value.to_string());
     match s.tag {
         Tag::None => {}
@@ -187,9 +187,9 @@ fn is_float(body: &str) -> bool {
 }
 
 /// The string a mapping key becomes in JSON.
-pub fn key_string(node: &Node) -> String {
-    match &node.kind {
-        NodeKind::Scalar(s) => match resolve(s) {
+pub fn key_string(node: &Node<'_>) -> String {
+    match node.kind() {
+        NodeKind::Scalar(s) => match resolve(&s) {
             Value::String(s) => s,
             Value::Null => "null".to_owned(),
             other => other.to_string(),
@@ -199,27 +199,27 @@ pub fn key_string(node: &Node) -> String {
 }
 
 /// Convert a spanned tree to a JSON value, applying `<<` merge keys.
-pub fn to_json(node: &Node) -> Value {
-    match &node.kind {
-        NodeKind::Scalar(s) => resolve(s),
-        NodeKind::Seq(items) => Value::Array(items.iter().map(to_json).collect()),
+pub fn to_json(node: &Node<'_>) -> Value {
+    match node.kind() {
+        NodeKind::Scalar(s) => resolve(&s),
+        NodeKind::Seq(items) => Value::Array(items.iter().map(|n| to_json(&n)).collect()),
         NodeKind::Map(entries) => {
             let mut map = Map::with_capacity(entries.len());
             let mut merges = Vec::new();
-            for (k, v) in entries {
-                if matches!(&k.kind, NodeKind::Scalar(s) if s.plain && &*s.value == "<<") {
+            for (k, v) in entries.iter() {
+                if matches!(k.kind(), NodeKind::Scalar(s) if s.plain && s.value == "<<") {
                     merges.push(v);
                     continue;
                 }
-                map.insert(key_string(k), to_json(v));
+                map.insert(key_string(&k), to_json(&v));
             }
             for m in merges {
-                let sources: Vec<&Node> = match &m.kind {
+                let sources: Vec<Node<'_>> = match m.kind() {
                     NodeKind::Seq(items) => items.iter().collect(),
                     _ => vec![m],
                 };
                 for src in sources {
-                    if let Value::Object(extra) = to_json(src) {
+                    if let Value::Object(extra) = to_json(&src) {
                         for (k, v) in extra {
                             map.entry(k).or_insert(v);
                         }
