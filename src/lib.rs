@@ -75,7 +75,7 @@ fn lint_inputs(inputs: &[Input], notes: Vec<String>, opts: &Options) -> Report {
 
 fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Report {
     let mut findings: Vec<Finding> = Vec::new();
-    let mut objects = Vec::new();
+    let mut objects = Vec::with_capacity(files.iter().map(|f| f.objects.objects.len()).sum());
     for f in &mut files {
         findings.append(&mut f.findings);
         findings.extend(model::problem_findings(&f.objects, objects.len()));

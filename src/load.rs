@@ -145,26 +145,68 @@ pub fn load_one(id: FileId, input: &Input, namespace: &str, max_bytes: u64) -> L
     parse_text(id, name, text, namespace)
 }
 
+/// Files larger than this are cut at document boundaries into pieces of
+/// about this size, parsed in parallel; each piece's trees are released as
+/// soon as its objects are decoded, which bounds memory.
+pub const CHUNK_BYTES: usize = 1 << 20;
+
 /// Parse text already in memory (also used by tests and the fuzzers).
 pub fn parse_text(id: FileId, name: String, text: String, namespace: &str) -> LoadedFile {
     let source = SourceFile::new(name, text);
-    let (docs, problems) = source::parse_source(&source.text);
     let helm = source.text.contains("{{");
-    let mut findings: Vec<Finding> = problems
-        .into_iter()
-        .map(|p| {
-            let mut f = syntax(id, Some(p.document), p.span, p.message);
+    let pieces = source::split_documents(&source.text, CHUNK_BYTES);
+    let parsed: Vec<Piece> = pieces
+        .par_iter()
+        .map(|&(from, to)| parse_piece(&source, id, from, to, namespace))
+        .collect();
+    let mut docs = Vec::new();
+    let mut findings = Vec::new();
+    let mut objects = FileObjects::default();
+    for mut piece in parsed {
+        let doc_offset = docs.len();
+        let obj_offset = objects.objects.len();
+        for d in &mut piece.docs {
+            d.index += doc_offset;
+        }
+        for o in &mut piece.objects.objects {
+            o.document += doc_offset;
+        }
+        for p in &mut piece.objects.problems {
+            p.0 += obj_offset;
+        }
+        findings.extend(piece.problems.into_iter().map(|p| {
+            let mut f = syntax(id, Some(p.document + doc_offset), p.span, p.message);
             if helm {
                 f.help = Some(HELM_HELP.to_owned());
             }
             f
-        })
-        .collect();
+        }));
+        docs.append(&mut piece.docs);
+        objects.objects.append(&mut piece.objects.objects);
+        objects.problems.append(&mut piece.objects.problems);
+        objects.skipped += piece.objects.skipped;
+    }
+    LoadedFile {
+        source,
+        docs,
+        findings,
+        objects,
+        readable: true,
+    }
+}
+
+struct Piece {
+    docs: Vec<source::Document>,
+    problems: Vec<source::ParseProblem>,
+    objects: FileObjects,
+}
+
+fn parse_piece(source: &SourceFile, id: FileId, from: usize, to: usize, namespace: &str) -> Piece {
+    let (mut docs, problems) = source::parse_range(&source.text, from, to);
     let objects = model::objects_of(id, &docs, namespace);
     // Trees are released once objects are decoded (StatefulSets' trees are
     // kept for the engine); the few documents that get a diagnostic are
     // parsed again to locate it (render::resolve).
-    let mut docs = docs;
     for d in &mut docs {
         let keep = objects
             .objects_in(d.index)
@@ -173,12 +215,9 @@ pub fn parse_text(id: FileId, name: String, text: String, namespace: &str) -> Lo
             d.tree = None;
         }
     }
-    findings.shrink_to_fit();
-    LoadedFile {
-        source,
+    Piece {
         docs,
-        findings,
+        problems,
         objects,
-        readable: true,
     }
 }

@@ -100,3 +100,34 @@ fn truncated_and_mangled_fixtures_never_panic() {
     }
     assert!(runs > 500, "only {runs} runs");
 }
+
+/// Files over the chunk size are cut at document boundaries and parsed in
+/// pieces; diagnostics keep their exact lines and document indexes.
+#[test]
+fn big_files_are_parsed_in_pieces_with_exact_positions() {
+    let filler = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: filler\ndata:\n  script: |\n    echo start\n    ---\n    echo not a marker\n----: not a marker either\n";
+    let bad = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  selector:\n    matchLabels:\n      app: db\n  template:\n    metadata:\n      labels:\n        app: db\n    spec:\n      containers:\n      - name: db\n        image: postgres:16.4\n";
+    let mut text = String::new();
+    let mut want = Vec::new();
+    for i in 0..30_000 {
+        if i % 10_000 == 5_000 {
+            text.push_str("--- # a marker with a comment\n");
+            let line = text.lines().count() + 6;
+            text.push_str(bad);
+            want.push((line, i));
+        } else {
+            text.push_str("---\n");
+            text.push_str(filler);
+        }
+    }
+    assert!(text.len() > 3 * stslint::load::CHUNK_BYTES);
+    let r = lint_text("big.yaml", &text, &Options::default());
+    let got: Vec<(usize, usize)> = r
+        .diagnostics
+        .iter()
+        .map(|d| (d.at.line, d.at.document.unwrap_or(usize::MAX)))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(r.summary.documents, 30_000);
+    assert_eq!(r.summary.objects, 30_000);
+}

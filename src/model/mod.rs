@@ -97,6 +97,7 @@ pub fn objects_of(file: FileId, docs: &[crate::source::Document], default_ns: &s
         let _ = api_version;
         add_object(&mut out, file, doc.index, Vec::new(), root, default_ns);
     }
+    out.objects.shrink_to_fit();
     out
 }
 
@@ -151,7 +152,11 @@ fn decoded_as(api_version: &str, kind: &str) -> Option<&'static str> {
     }
 }
 
-fn decode_known(api_version: &str, kind: &str, node: Node<'_>) -> (Typed, Vec<decode::DecodeProblem>) {
+fn decode_known(
+    api_version: &str,
+    kind: &str,
+    node: Node<'_>,
+) -> (Typed, Vec<decode::DecodeProblem>) {
     let Some(v1) = decoded_as(api_version, kind) else {
         return (Typed::Untyped, Vec::new());
     };

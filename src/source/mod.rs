@@ -38,7 +38,8 @@ impl SourceFile {
         self.line_starts.get_or_init(|| {
             let mut starts = vec![0];
             starts.extend(
-                memchr_iter(b'\n', self.text.as_bytes()).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+                memchr_iter(b'\n', self.text.as_bytes())
+                    .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
             );
             starts
         })
@@ -120,6 +121,41 @@ pub fn parse_range(text: &Arc<str>, from: usize, to: usize) -> (Vec<Document>, V
     } else {
         parse_lenient(text, body, base)
     }
+}
+
+/// Cut `text` into pieces of about `target` bytes at lines that start a
+/// document (`---` at column 0). Such a line ends any scalar or collection
+/// before it (YAML forbids document markers inside them), so each piece
+/// parses on its own exactly as it would in the whole file.
+pub fn split_documents(text: &str, target: usize) -> Vec<(usize, usize)> {
+    let mut pieces = Vec::new();
+    let mut from = 0;
+    let bytes = text.as_bytes();
+    while text.len() - from > target {
+        let mut at = from + target;
+        let cut = loop {
+            match text.get(at..).and_then(|rest| rest.find("\n---")) {
+                Some(i) => {
+                    let line = at + i + 1;
+                    let after = bytes.get(line + 3).copied();
+                    if matches!(after, None | Some(b'\n' | b'\r' | b' ' | b'\t')) {
+                        break Some(line);
+                    }
+                    at = line;
+                }
+                None => break None,
+            }
+        };
+        match cut {
+            Some(line) => {
+                pieces.push((from, line));
+                from = line;
+            }
+            None => break,
+        }
+    }
+    pieces.push((from, text.len()));
+    pieces
 }
 
 /// Re-parse one document of a file (trees are released after decoding) and

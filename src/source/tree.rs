@@ -531,7 +531,11 @@ impl Builder {
         for _ in 0..r.a {
             last = next;
             let c = self.nodes[next];
-            next += if c.kind == SCALAR { 1 } else { c.b.max(1) as usize };
+            next += if c.kind == SCALAR {
+                1
+            } else {
+                c.b.max(1) as usize
+            };
         }
         Some(self.nodes[last].end as usize)
     }
@@ -549,14 +553,16 @@ impl Builder {
                 } else {
                     &self.text
                 };
-                let key = source
-                    .get(c.a as usize..(c.a + c.b) as usize)
-                    .unwrap_or("");
+                let key = source.get(c.a as usize..(c.a + c.b) as usize).unwrap_or("");
                 if key != "<<" && !seen.insert(key) {
                     dups.push((c.start as usize..c.end as usize, key.to_owned()));
                 }
             }
-            next += if c.kind == SCALAR { 1 } else { c.b.max(1) as usize };
+            next += if c.kind == SCALAR {
+                1
+            } else {
+                c.b.max(1) as usize
+            };
         }
         let document = self.docs.len();
         for (span, key) in dups {
@@ -588,10 +594,12 @@ impl Builder {
             return;
         }
         self.in_doc = false;
+        // Exact-size copies: trees of StatefulSets live until the engine runs,
+        // and the builder's buffers are reused for the next document.
         let tree = (!self.nodes.is_empty()).then(|| Tree {
             text: Arc::clone(&self.text),
-            nodes: std::mem::take(&mut self.nodes),
-            extra: std::mem::take(&mut self.extra),
+            nodes: self.nodes.as_slice().to_vec(),
+            extra: self.extra.as_str().to_owned(),
         });
         self.reset();
         self.docs.push(Document {
@@ -602,7 +610,11 @@ impl Builder {
     }
 
     fn fail(&mut self, span: Range<usize>, message: String) {
-        let start = if self.in_doc { self.doc_start } else { span.start };
+        let start = if self.in_doc {
+            self.doc_start
+        } else {
+            span.start
+        };
         self.problems.push(ParseProblem {
             span,
             message,

@@ -32,8 +32,8 @@ pub fn resolve_ref<'a>(s: &Scalar<'a>) -> Resolved<'a> {
         Tag::None => {}
         Tag::Str | Tag::Other => return text,
         Tag::Null => return Resolved::Null,
-        Tag::Bool => return bool_of(&s.value).map_or(text, Resolved::Bool),
-        Tag::Int | Tag::Float => return number_of(&s.value).map_or(text, number),
+        Tag::Bool => return bool_of(s.value).map_or(text, Resolved::Bool),
+        Tag::Int | Tag::Float => return number_of(s.value).map_or(text, number),
     }
     if !s.plain {
         return text;
@@ -47,7 +47,7 @@ pub fn resolve_ref<'a>(s: &Scalar<'a>) -> Resolved<'a> {
     }
     // Only text that can start a number is tried as one.
     match s.value.as_bytes()[0] {
-        b'0'..=b'9' | b'-' | b'+' | b'.' => number_of(&s.value).map_or(text, number),
+        b'0'..=b'9' | b'-' | b'+' | b'.' => number_of(s.value).map_or(text, number),
         _ => text,
     }
 }
@@ -59,13 +59,13 @@ pub fn resolve(s: &Scalar<'_>) -> Value {
         Tag::None => {}
         Tag::Str | Tag::Other => return text(),
         Tag::Null => return Value::Null,
-        Tag::Bool => return bool_of(&s.value).map_or_else(text, Value::Bool),
-        Tag::Int | Tag::Float => return number_of(&s.value).unwrap_or_else(text),
+        Tag::Bool => return bool_of(s.value).map_or_else(text, Value::Bool),
+        Tag::Int | Tag::Float => return number_of(s.value).unwrap_or_else(text),
     }
     if !s.plain {
         return text();
     }
-    resolve_plain(&s.value)
+    resolve_plain(s.value)
 }
 
 /// Resolve an untagged plain scalar.
