@@ -10,10 +10,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let (docs, _) = parse_source(text);
+    let text: std::sync::Arc<str> = std::sync::Arc::from(text);
+    let (docs, _) = parse_source(&text);
     let objects = objects_of(0, &docs, "default");
     for doc in &docs {
-        if let Some(root) = &doc.root {
+        if let Some(root) = doc.root() {
             let _ = decode_statefulset("apps/v1", root);
             let _ = decode_statefulset("apps/v1beta1", root);
         }
