@@ -47,7 +47,6 @@ impl Default for Options {
 /// Everything a run produced, ready to render.
 pub struct Report {
     pub files: Vec<LoadedFile>,
-    pub index: Index,
     pub diagnostics: Vec<Diagnostic>,
     pub summary: render::Summary,
     /// Notes from the walk (skipped entries).
@@ -87,9 +86,10 @@ fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Rep
     findings.extend(engine::run(&index, pending, &|id| opts.policy.enabled(id)));
     let diagnostics = render::resolve(&files, &index, findings, &opts.policy);
     let summary = render::Summary::of(&files, &index, &diagnostics);
+    // The objects are not needed to render: free them first.
+    drop(index);
     Report {
         files,
-        index,
         diagnostics,
         summary,
         notes,

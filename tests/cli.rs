@@ -2,7 +2,10 @@
 
 use std::fs;
 
+mod common;
+
 use assert_cmd::Command;
+use common::MISSING_SERVICE;
 use serde_json::Value;
 
 fn stslint() -> Command {
@@ -21,25 +24,6 @@ spec:
     app: db
 ---
 apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: db
-spec:
-  serviceName: db
-  selector:
-    matchLabels:
-      app: db
-  template:
-    metadata:
-      labels:
-        app: db
-    spec:
-      containers:
-      - name: db
-        image: postgres:16.4
-";
-
-const MISSING_SERVICE: &str = "apiVersion: apps/v1
 kind: StatefulSet
 metadata:
   name: db

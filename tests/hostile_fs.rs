@@ -7,28 +7,12 @@ use std::fs;
 use std::os::unix::fs::symlink;
 use std::time::{Duration, Instant};
 
+mod common;
+
 use assert_cmd::Command;
+use common::MISSING_SERVICE;
 use serde_json::Value;
 use stslint::discover::Input;
-
-const MISSING_SERVICE: &str = "apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: db
-spec:
-  serviceName: db
-  selector:
-    matchLabels:
-      app: db
-  template:
-    metadata:
-      labels:
-        app: db
-    spec:
-      containers:
-      - name: db
-        image: postgres:16.4
-";
 
 fn run_json(dir: &std::path::Path, args: &[&str]) -> (i32, Value, String) {
     let out = Command::cargo_bin("stslint")

@@ -22,9 +22,7 @@ impl Rule for MissingHeadlessService {
     }
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
-        let name = Some(&s.sts.spec)
-            .and_then(|spec| spec.service_name.as_deref())
-            .unwrap_or("");
+        let name = s.sts.spec.service_name.as_deref().unwrap_or("");
         let ns = &s.obj.namespace;
         if name.is_empty() {
             cx.report(

@@ -129,22 +129,35 @@ impl Report<'_> {
 
 // ---- helpers shared by rules -------------------------------------------
 
+/// The Service named by the StatefulSet's serviceName, if it exists in the
+/// StatefulSet's namespace: (name, object id, Service).
+pub fn named_service<'a>(
+    s: &Sts<'a>,
+    cx: &Cx<'a>,
+) -> Option<(&'a str, ObjId, &'a k8s_openapi::api::core::v1::Service)> {
+    let name = s.sts.spec.service_name.as_deref()?;
+    let (id, svc) = cx.index.service(&s.obj.namespace, name)?;
+    Some((name, id, svc))
+}
+
 /// Replicas, defaulting to 1 as the API server does.
 pub fn replicas(sts: &StatefulSet) -> i32 {
-    Some(&sts.spec).and_then(|s| s.replicas).unwrap_or(1)
+    sts.spec.replicas.unwrap_or(1)
 }
 
 /// The pod template's labels.
 pub fn template_labels(sts: &StatefulSet) -> Labels {
-    Some(&sts.spec)
-        .and_then(|s| s.template.metadata.as_ref())
+    sts.spec
+        .template
+        .metadata
+        .as_ref()
         .and_then(|m| m.labels.clone())
         .unwrap_or_default()
 }
 
 /// Init containers and containers of the pod template, with their paths.
 pub fn containers(sts: &StatefulSet) -> Vec<(FieldPath, &Container)> {
-    let Some(pod) = Some(&sts.spec).and_then(|s| s.template.spec.as_ref()) else {
+    let Some(pod) = sts.spec.template.spec.as_ref() else {
         return Vec::new();
     };
     let init = pod.init_containers.iter().flatten().enumerate();

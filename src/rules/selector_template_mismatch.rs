@@ -22,9 +22,7 @@ impl Rule for SelectorTemplateMismatch {
     }
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
-        let Some(spec) = Some(&s.sts.spec) else {
-            return;
-        };
+        let spec = &s.sts.spec;
         let labels = template_labels(s.sts);
         // A missing or empty selector is reported by invalid-object.
         if selector_is_empty(&spec.selector) {

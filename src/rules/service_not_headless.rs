@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts};
+use super::{Cx, Rule, RuleMeta, Sts, named_service};
 use crate::finding::Severity;
 use crate::model::path::{sts as p, svc};
 
@@ -21,10 +21,7 @@ impl Rule for ServiceNotHeadless {
     }
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
-        let Some(name) = Some(&s.sts.spec).and_then(|spec| spec.service_name.as_deref()) else {
-            return;
-        };
-        let Some((svc_id, service)) = cx.index.service(&s.obj.namespace, name) else {
+        let Some((name, svc_id, service)) = named_service(s, cx) else {
             return;
         };
         let cluster_ip = service

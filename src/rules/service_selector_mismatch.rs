@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, template_labels};
+use super::{Cx, Rule, RuleMeta, Sts, named_service, template_labels};
 use crate::finding::Severity;
 use crate::index::map_selector_matches;
 use crate::model::path::{sts as p, svc};
@@ -22,10 +22,7 @@ impl Rule for ServiceSelectorMismatch {
     }
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
-        let Some(name) = Some(&s.sts.spec).and_then(|spec| spec.service_name.as_deref()) else {
-            return;
-        };
-        let Some((svc_id, service)) = cx.index.service(&s.obj.namespace, name) else {
+        let Some((name, svc_id, service)) = named_service(s, cx) else {
             return;
         };
         let labels = template_labels(s.sts);

@@ -23,9 +23,7 @@ impl Rule for VolumeClaimSizeDrift {
     }
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
-        let Some(spec) = Some(&s.sts.spec) else {
-            return;
-        };
+        let spec = &s.sts.spec;
         let n = replicas(s.sts).max(0);
         for (t, tpl) in spec.volume_claim_templates.iter().flatten().enumerate() {
             let Some(tname) = tpl.metadata.name.as_deref() else {

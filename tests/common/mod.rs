@@ -1,0 +1,22 @@
+//! Manifests shared by the integration tests.
+
+/// A StatefulSet whose serviceName names no Service: one
+/// missing-headless-service finding at line 6, column 3.
+pub const MISSING_SERVICE: &str = "apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  serviceName: db
+  selector:
+    matchLabels:
+      app: db
+  template:
+    metadata:
+      labels:
+        app: db
+    spec:
+      containers:
+      - name: db
+        image: postgres:16.4
+";
