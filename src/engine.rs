@@ -5,23 +5,25 @@ use rayon::prelude::*;
 
 use crate::finding::{Finding, Loc, ObjId};
 use crate::index::Index;
+use crate::load::LoadedFile;
 use crate::model::decode_statefulset;
 use crate::model::path::FieldPath;
 use crate::rules::{Cx, RULES, Rule, Sts};
-use crate::source::Tree;
+use crate::source::locate::descend;
+use crate::source::{Tree, reparse_document};
 
-/// A StatefulSet waiting for the engine: its object and its tree.
+/// A StatefulSet waiting for the engine: its object and its document's
+/// tree, if it was kept (otherwise the document is parsed again).
 pub struct Pending {
     pub id: ObjId,
-    pub tree: Tree,
-    /// Record index of the StatefulSet's node in the tree.
-    pub node: u32,
+    pub tree: Option<Tree>,
 }
 
 /// Decode and check the StatefulSets (`pending`: object id and its tree);
 /// findings carry no spans yet.
 pub fn run(
     index: &Index,
+    files: &[LoadedFile],
     pending: Vec<Pending>,
     enabled: &(dyn Fn(&str) -> bool + Sync),
 ) -> Vec<Finding> {
@@ -36,11 +38,19 @@ pub fn run(
         .flat_map_iter(|p| {
             let id = p.id;
             let obj = index.object(id);
-            let (sts, problems) = match p.tree.node(p.node) {
+            let tree = p.tree.or_else(|| {
+                let f = &files[obj.file];
+                reparse_document(&f.source.text, &f.docs, obj.document)
+            });
+            let node = tree
+                .as_ref()
+                .and_then(Tree::root)
+                .and_then(|root| descend(root, &obj.base));
+            let (sts, problems) = match node {
                 Some(node) => decode_statefulset(&obj.api_version, node),
                 None => (None, Vec::new()),
             };
-            drop(p);
+            drop(tree);
             let mut out: Vec<Finding> = problems
                 .into_iter()
                 .map(|p| Finding {

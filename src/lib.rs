@@ -63,7 +63,14 @@ pub fn run(opts: &Options) -> Result<Report, UsageError> {
 
 /// Lint in-memory text as one file (tests, fuzzing, the language server).
 pub fn lint_text(name: &str, text: &str, opts: &Options) -> Report {
-    let file = load::parse_text(0, name.to_owned(), text.to_owned(), &opts.namespace);
+    let budget = load::TreeBudget::default();
+    let file = load::parse_text(
+        0,
+        name.to_owned(),
+        text.to_owned(),
+        &opts.namespace,
+        &budget,
+    );
     finish(vec![file], Vec::new(), opts)
 }
 
@@ -83,7 +90,9 @@ fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Rep
     let unreadable_input = files.iter().any(|f| !f.readable);
     let pending = take_statefulset_trees(&mut files, &objects);
     let index = Index::build(objects);
-    findings.extend(engine::run(&index, pending, &|id| opts.policy.enabled(id)));
+    findings.extend(engine::run(&index, &files, pending, &|id| {
+        opts.policy.enabled(id)
+    }));
     let diagnostics = render::resolve(&files, &index, findings, &opts.policy);
     let summary = render::Summary::of(&files, &index, &diagnostics);
     // The objects are not needed to render: free them first.
@@ -98,7 +107,8 @@ fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Rep
 }
 
 /// Move the trees of StatefulSets out of their files, for the engine to
-/// decode and drop one by one. Every other tree was released after loading.
+/// decode and drop one by one (a StatefulSet whose tree was released is
+/// parsed again by the engine). Every other tree was released after loading.
 fn take_statefulset_trees(
     files: &mut [LoadedFile],
     objects: &[model::Object],
@@ -111,24 +121,13 @@ fn take_statefulset_trees(
         let Some(doc) = files[o.file].docs.get_mut(o.document) else {
             continue;
         };
-        if o.base.is_empty() {
-            if let Some(tree) = doc.tree.take() {
-                pending.push(engine::Pending { id, tree, node: 0 });
-            }
-        } else if let Some(tree) = &doc.tree {
-            // An item of a List: the document holds other objects too.
-            let node = tree
-                .root()
-                .and_then(|r| source::locate::descend(r, &o.base))
-                .map(|n| n.index());
-            if let Some(node) = node {
-                pending.push(engine::Pending {
-                    id,
-                    tree: tree.clone(),
-                    node,
-                });
-            }
-        }
+        // A List holds other objects too: its tree is shared, not taken.
+        let tree = if o.base.is_empty() {
+            doc.tree.take()
+        } else {
+            doc.tree.clone()
+        };
+        pending.push(engine::Pending { id, tree });
     }
     for f in files.iter_mut() {
         for d in &mut f.docs {

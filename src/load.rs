@@ -3,6 +3,8 @@
 
 use std::io::Read;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 
 use crate::discover::Input;
@@ -28,11 +30,32 @@ pub struct LoadedFile {
 
 const HELM_HELP: &str = "This looks like a Helm template; lint the rendered manifests instead: `helm template CHART | stslint check -`.";
 
+/// How many bytes of StatefulSet trees a run keeps for the engine. Past
+/// this, trees are released and the engine parses those documents again:
+/// a little time for bounded memory on very large inputs.
+pub const TREE_BUDGET_BYTES: usize = 24 << 20;
+
+/// The bytes of kept trees, shared by the parallel loaders of one run.
+#[derive(Debug, Default)]
+pub struct TreeBudget(AtomicUsize);
+
+impl TreeBudget {
+    /// Take `bytes` from the budget if they fit.
+    fn take(&self, bytes: usize) -> bool {
+        self.0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                (used + bytes <= TREE_BUDGET_BYTES).then_some(used + bytes)
+            })
+            .is_ok()
+    }
+}
+
 pub fn load_all(inputs: &[Input], namespace: &str, max_bytes: u64) -> Vec<LoadedFile> {
+    let budget = TreeBudget::default();
     inputs
         .par_iter()
         .enumerate()
-        .map(|(id, input)| load_one(id, input, namespace, max_bytes))
+        .map(|(id, input)| load_one(id, input, namespace, max_bytes, &budget))
         .collect()
 }
 
@@ -102,7 +125,13 @@ fn syntax(
     }
 }
 
-pub fn load_one(id: FileId, input: &Input, namespace: &str, max_bytes: u64) -> LoadedFile {
+pub fn load_one(
+    id: FileId,
+    input: &Input,
+    namespace: &str,
+    max_bytes: u64,
+    budget: &TreeBudget,
+) -> LoadedFile {
     let name = input.name().to_owned();
     let bytes = match read(input, max_bytes) {
         Ok(b) => b,
@@ -142,7 +171,7 @@ pub fn load_one(id: FileId, input: &Input, namespace: &str, max_bytes: u64) -> L
             };
         }
     };
-    parse_text(id, name, text, namespace)
+    parse_text(id, name, text, namespace, budget)
 }
 
 /// Files larger than this are cut at document boundaries into pieces of
@@ -151,13 +180,19 @@ pub fn load_one(id: FileId, input: &Input, namespace: &str, max_bytes: u64) -> L
 pub const CHUNK_BYTES: usize = 1 << 20;
 
 /// Parse text already in memory (also used by tests and the fuzzers).
-pub fn parse_text(id: FileId, name: String, text: String, namespace: &str) -> LoadedFile {
+pub fn parse_text(
+    id: FileId,
+    name: String,
+    text: String,
+    namespace: &str,
+    budget: &TreeBudget,
+) -> LoadedFile {
     let source = SourceFile::new(name, text);
     let helm = source.text.contains("{{");
     let pieces = source::split_documents(&source.text, CHUNK_BYTES);
     let parsed: Vec<Piece> = pieces
         .par_iter()
-        .map(|&(from, to)| parse_piece(&source, id, from, to, namespace))
+        .map(|&(from, to)| parse_piece(&source, id, (from, to), namespace, budget))
         .collect();
     let mut docs = Vec::new();
     let mut findings = Vec::new();
@@ -201,7 +236,13 @@ struct Piece {
     objects: FileObjects,
 }
 
-fn parse_piece(source: &SourceFile, id: FileId, from: usize, to: usize, namespace: &str) -> Piece {
+fn parse_piece(
+    source: &SourceFile,
+    id: FileId,
+    (from, to): (usize, usize),
+    namespace: &str,
+    budget: &TreeBudget,
+) -> Piece {
     let (mut docs, problems) = source::parse_range(&source.text, from, to);
     let objects = model::objects_of(id, &docs, namespace);
     // Trees are released once objects are decoded (StatefulSets' trees are
@@ -210,7 +251,8 @@ fn parse_piece(source: &SourceFile, id: FileId, from: usize, to: usize, namespac
     for d in &mut docs {
         let keep = objects
             .objects_in(d.index)
-            .any(|o| matches!(o.typed, model::Typed::StatefulSet));
+            .any(|o| matches!(o.typed, model::Typed::StatefulSet))
+            && d.tree.as_ref().is_some_and(|t| budget.take(t.bytes()));
         if !keep {
             d.tree = None;
         }

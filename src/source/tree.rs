@@ -47,6 +47,11 @@ impl Tree {
         (!self.nodes.is_empty()).then_some(Node { t: self, i: 0 })
     }
 
+    /// Heap bytes the tree holds.
+    pub fn bytes(&self) -> usize {
+        self.nodes.capacity() * std::mem::size_of::<Rec>() + self.extra.capacity()
+    }
+
     /// The node at record index `i` (see [`Node::index`]).
     pub fn node(&self, i: u32) -> Option<Node<'_>> {
         ((i as usize) < self.nodes.len()).then_some(Node { t: self, i })
