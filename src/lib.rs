@@ -94,6 +94,9 @@ fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Rep
         opts.policy.enabled(id)
     }));
     let diagnostics = render::resolve(&files, &index, findings, &opts.policy);
+    let (mut diagnostics, unused) = policy::suppress::apply(diagnostics, &files, &index);
+    diagnostics.extend(render::resolve(&files, &index, unused, &opts.policy));
+    render::sort(&mut diagnostics);
     let summary = render::Summary::of(&files, &index, &diagnostics);
     // The objects are not needed to render: free them first.
     drop(index);

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use stslint::finding::Severity;
+use stslint::policy::config;
 use stslint::render::{human, json, short};
 use stslint::{Options, rules};
 
@@ -21,7 +22,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Lint manifests (files, directories, or `-` for standard input)
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule with its default severity and summary
     Rules,
 }
@@ -60,12 +61,27 @@ struct CheckArgs {
     /// Colour the human output (NO_COLOR is honoured)
     #[arg(long, value_enum, default_value = "auto")]
     color: Color,
-    /// Namespace of objects that set none
-    #[arg(long, default_value = "default", value_name = "NS")]
-    namespace: String,
-    /// Exit 1 when a diagnostic at or above this severity is found
-    #[arg(long, value_enum, default_value = "warning")]
-    fail_on: Level,
+    /// Namespace of objects that set none [default: default]
+    #[arg(long, value_name = "NS")]
+    namespace: Option<String>,
+    /// Exit 1 when a diagnostic at or above this severity is found [default: warning]
+    #[arg(long, value_enum)]
+    fail_on: Option<Level>,
+    /// Config file to use instead of the nearest .stslint.yaml
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    config: Option<std::path::PathBuf>,
+    /// Ignore every .stslint.yaml
+    #[arg(long)]
+    no_config: bool,
+    /// Run only these rules (comma-separated, repeatable)
+    #[arg(long, value_name = "ID,...")]
+    select: Vec<String>,
+    /// Do not run these rules (comma-separated, repeatable)
+    #[arg(long, value_name = "ID,...")]
+    ignore: Vec<String>,
+    /// Set a rule's severity: ID=off|info|warning|error (repeatable)
+    #[arg(long, value_name = "ID=LEVEL")]
+    severity: Vec<String>,
     /// Skip files matching this glob while walking directories (repeatable)
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -106,6 +122,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Check(args) => {
+            let args = *args;
             // A panic is a bug, but it must not look like a lint result
             // (exit 101): report it and exit 2.
             std::panic::set_hook(Box::new(|info| {
@@ -126,16 +143,31 @@ fn check(args: CheckArgs) -> ExitCode {
     let mut opts = Options {
         paths: args.paths,
         stdin_filename: args.stdin_filename,
-        namespace: args.namespace,
-        excludes: args.exclude,
         max_file_bytes: args.max_file_size,
         ..Options::default()
     };
-    opts.policy.fail_on = match args.fail_on {
-        Level::Error => Severity::Error,
-        Level::Warning => Severity::Warning,
-        Level::Info => Severity::Info,
+    let flags = config::Flags {
+        config: args.config,
+        no_config: args.no_config,
+        select: args.select,
+        ignore: args.ignore,
+        severity: args.severity,
+        namespace: args.namespace,
+        fail_on: args.fail_on.map(|l| match l {
+            Level::Error => Severity::Error,
+            Level::Warning => Severity::Warning,
+            Level::Info => Severity::Info,
+        }),
+        exclude: args.exclude,
     };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    match config::apply(&mut opts, &flags, &cwd) {
+        Ok(notes) => notes.iter().for_each(|n| eprintln!("note: {n}")),
+        Err(e) => {
+            eprintln!("error: {}", e.0);
+            return ExitCode::from(2);
+        }
+    }
     let report = match stslint::run(&opts) {
         Ok(r) => r,
         Err(e) => {

@@ -41,8 +41,13 @@ pub struct Object {
     pub kind: String,
     pub namespace: String,
     pub name: String,
+    /// The `stslint.io/ignore` annotation, if the object has one.
+    pub ignore: Option<String>,
     pub typed: Typed,
 }
+
+/// The annotation that silences rules for one object.
+pub const IGNORE_ANNOTATION: &str = "stslint.io/ignore";
 
 /// What turning the documents of one file into objects produced.
 #[derive(Debug, Default)]
@@ -123,6 +128,10 @@ fn add_object(
         .filter(|ns| !ns.is_empty())
         .unwrap_or(default_ns)
         .to_owned();
+    let ignore = meta
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| str_of(a, IGNORE_ANNOTATION))
+        .map(str::to_owned);
     let index = out.objects.len();
     let (typed, problems) = decode_known(api_version, kind, node);
     for p in problems {
@@ -137,6 +146,7 @@ fn add_object(
         kind: kind.to_owned(),
         namespace,
         name,
+        ignore,
         typed,
     });
 }

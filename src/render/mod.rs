@@ -6,7 +6,7 @@ pub mod short;
 
 use std::ops::Range;
 
-use crate::finding::{Finding, Loc, Severity};
+use crate::finding::{Finding, Loc, ObjId, Severity};
 use crate::index::Index;
 use crate::load::LoadedFile;
 use crate::policy::Policy;
@@ -39,6 +39,8 @@ pub struct Position {
     pub path: String,
     pub document: Option<usize>,
     pub object: Option<ObjectInfo>,
+    /// The object's id in the run's object set.
+    pub object_id: Option<ObjId>,
     /// The first field of the path that does not exist, when the position
     /// is that of its nearest existing ancestor.
     pub missing: Option<String>,
@@ -150,6 +152,7 @@ fn position(files: &[LoadedFile], index: &Index, trees: &mut Trees, loc: &Loc) -
                 Some(info),
             );
             pos.missing = missing;
+            pos.object_id = Some(*obj);
             pos
         }
     }
@@ -176,6 +179,7 @@ fn make(
         path,
         document,
         object,
+        object_id: None,
         missing: None,
     }
 }
@@ -210,6 +214,12 @@ pub fn resolve(
             })
         })
         .collect();
+    sort(&mut out);
+    out
+}
+
+/// Sort by file, line, column, rule and message, and drop duplicates.
+pub fn sort(out: &mut Vec<Diagnostic>) {
     out.sort_by(|a, b| {
         (&a.at.file_name, a.at.line, a.at.column, a.rule, &a.message).cmp(&(
             &b.at.file_name,
@@ -225,5 +235,4 @@ pub fn resolve(
             && a.at.file == b.at.file
             && a.at.span == b.at.span
     });
-    out
 }

@@ -21,6 +21,7 @@ mod selector_template_mismatch;
 mod service_not_headless;
 mod service_selector_mismatch;
 mod undefined_env_reference;
+mod unused_suppression;
 mod volume_claim_size_drift;
 mod yaml_syntax;
 
@@ -66,6 +67,7 @@ pub static RULES: &[&dyn Rule] = &[
     &service_not_headless::ServiceNotHeadless,
     &service_selector_mismatch::ServiceSelectorMismatch,
     &undefined_env_reference::UndefinedEnvReference,
+    &unused_suppression::UnusedSuppression,
     &volume_claim_size_drift::VolumeClaimSizeDrift,
     &yaml_syntax::YamlSyntax,
 ];

@@ -1,0 +1,197 @@
+//! Configuration (.stslint.yaml discovery, --config, --no-config), rule
+//! selection flags, and both suppression forms, through the CLI.
+
+mod common;
+
+use std::fs;
+
+use assert_cmd::Command;
+use common::MISSING_SERVICE;
+
+/// A StatefulSet with two findings: missing-headless-service (line 6) and
+/// broker-id-from-pod-name (line 22).
+const TWO_FINDINGS: &str = "apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kafka
+spec:
+  serviceName: kafka
+  selector:
+    matchLabels:
+      app: kafka
+  template:
+    metadata:
+      labels:
+        app: kafka
+    spec:
+      containers:
+      - name: kafka
+        image: apache/kafka:3.9.0
+        env:
+        - name: KAFKA_NODE_ID
+          valueFrom:
+            fieldRef:
+              fieldPath: metadata.name
+";
+
+fn run(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("stslint")
+        .expect("binary")
+        .current_dir(dir)
+        .arg("check")
+        .args(args)
+        .args(["--format", "short"])
+        .output()
+        .expect("runs");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn rules_in(out: &str) -> Vec<String> {
+    out.lines()
+        .filter_map(|l| l.split('[').nth(1))
+        .filter_map(|r| r.split(']').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn config_is_found_by_walking_up_and_sets_severities() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sub = dir.path().join("deploy/prod");
+    fs::create_dir_all(&sub).expect("mkdir");
+    fs::write(sub.join("kafka.yaml"), TWO_FINDINGS).expect("write");
+    fs::write(
+        dir.path().join(".stslint.yaml"),
+        "rules:\n  missing-headless-service: off\n  broker-id-from-pod-name: {severity: info}\nfail-on: warning\n",
+    )
+    .expect("write");
+    let (code, out, _) = run(&sub, &["."]);
+    assert_eq!(code, 0, "only an info is left: {out}");
+    assert_eq!(
+        out,
+        "kafka.yaml:22:15: info[broker-id-from-pod-name]: `KAFKA_NODE_ID` is set from metadata.name, which is `kafka-0`, not the number 0\n"
+    );
+    // --no-config: both findings at their default severity.
+    let (code, out, _) = run(&sub, &[".", "--no-config"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules_in(&out),
+        ["missing-headless-service", "broker-id-from-pod-name"]
+    );
+    // --config names another file.
+    fs::write(dir.path().join("strict.yaml"), "namespace: kafka\n").expect("write");
+    let (_, out, _) = run(&sub, &[".", "--config", "../../strict.yaml"]);
+    assert!(
+        out.contains("names no Service in namespace `kafka`"),
+        "{out}"
+    );
+}
+
+#[test]
+fn config_errors_exit_2_with_a_suggestion() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("a.yaml"), MISSING_SERVICE).expect("write");
+    fs::write(
+        dir.path().join(".stslint.yaml"),
+        "rules:\n  pdb-quorom: off\n",
+    )
+    .expect("write");
+    let (code, _, err) = run(dir.path(), &["."]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(".stslint.yaml:2:3: unknown rule `pdb-quorom`; did you mean `pdb-quorum`?"),
+        "{err}"
+    );
+    fs::write(
+        dir.path().join(".stslint.yaml"),
+        "rule:\n  pdb-quorum: off\n",
+    )
+    .expect("write");
+    let (code, _, err) = run(dir.path(), &["."]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown key `rule`; did you mean `rules`?"),
+        "{err}"
+    );
+    fs::write(
+        dir.path().join(".stslint.yaml"),
+        "rules:\n  pdb-quorum: loud\n",
+    )
+    .expect("write");
+    let (code, _, err) = run(dir.path(), &["."]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`loud` is not one of off, info, warning, error"),
+        "{err}"
+    );
+}
+
+#[test]
+fn select_ignore_and_severity_flags() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("kafka.yaml"), TWO_FINDINGS).expect("write");
+    let (_, out, _) = run(dir.path(), &[".", "--select", "broker-id-from-pod-name"]);
+    assert_eq!(rules_in(&out), ["broker-id-from-pod-name"]);
+    let (_, out, _) = run(
+        dir.path(),
+        &[".", "--ignore", "broker-id-from-pod-name,yaml-syntax"],
+    );
+    assert_eq!(rules_in(&out), ["missing-headless-service"]);
+    let (code, out, _) = run(
+        dir.path(),
+        &[
+            ".",
+            "--severity",
+            "missing-headless-service=info",
+            "--severity",
+            "broker-id-from-pod-name=off",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("kafka.yaml:6:3: info[missing-headless-service]"),
+        "{out}"
+    );
+    let (code, _, err) = run(dir.path(), &[".", "--select", "brokerid-from-pod-name"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("did you mean `broker-id-from-pod-name`?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn annotation_and_comment_suppression() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let annotated = TWO_FINDINGS.replace(
+        "  name: kafka\nspec:",
+        "  name: kafka\n  annotations:\n    stslint.io/ignore: \"missing-headless-service -- the Service comes from the chart\"\nspec:",
+    );
+    let commented = annotated.replace(
+        "              fieldPath: metadata.name",
+        "              # stslint: ignore[broker-id-from-pod-name] ids are remapped by the entrypoint\n              fieldPath: metadata.name",
+    );
+    fs::write(dir.path().join("kafka.yaml"), &annotated).expect("write");
+    let (_, out, _) = run(dir.path(), &["."]);
+    assert_eq!(rules_in(&out), ["broker-id-from-pod-name"]);
+    fs::write(dir.path().join("kafka.yaml"), &commented).expect("write");
+    let (code, out, _) = run(dir.path(), &["."]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out, "");
+    // A suppression that silences nothing is reported where it is written.
+    let stale = commented.replace(
+        "fieldPath: metadata.name",
+        "fieldPath: metadata.labels['apps.kubernetes.io/pod-index']",
+    );
+    fs::write(dir.path().join("kafka.yaml"), stale).expect("write");
+    let (code, out, _) = run(dir.path(), &["."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "kafka.yaml:24:15: warning[unused-suppression]: suppression of `broker-id-from-pod-name` silences nothing here\n"
+    );
+}
