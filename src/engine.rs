@@ -32,7 +32,21 @@ pub fn run(
         .copied()
         .filter(|r| enabled(r.meta().id))
         .collect();
-    pending
+    let mut findings: Vec<Finding> = index
+        .objects
+        .par_iter()
+        .enumerate()
+        .with_min_len(256)
+        .flat_map_iter(|(id, obj)| {
+            let mut out = Vec::new();
+            for rule in &rules {
+                let mut cx = Cx::new(index, rule.meta().id, &mut out);
+                rule.check_object(id, obj, &mut cx);
+            }
+            out
+        })
+        .collect();
+    let per_sts: Vec<Finding> = pending
         .into_par_iter()
         .with_min_len(16)
         .flat_map_iter(|p| {
@@ -73,5 +87,7 @@ pub fn run(
             }
             out
         })
-        .collect()
+        .collect();
+    findings.extend(per_sts);
+    findings
 }

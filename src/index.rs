@@ -28,6 +28,7 @@ pub struct Index {
 impl Index {
     pub fn build(objects: Vec<Object>) -> Index {
         let mut ix = Index::default();
+        let mut pdb_names = std::collections::HashSet::new();
         for (id, o) in objects.iter().enumerate() {
             let key = (o.namespace.clone(), o.name.clone());
             match &o.typed {
@@ -38,6 +39,9 @@ impl Index {
                         .or_default()
                         .push(id);
                 }
+                // The same object in two files is one object in a cluster:
+                // only the first PDB of a namespace/name counts.
+                Typed::Pdb(_) if !pdb_names.insert(key.clone()) => {}
                 Typed::Pdb(p) => {
                     let pair = p
                         .spec

@@ -82,6 +82,33 @@ pub mod sts {
     pub fn claim_template_storage(t: usize) -> FieldPath {
         claim_template(t).keys(&["spec", "resources", "requests", "storage"])
     }
+    pub fn claim_template_name(t: usize) -> FieldPath {
+        claim_template(t).keys(&["metadata", "name"])
+    }
+    pub fn claim_template_access_modes(t: usize) -> FieldPath {
+        claim_template(t).keys(&["spec", "accessModes"])
+    }
+    pub fn partition() -> FieldPath {
+        spec().keys(&["updateStrategy", "rollingUpdate", "partition"])
+    }
+    pub fn retention(field: &str) -> FieldPath {
+        spec().keys(&["persistentVolumeClaimRetentionPolicy", field])
+    }
+    pub fn volume_name(v: usize) -> FieldPath {
+        pod_spec().key("volumes").idx(v).key("name")
+    }
+}
+
+/// Paths every object has.
+pub mod meta {
+    use super::FieldPath;
+
+    pub fn api_version() -> FieldPath {
+        FieldPath::from_keys(&["apiVersion"])
+    }
+    pub fn name() -> FieldPath {
+        FieldPath::from_keys(&["metadata", "name"])
+    }
 }
 
 /// Paths inside a container (relative to the container).
@@ -112,6 +139,9 @@ pub mod container {
     pub fn mount_path(c: &FieldPath, m: usize) -> FieldPath {
         c.clone().key("volumeMounts").idx(m).key("mountPath")
     }
+    pub fn mount_name(c: &FieldPath, m: usize) -> FieldPath {
+        c.clone().key("volumeMounts").idx(m).key("name")
+    }
 }
 
 /// Paths inside a Service.
@@ -138,6 +168,9 @@ pub mod pdb {
     }
     pub fn max_unavailable() -> FieldPath {
         FieldPath::from_keys(&["spec", "maxUnavailable"])
+    }
+    pub fn selector() -> FieldPath {
+        FieldPath::from_keys(&["spec", "selector"])
     }
 }
 

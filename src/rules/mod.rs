@@ -12,17 +12,30 @@ use crate::model::path::{FieldPath, container};
 
 mod broker_id_from_pod_name;
 mod env_command_substitution;
+mod even_quorum_replicas;
+mod hardcoded_namespace_dns;
+mod image_mutable_tag;
 mod invalid_object;
+mod kraft_with_zookeeper;
 mod missing_headless_service;
+mod name_too_long;
+mod partition_exceeds_replicas;
 mod pdb_blocks_drain;
+mod pdb_overlap;
 mod pdb_quorum;
 mod pgdata_mount_root;
+mod plaintext_secret_env;
+mod pvc_retention_delete;
+mod removed_api_version;
 mod selector_template_mismatch;
 mod service_not_headless;
 mod service_selector_mismatch;
 mod undefined_env_reference;
 mod unused_suppression;
+mod volume_claim_missing_storage;
+mod volume_claim_shadowed;
 mod volume_claim_size_drift;
+mod volume_mount_undefined;
 mod yaml_syntax;
 
 /// What a rule is, for users: shown by `stslint rules`, in docs and reports.
@@ -52,23 +65,38 @@ pub trait Rule: Sync {
     /// Check one StatefulSet. Rules produced by the loader itself
     /// (yaml-syntax, invalid-object) keep the default, which does nothing.
     fn check(&self, _sts: &Sts<'_>, _cx: &mut Cx<'_>) {}
+    /// Check any object (every object of the run passes here once).
+    fn check_object(&self, _id: ObjId, _obj: &Object, _cx: &mut Cx<'_>) {}
 }
 
 /// Every rule, in id order. Adding a rule is one line here.
 pub static RULES: &[&dyn Rule] = &[
     &broker_id_from_pod_name::BrokerIdFromPodName,
     &env_command_substitution::EnvCommandSubstitution,
+    &even_quorum_replicas::EvenQuorumReplicas,
+    &hardcoded_namespace_dns::HardcodedNamespaceDns,
+    &image_mutable_tag::ImageMutableTag,
     &invalid_object::InvalidObject,
+    &kraft_with_zookeeper::KraftWithZookeeper,
     &missing_headless_service::MissingHeadlessService,
+    &name_too_long::NameTooLong,
+    &partition_exceeds_replicas::PartitionExceedsReplicas,
     &pdb_blocks_drain::PdbBlocksDrain,
+    &pdb_overlap::PdbOverlap,
     &pdb_quorum::PdbQuorum,
     &pgdata_mount_root::PgdataMountRoot,
+    &plaintext_secret_env::PlaintextSecretEnv,
+    &pvc_retention_delete::PvcRetentionDelete,
+    &removed_api_version::RemovedApiVersion,
     &selector_template_mismatch::SelectorTemplateMismatch,
     &service_not_headless::ServiceNotHeadless,
     &service_selector_mismatch::ServiceSelectorMismatch,
     &undefined_env_reference::UndefinedEnvReference,
     &unused_suppression::UnusedSuppression,
+    &volume_claim_missing_storage::VolumeClaimMissingStorage,
+    &volume_claim_shadowed::VolumeClaimShadowed,
     &volume_claim_size_drift::VolumeClaimSizeDrift,
+    &volume_mount_undefined::VolumeMountUndefined,
     &yaml_syntax::YamlSyntax,
 ];
 

@@ -1,0 +1,92 @@
+use super::{Cx, Rule, RuleMeta, Sts, containers};
+use crate::finding::Severity;
+use crate::model::path::{FieldPath, container};
+
+pub static META: RuleMeta = RuleMeta {
+    id: "hardcoded-namespace-dns",
+    severity: Severity::Info,
+    summary: "a `*.svc` DNS name in env, args or command names a namespace other than the StatefulSet's own",
+    why: "A manifest deployed to several namespaces (staging, per-tenant, per-PR previews) keeps \
+          talking to the namespace written into it: every copy joins the same cluster or reads the \
+          wrong database. Use the short name (`kafka-0.kafka`), or $(POD_NAMESPACE) from the downward API.",
+    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: app\n  namespace: staging\nspec:\n  selector:\n    matchLabels: {app: app}\n  template:\n    metadata:\n      labels: {app: app}\n    spec:\n      containers:\n      - name: app\n        image: app:1.0\n        env:\n        - name: KAFKA_BOOTSTRAP\n          value: kafka-0.kafka.production.svc.cluster.local:9092\n",
+    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: app\n  namespace: staging\nspec:\n  selector:\n    matchLabels: {app: app}\n  template:\n    metadata:\n      labels: {app: app}\n    spec:\n      containers:\n      - name: app\n        image: app:1.0\n        env:\n        - name: KAFKA_BOOTSTRAP\n          value: kafka-0.kafka:9092\n",
+};
+
+pub struct HardcodedNamespaceDns;
+
+/// Namespaces named by `<...>.<namespace>.svc` host names in `text`.
+fn svc_namespaces(text: &str) -> Vec<&str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .filter_map(|host| {
+            let labels: Vec<&str> = host.split('.').collect();
+            let svc = labels.iter().position(|l| *l == "svc")?;
+            // <service>.<namespace>.svc at least.
+            (svc >= 2 && !labels[svc - 2].is_empty())
+                .then(|| labels[svc - 1])
+                .filter(|ns| !ns.is_empty())
+        })
+        .collect()
+}
+
+impl Rule for HardcodedNamespaceDns {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
+        let own = s.obj.namespace.as_str();
+        for (cpath, c) in containers(s.sts) {
+            let mut places: Vec<(FieldPath, &str)> = Vec::new();
+            for (j, e) in c.env.iter().flatten().enumerate() {
+                if let Some(v) = e.value.as_deref() {
+                    places.push((container::env_value(&cpath, j), v));
+                }
+            }
+            for field in ["command", "args"] {
+                let list = if field == "command" {
+                    &c.command
+                } else {
+                    &c.args
+                };
+                for (k, a) in list.iter().flatten().enumerate() {
+                    places.push((container::arg(&cpath, field, k), a));
+                }
+            }
+            for (path, text) in places {
+                let mut other: Vec<&str> = svc_namespaces(text)
+                    .into_iter()
+                    .filter(|ns| *ns != own)
+                    .collect();
+                other.dedup();
+                if let Some(ns) = other.first() {
+                    cx.report(
+                        s.id,
+                        path,
+                        format!("DNS name in namespace `{ns}` is hard-coded; this StatefulSet runs in `{own}`"),
+                    )
+                    .help("Use the short name (service.namespace-relative), or $(POD_NAMESPACE) from fieldRef metadata.namespace, if the target moves with this StatefulSet.");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::svc_namespaces;
+
+    #[test]
+    fn finds_namespaces() {
+        assert_eq!(
+            svc_namespaces("kafka-0.kafka.prod.svc.cluster.local:9092"),
+            ["prod"]
+        );
+        assert_eq!(
+            svc_namespaces("http://db.data.svc:5432,x.y.svc"),
+            ["data", "y"]
+        );
+        assert!(svc_namespaces("pg-0.pg.$(POD_NAMESPACE).svc").is_empty());
+        assert!(svc_namespaces("kafka-0.kafka:9092 svc").is_empty());
+    }
+}

@@ -1,0 +1,41 @@
+use super::{Cx, Rule, RuleMeta, Sts, containers, image_parts};
+use crate::finding::Severity;
+use crate::model::path::container;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "image-mutable-tag",
+    severity: Severity::Warning,
+    summary: "an image has no tag or the tag `latest`, and no digest",
+    why: "A StatefulSet replaces its pods one at a time, so with a moving tag different ordinals can \
+          run different versions of a database after any restart, and a node that pulls later gets a \
+          newer major version than its peers (postgres:latest moving from 17 to 18 changes the data \
+          layout).",
+    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:latest\n",
+    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16.4\n",
+};
+
+pub struct ImageMutableTag;
+
+impl Rule for ImageMutableTag {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
+        for (cpath, c) in containers(s.sts) {
+            let Some(image) = c.image.as_deref() else {
+                continue;
+            };
+            if image.is_empty() || image.contains('@') {
+                continue;
+            }
+            let what = match image_parts(image).1 {
+                None => "has no tag (it means `latest`)",
+                Some("latest") => "uses the tag `latest`",
+                Some(_) => continue,
+            };
+            cx.report(s.id, container::image(&cpath), format!("image `{image}` {what}"))
+                .help("Pin a version tag (postgres:16.4) or a digest (@sha256:...), so every pod runs the same image.");
+        }
+    }
+}

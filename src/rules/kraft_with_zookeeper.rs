@@ -1,0 +1,60 @@
+use super::{Cx, Rule, RuleMeta, Sts, containers, image_parts};
+use crate::finding::Severity;
+use crate::model::path::container;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "kraft-with-zookeeper",
+    severity: Severity::Error,
+    summary: "Kafka is configured for KRaft (process roles, or an apache/kafka 4.x image) and for ZooKeeper at once",
+    why: "A broker runs either in KRaft mode (process.roles set) or in ZooKeeper mode, never both, \
+          and ZooKeeper mode was removed in Kafka 4.0. With both settings the broker refuses to start \
+          or ignores one of them, usually after a half-finished migration.",
+    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:4.0.0\n        env:\n        - name: KAFKA_ZOOKEEPER_CONNECT\n          value: zk-0.zk:2181\n",
+    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:4.0.0\n        env:\n        - name: KAFKA_PROCESS_ROLES\n          value: broker,controller\n",
+};
+
+pub struct KraftWithZookeeper;
+
+impl Rule for KraftWithZookeeper {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
+        for (cpath, c) in containers(s.sts) {
+            let env = c.env.as_deref().unwrap_or(&[]);
+            let Some((j, zk)) = env.iter().enumerate().find(|(_, e)| {
+                matches!(
+                    e.name.as_str(),
+                    "KAFKA_ZOOKEEPER_CONNECT" | "KAFKA_CFG_ZOOKEEPER_CONNECT"
+                )
+            }) else {
+                continue;
+            };
+            let roles = env.iter().find(|e| {
+                matches!(
+                    e.name.as_str(),
+                    "KAFKA_PROCESS_ROLES" | "KAFKA_CFG_PROCESS_ROLES"
+                ) && e.value.as_deref().is_some_and(|v| !v.trim().is_empty())
+            });
+            let image = c.image.as_deref().unwrap_or("");
+            let (repo, tag) = image_parts(image);
+            let kafka4 = repo == "apache/kafka"
+                && tag
+                    .and_then(|t| t.split('.').next())
+                    .and_then(|m| m.parse::<u32>().ok())
+                    .is_some_and(|m| m >= 4);
+            let why = match (roles, kafka4) {
+                (Some(r), _) => format!("{} is set (KRaft mode)", r.name),
+                (None, true) => format!("`{image}` is Kafka 4, which has no ZooKeeper mode"),
+                (None, false) => continue,
+            };
+            cx.report(
+                s.id,
+                container::env(&cpath, j),
+                format!("`{}` configures ZooKeeper but {why}", zk.name),
+            )
+            .help("Remove the ZooKeeper settings once the KRaft migration is done (or finish it first); Kafka 4 runs KRaft only.");
+        }
+    }
+}

@@ -1,0 +1,45 @@
+use super::{Cx, Rule, RuleMeta, Sts, replicas};
+use crate::finding::Severity;
+use crate::model::path::sts as p;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "partition-exceeds-replicas",
+    severity: Severity::Warning,
+    summary: "updateStrategy.rollingUpdate.partition is at least replicas: no pod will ever be updated",
+    why: "A rolling update only replaces pods whose ordinal is at least the partition. A partition \
+          left at or above the replica count (a canary that was never finished, or a scale-down) makes \
+          every later change to the pod template a silent no-op: the StatefulSet reports the new \
+          revision while every pod runs the old one.",
+    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  replicas: 3\n  updateStrategy:\n    type: RollingUpdate\n    rollingUpdate:\n      partition: 3\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
+    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  replicas: 3\n  updateStrategy:\n    type: RollingUpdate\n    rollingUpdate:\n      partition: 2\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
+};
+
+pub struct PartitionExceedsReplicas;
+
+impl Rule for PartitionExceedsReplicas {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
+        let n = replicas(s.sts);
+        let partition = s
+            .sts
+            .spec
+            .update_strategy
+            .as_ref()
+            .and_then(|u| u.rolling_update.as_ref())
+            .and_then(|r| r.partition);
+        let Some(partition) = partition else { return };
+        if n < 1 || partition < n {
+            return;
+        }
+        cx.report(
+            s.id,
+            p::partition(),
+            format!("partition {partition} is not below replicas {n}: no pod of StatefulSet `{}` will be updated", s.obj.name),
+        )
+        .help("Lower the partition step by step to roll the update out, to 0 once the canary is verified.")
+        .related(s.id, p::replicas(), format!("replicas: {n}"));
+    }
+}

@@ -1,0 +1,83 @@
+use super::{Cx, Rule, RuleMeta, Sts, containers};
+use crate::finding::Severity;
+use crate::model::path::container;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "plaintext-secret-env",
+    severity: Severity::Warning,
+    summary: "an env var named like a secret (PASSWORD, SECRET, TOKEN, API_KEY, ...) has a literal value",
+    why: "A literal value puts the secret in the manifest, so in git, in `kubectl get -o yaml` output \
+          for anyone who can read StatefulSets, and in the controller revision history. Secrets \
+          belong in a Secret, referenced with valueFrom.secretKeyRef.",
+    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n        env:\n        - name: POSTGRES_PASSWORD\n          value: hunter2\n",
+    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n        env:\n        - name: POSTGRES_PASSWORD\n          valueFrom:\n            secretKeyRef:\n              name: db-credentials\n              key: password\n",
+};
+
+pub struct PlaintextSecretEnv;
+
+const MARKERS: [&str; 6] = [
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "PRIVATE_KEY",
+];
+
+/// A name that carries a secret itself (not a path to one: *_FILE, *_PATH).
+fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    MARKERS.iter().any(|m| upper.contains(m))
+        && !upper.ends_with("_FILE")
+        && !upper.ends_with("_PATH")
+        && !upper.ends_with("_DIR")
+}
+
+fn is_switch(value: &str) -> bool {
+    matches!(
+        value.to_ascii_lowercase().as_str(),
+        "yes" | "no" | "true" | "false" | "on" | "off" | "1" | "0"
+    )
+}
+
+impl Rule for PlaintextSecretEnv {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
+        for (cpath, c) in containers(s.sts) {
+            for (j, e) in c.env.iter().flatten().enumerate() {
+                let Some(value) = e.value.as_deref() else {
+                    continue;
+                };
+                // `$(OTHER_VAR)` is a reference, not the secret itself, and a
+                // yes/no value is a switch (MYSQL_ALLOW_EMPTY_PASSWORD).
+                if value.is_empty()
+                    || value.contains("$(")
+                    || is_switch(value)
+                    || !is_secret_name(&e.name)
+                {
+                    continue;
+                }
+                cx.report(
+                    s.id,
+                    container::env_value(&cpath, j),
+                    format!("env `{}` holds a literal secret", e.name),
+                )
+                .help("Store it in a Secret and use valueFrom.secretKeyRef (or mount it and point a *_FILE variable at it).");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secret_names() {
+        assert!(super::is_secret_name("POSTGRES_PASSWORD"));
+        assert!(super::is_secret_name("github_token"));
+        assert!(!super::is_secret_name("POSTGRES_PASSWORD_FILE"));
+        assert!(!super::is_secret_name("POSTGRES_USER"));
+    }
+}

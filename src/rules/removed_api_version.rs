@@ -1,0 +1,41 @@
+use super::{Cx, Rule, RuleMeta};
+use crate::finding::{ObjId, Severity};
+use crate::model::Object;
+use crate::model::path::meta;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "removed-api-version",
+    severity: Severity::Error,
+    summary: "a StatefulSet in apps/v1beta1 or apps/v1beta2, or a PodDisruptionBudget in policy/v1beta1",
+    why: "apps/v1beta1 and apps/v1beta2 StatefulSets were removed in Kubernetes 1.16 and policy/v1beta1 \
+          PodDisruptionBudgets in 1.25: current clusters refuse the manifest. Note the differences when \
+          moving: apps/v1 requires spec.selector (v1beta1 defaulted it from the template labels), and \
+          an empty selector in a policy/v1 PDB selects every pod of the namespace.",
+    bad: "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata:\n  name: db\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app: db}\n",
+    good: "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: db\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app: db}\n",
+};
+
+pub struct RemovedApiVersion;
+
+impl Rule for RemovedApiVersion {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_object(&self, id: ObjId, obj: &Object, cx: &mut Cx<'_>) {
+        let (removed_in, replacement) = match (obj.api_version.as_str(), obj.kind.as_str()) {
+            ("apps/v1beta1" | "apps/v1beta2", "StatefulSet") => ("1.16", "apps/v1"),
+            ("policy/v1beta1", "PodDisruptionBudget") => ("1.25", "policy/v1"),
+            _ => return,
+        };
+        cx.report(
+            id,
+            meta::api_version(),
+            format!(
+                "{} {} was removed in Kubernetes {removed_in}",
+                obj.api_version, obj.kind
+            ),
+        )
+        .help(format!("Use apiVersion: {replacement}."));
+    }
+}

@@ -1,0 +1,59 @@
+use super::{Cx, Rule, RuleMeta, Sts};
+use crate::finding::Severity;
+use crate::model::path::sts as p;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "volume-claim-missing-storage",
+    severity: Severity::Error,
+    summary: "a volumeClaimTemplate has no resources.requests.storage or no accessModes",
+    why: "The API server rejects a claim without a storage request or access modes, so the \
+          StatefulSet's pods are never created, and because volumeClaimTemplates are immutable the \
+          fix means deleting and re-creating the StatefulSet.",
+    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n      accessModes: [ReadWriteOnce]\n",
+    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources:\n        requests:\n          storage: 10Gi\n",
+};
+
+pub struct VolumeClaimMissingStorage;
+
+impl Rule for VolumeClaimMissingStorage {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
+        for (t, tpl) in s
+            .sts
+            .spec
+            .volume_claim_templates
+            .iter()
+            .flatten()
+            .enumerate()
+        {
+            let name = tpl.metadata.name.as_deref().unwrap_or("");
+            let spec = tpl.spec.as_ref();
+            let storage = spec
+                .and_then(|sp| sp.resources.as_ref())
+                .and_then(|r| r.requests.as_ref())
+                .and_then(|r| r.get("storage"));
+            if storage.is_none() {
+                cx.report(
+                    s.id,
+                    p::claim_template_storage(t),
+                    format!("volumeClaimTemplate `{name}` requests no storage: the API server rejects the claim"),
+                )
+                .help("Set spec.resources.requests.storage, e.g. `storage: 10Gi`.");
+            }
+            if spec
+                .and_then(|sp| sp.access_modes.as_ref())
+                .is_none_or(Vec::is_empty)
+            {
+                cx.report(
+                    s.id,
+                    p::claim_template_access_modes(t),
+                    format!("volumeClaimTemplate `{name}` has no accessModes: the API server rejects the claim"),
+                )
+                .help("Set spec.accessModes, usually `[ReadWriteOnce]` (or ReadWriteOncePod) for a StatefulSet.");
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+use super::{Cx, Rule, RuleMeta, Sts};
+use crate::finding::Severity;
+use crate::model::path::sts as p;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "volume-claim-shadowed",
+    severity: Severity::Warning,
+    summary: "a pod volume has the same name as a volumeClaimTemplate (the template silently wins)",
+    why: "When a pod volume and a volumeClaimTemplate share a name, the StatefulSet controller replaces \
+          the pod volume with the claim. Whatever the volume was meant to provide (an emptyDir, a \
+          ConfigMap, an existing claim) is silently not mounted.",
+    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n      volumes:\n      - name: data\n        emptyDir: {}\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources:\n        requests:\n          storage: 10Gi\n",
+    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n      volumes:\n      - name: scratch\n        emptyDir: {}\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources:\n        requests:\n          storage: 10Gi\n",
+};
+
+pub struct VolumeClaimShadowed;
+
+impl Rule for VolumeClaimShadowed {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
+        let spec = &s.sts.spec;
+        let volumes = spec.template.spec.as_ref().and_then(|p| p.volumes.as_ref());
+        for (v, vol) in volumes.into_iter().flatten().enumerate() {
+            let template = spec
+                .volume_claim_templates
+                .iter()
+                .flatten()
+                .position(|t| t.metadata.name.as_deref() == Some(vol.name.as_str()));
+            if let Some(t) = template {
+                cx.report(
+                    s.id,
+                    p::volume_name(v),
+                    format!("pod volume `{}` is replaced by the volumeClaimTemplate of the same name", vol.name),
+                )
+                .help("Rename the pod volume (and its mounts), or remove it if the claim is what you want.")
+                .related(s.id, p::claim_template_name(t), "the claim template with this name");
+            }
+        }
+    }
+}
