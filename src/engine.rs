@@ -68,7 +68,7 @@ pub fn run(
             let mut out: Vec<Finding> = problems
                 .into_iter()
                 .map(|p| Finding {
-                    rule: "invalid-object",
+                    rule: p.rule,
                     message: p.message,
                     help: p.help,
                     at: Loc::Field {

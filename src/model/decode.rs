@@ -10,6 +10,8 @@ use crate::source::locate::Seg;
 /// A field that could not be decoded.
 #[derive(Debug, Clone)]
 pub struct DecodeProblem {
+    /// `invalid-object`, or `env-value-not-string` for a non-string env value.
+    pub rule: &'static str,
     /// Path of the field inside the object.
     pub path: Vec<Seg>,
     pub message: String,
@@ -53,8 +55,13 @@ pub fn decode<T: DeserializeOwned>(mut value: Value) -> (Option<T>, Vec<DecodePr
             }
             continue;
         }
-        let help = help_for(&path, &inner);
-        problems.push(problem(path.clone(), reword(&path, &inner), help));
+        match env_value_problem(&path, &inner) {
+            Some(p) => problems.push(p),
+            None => {
+                let help = help_for(&path, &inner);
+                problems.push(problem(path.clone(), reword(&path, &inner), help));
+            }
+        }
         if path.is_empty() || !remove(&mut value, &path) {
             return (None, problems);
         }
@@ -64,10 +71,32 @@ pub fn decode<T: DeserializeOwned>(mut value: Value) -> (Option<T>, Vec<DecodePr
 
 fn problem(path: Vec<Seg>, message: String, help: Option<String>) -> DecodeProblem {
     DecodeProblem {
+        rule: "invalid-object",
         path,
         message,
         help,
     }
+}
+
+/// An env entry's `value` that YAML read as a boolean or a number.
+fn env_value_problem(path: &[Seg], msg: &str) -> Option<DecodeProblem> {
+    let is_env_value = matches!(path, [.., Seg::Key(env), Seg::Index(_), Seg::Key(v)] if env == "env" && v == "value");
+    let found = msg
+        .strip_prefix("invalid type: ")?
+        .split(", expected")
+        .next()?;
+    if !is_env_value || !msg.contains("expected a string") {
+        return None;
+    }
+    Some(DecodeProblem {
+        rule: "env-value-not-string",
+        path: path.to_vec(),
+        message: format!("env value is {found}, not a string: kubectl rejects the object"),
+        help: Some(
+            "Quote the value (`value: \"true\"`): YAML reads unquoted yes/no/on/off/true/false and numbers as non-strings."
+                .to_owned(),
+        ),
+    })
 }
 
 fn to_segs(path: &serde_path_to_error::Path) -> Vec<Seg> {

@@ -54,7 +54,7 @@ pub const IGNORE_ANNOTATION: &str = "stslint.io/ignore";
 pub struct FileObjects {
     pub objects: Vec<Object>,
     /// Findings (invalid-object) keyed by the object's index in `objects`.
-    pub problems: Vec<(usize, FieldPath, String, Option<String>)>,
+    pub problems: Vec<(usize, decode::DecodeProblem)>,
     /// Documents that are not Kubernetes objects.
     pub skipped: usize,
 }
@@ -135,8 +135,7 @@ fn add_object(
     let index = out.objects.len();
     let (typed, problems) = decode_known(api_version, kind, node);
     for p in problems {
-        out.problems
-            .push((index, FieldPath(p.path), p.message, p.help));
+        out.problems.push((index, p));
     }
     out.objects.push(Object {
         file,
@@ -255,6 +254,7 @@ fn missing_required_sts(root: Node<'_>, v1beta1: bool) -> Vec<decode::DecodeProb
     let mut need = |parent: &[Seg], obj: Option<Node<'_>>, field: &str| {
         if obj.is_some_and(|o| o.is_map() && o.get(field).is_none_or(is_null)) {
             out.push(decode::DecodeProblem {
+                rule: "invalid-object",
                 path: parent.to_vec(),
                 message: format!("required field `{field}` is missing"),
                 help: None,
@@ -298,6 +298,7 @@ fn missing_required_sts(root: Node<'_>, v1beta1: bool) -> Vec<decode::DecodeProb
             .all(|k| sel.get(k).is_none_or(empty))
     {
         out.push(decode::DecodeProblem {
+            rule: "invalid-object",
             path: vec![key("spec"), key("selector")],
             message:
                 "spec.selector is empty: the API server rejects a StatefulSet without a selector"
@@ -316,13 +317,13 @@ fn missing_required_sts(root: Node<'_>, v1beta1: bool) -> Vec<decode::DecodeProb
 pub fn problem_findings(fo: &FileObjects, first: ObjId) -> Vec<Finding> {
     fo.problems
         .iter()
-        .map(|(i, path, message, help)| Finding {
-            rule: "invalid-object",
-            message: message.clone(),
-            help: help.clone(),
+        .map(|(i, p)| Finding {
+            rule: p.rule,
+            message: p.message.clone(),
+            help: p.help.clone(),
             at: Loc::Field {
                 obj: first + i,
-                path: path.clone(),
+                path: FieldPath(p.path.clone()),
             },
             related: Vec::new(),
         })

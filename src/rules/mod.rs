@@ -12,6 +12,7 @@ use crate::model::path::{FieldPath, container};
 
 mod broker_id_from_pod_name;
 mod env_command_substitution;
+mod env_value_not_string;
 mod even_quorum_replicas;
 mod hardcoded_namespace_dns;
 mod image_mutable_tag;
@@ -73,6 +74,7 @@ pub trait Rule: Sync {
 pub static RULES: &[&dyn Rule] = &[
     &broker_id_from_pod_name::BrokerIdFromPodName,
     &env_command_substitution::EnvCommandSubstitution,
+    &env_value_not_string::EnvValueNotString,
     &even_quorum_replicas::EvenQuorumReplicas,
     &hardcoded_namespace_dns::HardcodedNamespaceDns,
     &image_mutable_tag::ImageMutableTag,
