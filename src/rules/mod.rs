@@ -27,6 +27,7 @@ mod pdb_quorum;
 mod pgdata_mount_root;
 mod plaintext_secret_env;
 mod pvc_retention_delete;
+mod quorum_members_mismatch;
 mod removed_api_version;
 mod selector_template_mismatch;
 mod service_not_headless;
@@ -89,6 +90,7 @@ pub static RULES: &[&dyn Rule] = &[
     &pgdata_mount_root::PgdataMountRoot,
     &plaintext_secret_env::PlaintextSecretEnv,
     &pvc_retention_delete::PvcRetentionDelete,
+    &quorum_members_mismatch::QuorumMembersMismatch,
     &removed_api_version::RemovedApiVersion,
     &selector_template_mismatch::SelectorTemplateMismatch,
     &service_not_headless::ServiceNotHeadless,

@@ -1,0 +1,219 @@
+use super::{Cx, Rule, RuleMeta, Sts, containers, replicas};
+use crate::finding::Severity;
+use crate::model::path::{FieldPath, container};
+
+pub static META: RuleMeta = RuleMeta {
+    id: "quorum-members-mismatch",
+    severity: Severity::Error,
+    summary: "a quorum member list (KAFKA_CONTROLLER_QUORUM_VOTERS, ZOO_SERVERS, ETCD_INITIAL_CLUSTER, --initial-cluster) does not match the StatefulSet",
+    why: "The member list is written by hand next to `replicas` and drifts from it: after a scale-up \
+          the new pods are not voters, after a scale-down the quorum still waits for members that no \
+          longer exist (and may never reach a majority), and a typo in a host name or a copied \
+          namespace makes a member unreachable. Members must be `<name>-<ordinal>.<serviceName>`, \
+          optionally followed by `.<namespace>.svc.<cluster domain>`, one per replica.",
+    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  serviceName: zk-hs\n  replicas: 5\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9.2\n        env:\n        - name: ZOO_SERVERS\n          value: server.1=zk-0.zk-hs:2888:3888;2181 server.2=zk-1.zk-hs:2888:3888;2181 server.3=zk-2.zk-hs:2888:3888;2181\n",
+    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  serviceName: zk-hs\n  replicas: 3\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9.2\n        env:\n        - name: ZOO_SERVERS\n          value: server.1=zk-0.zk-hs:2888:3888;2181 server.2=zk-1.zk-hs:2888:3888;2181 server.3=zk-2.zk-hs:2888:3888;2181\n",
+};
+
+pub struct QuorumMembersMismatch;
+
+/// Host names of the members in a list, by its format.
+fn members(kind: List, value: &str) -> Vec<String> {
+    let host_of = |s: &str| -> String {
+        let s = s.split("://").last().unwrap_or(s);
+        s.split([':', '/', ';'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_owned()
+    };
+    match kind {
+        // 1@kafka-0.kafka:9093,2@kafka-1.kafka:9093
+        List::KafkaVoters => value
+            .split(',')
+            .filter_map(|m| m.split_once('@').map(|(_, h)| host_of(h)))
+            .collect(),
+        // server.1=zk-0.zk:2888:3888;2181 server.2=...
+        List::ZooServers => value
+            .split([' ', ','])
+            .filter_map(|m| m.split_once('=').map(|(_, h)| host_of(h)))
+            .collect(),
+        // etcd-0=http://etcd-0.etcd:2380,etcd-1=...
+        List::EtcdCluster => value
+            .split(',')
+            .filter_map(|m| m.split_once('=').map(|(_, h)| host_of(h)))
+            .collect(),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum List {
+    KafkaVoters,
+    ZooServers,
+    EtcdCluster,
+}
+
+/// The value of `--initial-cluster` in a command line or script.
+fn initial_cluster(arg: &str) -> Option<&str> {
+    arg.match_indices("--initial-cluster")
+        .find_map(|(at, flag)| {
+            let rest = &arg[at + flag.len()..];
+            let rest = rest.strip_prefix('=').or_else(|| rest.strip_prefix(' '))?;
+            rest.split_whitespace()
+                .next()
+                .map(|v| v.trim_matches(['"', '\'']))
+        })
+}
+
+impl Rule for QuorumMembersMismatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
+        let n = replicas(s.sts);
+        let service = s.sts.spec.service_name.as_deref().unwrap_or("");
+        for (cpath, c) in containers(s.sts) {
+            let env = c.env.as_deref().unwrap_or(&[]);
+            let controller = env.iter().any(|e| {
+                matches!(
+                    e.name.as_str(),
+                    "KAFKA_PROCESS_ROLES" | "KAFKA_CFG_PROCESS_ROLES"
+                ) && e.value.as_deref().is_some_and(|v| v.contains("controller"))
+            });
+            let mut lists: Vec<(FieldPath, String, List, &str)> = Vec::new();
+            for (j, e) in env.iter().enumerate() {
+                let Some(v) = e.value.as_deref() else {
+                    continue;
+                };
+                let kind = match e.name.as_str() {
+                    // Brokers list another StatefulSet's controllers.
+                    "KAFKA_CONTROLLER_QUORUM_VOTERS" | "KAFKA_CFG_CONTROLLER_QUORUM_VOTERS"
+                        if controller =>
+                    {
+                        List::KafkaVoters
+                    }
+                    "ZOO_SERVERS" => List::ZooServers,
+                    "ETCD_INITIAL_CLUSTER" => List::EtcdCluster,
+                    _ => continue,
+                };
+                lists.push((container::env_value(&cpath, j), e.name.clone(), kind, v));
+            }
+            for field in ["command", "args"] {
+                let list = if field == "command" {
+                    &c.command
+                } else {
+                    &c.args
+                };
+                for (k, a) in list.iter().flatten().enumerate() {
+                    if let Some(v) = initial_cluster(a) {
+                        lists.push((
+                            container::arg(&cpath, field, k),
+                            "--initial-cluster".to_owned(),
+                            List::EtcdCluster,
+                            v,
+                        ));
+                    }
+                }
+            }
+            for (path, what, kind, value) in lists {
+                // Values built at run time are not judged.
+                if value.contains('$') {
+                    continue;
+                }
+                if let Some(message) = mismatch(&members(kind, value), s, n, service) {
+                    cx.report(s.id, path, format!("{what}: {message}"))
+                        .help(format!(
+                            "List exactly the {n} pods {name}-0 .. {name}-{last} as `{name}-<i>.{service}`, and update the list with replicas.",
+                            name = s.obj.name,
+                            last = n - 1
+                        ))
+                        .related(s.id, crate::model::path::sts::replicas(), format!("replicas: {n}"));
+                }
+            }
+        }
+    }
+}
+
+/// What is wrong with a member list, if anything.
+fn mismatch(hosts: &[String], s: &Sts<'_>, n: i32, service: &str) -> Option<String> {
+    if hosts.is_empty() {
+        return None;
+    }
+    let count = i32::try_from(hosts.len()).unwrap_or(i32::MAX);
+    if count != n {
+        return Some(format!(
+            "lists {count} members but StatefulSet `{}` has {n} replicas",
+            s.obj.name
+        ));
+    }
+    let prefix = format!("{}-", s.obj.name);
+    for host in hosts {
+        let labels: Vec<&str> = host.split('.').collect();
+        let ordinal = labels[0]
+            .strip_prefix(&prefix)
+            .and_then(|o| o.parse::<i32>().ok());
+        let ok_pod = ordinal.is_some_and(|o| (0..n).contains(&o));
+        let ok_service = labels.get(1) == Some(&service);
+        if !ok_pod || !ok_service {
+            return Some(format!(
+                "member `{host}` is not a pod of StatefulSet `{}` (`{}<0..{}>.{service}`)",
+                s.obj.name,
+                prefix,
+                n - 1
+            ));
+        }
+        if let Some(ns) = labels.get(2)
+            && *ns != s.obj.namespace
+        {
+            return Some(format!(
+                "member `{host}` is in namespace `{ns}`, not `{}`",
+                s.obj.namespace
+            ));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{List, initial_cluster, members};
+
+    #[test]
+    fn member_lists() {
+        assert_eq!(
+            members(
+                List::KafkaVoters,
+                "1@kafka-0.kafka:9093,2@kafka-1.kafka:9093"
+            ),
+            ["kafka-0.kafka", "kafka-1.kafka"]
+        );
+        assert_eq!(
+            members(
+                List::ZooServers,
+                "server.1=zk-0.zk:2888:3888;2181 server.2=zk-1.zk:2888:3888;2181"
+            ),
+            ["zk-0.zk", "zk-1.zk"]
+        );
+        assert_eq!(
+            members(
+                List::EtcdCluster,
+                "etcd-0=http://etcd-0.etcd:2380,etcd-1=https://etcd-1.etcd.db.svc:2380"
+            ),
+            ["etcd-0.etcd", "etcd-1.etcd.db.svc"]
+        );
+        assert_eq!(
+            initial_cluster("etcd --initial-cluster=a=http://x:2380 --foo"),
+            Some("a=http://x:2380")
+        );
+        assert_eq!(
+            initial_cluster("--initial-cluster a=http://x:2380"),
+            Some("a=http://x:2380")
+        );
+        assert_eq!(initial_cluster("--initial-cluster-state=new"), None);
+        assert_eq!(
+            initial_cluster("--initial-cluster-state=new --initial-cluster=a=http://x:2380"),
+            Some("a=http://x:2380")
+        );
+    }
+}
