@@ -8,6 +8,7 @@ use crate::index::Index;
 use crate::load::LoadedFile;
 use crate::model::decode_statefulset;
 use crate::model::path::FieldPath;
+use crate::policy::Policy;
 use crate::rules::{Cx, RULES, Rule, Sts};
 use crate::source::locate::descend;
 use crate::source::{Tree, reparse_document};
@@ -25,12 +26,12 @@ pub fn run(
     index: &Index,
     files: &[LoadedFile],
     pending: Vec<Pending>,
-    enabled: &(dyn Fn(&str) -> bool + Sync),
+    policy: &Policy,
 ) -> Vec<Finding> {
-    let rules: Vec<&dyn Rule> = RULES
+    let rules: Vec<&'static dyn Rule> = RULES
         .iter()
         .copied()
-        .filter(|r| enabled(r.meta().id))
+        .filter(|r| policy.enabled(r.meta().id))
         .collect();
     let mut findings: Vec<Finding> = index
         .objects
@@ -40,7 +41,7 @@ pub fn run(
         .flat_map_iter(|(id, obj)| {
             let mut out = Vec::new();
             for rule in &rules {
-                let mut cx = Cx::new(index, rule.meta().id, &mut out);
+                let mut cx = Cx::new(index, *rule, policy.options.get(rule.meta().id), &mut out);
                 rule.check_object(id, obj, &mut cx);
             }
             out
@@ -81,7 +82,8 @@ pub fn run(
             if let Some(sts) = sts {
                 let s = Sts { id, obj, sts: &sts };
                 for rule in &rules {
-                    let mut cx = Cx::new(index, rule.meta().id, &mut out);
+                    let mut cx =
+                        Cx::new(index, *rule, policy.options.get(rule.meta().id), &mut out);
                     rule.check(&s, &mut cx);
                 }
             }

@@ -90,9 +90,7 @@ fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Rep
     let unreadable_input = files.iter().any(|f| !f.readable);
     let pending = take_statefulset_trees(&mut files, &objects);
     let index = Index::build(objects);
-    findings.extend(engine::run(&index, &files, pending, &|id| {
-        opts.policy.enabled(id)
-    }));
+    findings.extend(engine::run(&index, &files, pending, &opts.policy));
     let diagnostics = render::resolve(&files, &index, findings, &opts.policy);
     let (mut diagnostics, unused) = policy::suppress::apply(diagnostics, &files, &index);
     diagnostics.extend(render::resolve(&files, &index, unused, &opts.policy));

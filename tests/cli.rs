@@ -40,6 +40,17 @@ spec:
       containers:
       - name: db
         image: postgres:16.4
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql
+  volumeClaimTemplates:
+  - metadata:
+      name: data
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests:
+          storage: 10Gi
 ";
 
 fn stdout_of(cmd: &mut Command) -> (i32, String) {

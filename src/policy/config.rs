@@ -34,6 +34,8 @@ pub struct Config {
     pub exclude: Vec<String>,
     pub namespace: Option<String>,
     pub fail_on: Option<Severity>,
+    /// Rule options: (rule id, option name, values).
+    pub options: Vec<(String, String, Vec<String>)>,
     /// Notes for stderr (renamed ids).
     pub notes: Vec<String>,
 }
@@ -223,6 +225,13 @@ pub fn apply(
     let mut notes = config.notes.clone();
     for (id, sev) in &config.rules {
         opts.policy.overrides.insert(id.clone(), *sev);
+    }
+    for (id, name, values) in &config.options {
+        opts.policy
+            .options
+            .entry(id.clone())
+            .or_default()
+            .insert(name.clone(), values.clone());
     }
     opts.excludes.extend(config.exclude.iter().cloned());
     opts.excludes.extend(flags.exclude.iter().cloned());

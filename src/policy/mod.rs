@@ -11,6 +11,8 @@ pub struct Policy {
     /// Per-rule overrides; `None` turns a rule off.
     pub overrides: HashMap<String, Option<Severity>>,
     pub fail_on: Severity,
+    /// Per-rule options: rule id -> option name -> values.
+    pub options: HashMap<String, HashMap<String, Vec<String>>>,
 }
 
 impl Default for Policy {
@@ -18,6 +20,7 @@ impl Default for Policy {
         Policy {
             overrides: HashMap::new(),
             fail_on: Severity::Warning,
+            options: HashMap::new(),
         }
     }
 }

@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, containers, image_name, majority, replicas};
+use super::{Cx, Rule, RuleMeta, RuleOption, Sts, containers, image_name, majority, replicas};
 use crate::finding::Severity;
 use crate::model::path::sts as p;
 
@@ -11,20 +11,22 @@ pub static META: RuleMeta = RuleMeta {
           wait for, and a way to split 2-2 in a network partition, and buys no availability.",
     bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  replicas: 4\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9.2\n",
     good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  replicas: 5\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9.2\n",
+    options: &[RuleOption {
+        name: "images",
+        doc: "image names (last path component, without tag) of systems that always vote; Kafka KRaft controllers and NATS JetStream are recognised besides",
+        default: &[
+            "zookeeper",
+            "cp-zookeeper",
+            "etcd",
+            "consul",
+            "cockroach",
+            "vault",
+            "rabbitmq",
+        ],
+    }],
 };
 
 pub struct EvenQuorumReplicas;
-
-/// Image names of systems that always vote.
-const QUORUM_IMAGES: [&str; 7] = [
-    "zookeeper",
-    "etcd",
-    "consul",
-    "cockroach",
-    "vault",
-    "rabbitmq",
-    "cp-zookeeper",
-];
 
 impl Rule for EvenQuorumReplicas {
     fn meta(&self) -> &'static RuleMeta {
@@ -36,6 +38,7 @@ impl Rule for EvenQuorumReplicas {
         if n < 2 || n % 2 != 0 {
             return;
         }
+        let quorum_images = cx.option("images");
         let system = containers(s.sts).into_iter().find_map(|(_, c)| {
             let name = image_name(c.image.as_deref().unwrap_or(""));
             let env = c.env.as_deref().unwrap_or(&[]);
@@ -52,7 +55,7 @@ impl Rule for EvenQuorumReplicas {
                 .chain(c.command.iter().flatten())
                 .map(String::as_str)
                 .collect();
-            if QUORUM_IMAGES.contains(&name) {
+            if quorum_images.iter().any(|q| q == name) {
                 Some(name.to_owned())
             } else if name.contains("kafka")
                 && value(&["KAFKA_PROCESS_ROLES", "KAFKA_CFG_PROCESS_ROLES"])

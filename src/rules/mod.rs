@@ -5,12 +5,15 @@
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Container;
 
+use std::collections::HashMap;
+
 use crate::finding::{Finding, Loc, ObjId, Related, Severity};
 use crate::index::{Index, Labels};
 use crate::model::Object;
 use crate::model::path::{FieldPath, container};
 
 mod broker_id_from_pod_name;
+mod data_on_emptydir;
 mod env_command_substitution;
 mod env_value_not_string;
 mod even_quorum_replicas;
@@ -53,6 +56,16 @@ pub struct RuleMeta {
     pub bad: &'static str,
     /// The same manifest, fixed.
     pub good: &'static str,
+    /// Options users can set in `.stslint.yaml` (`rules: {id: {options: ...}}`).
+    pub options: &'static [RuleOption],
+}
+
+/// A rule option: a list of strings with a default.
+#[derive(Debug)]
+pub struct RuleOption {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub default: &'static [&'static str],
 }
 
 /// The StatefulSet being checked.
@@ -74,6 +87,7 @@ pub trait Rule: Sync {
 /// Every rule, in id order. Adding a rule is one line here.
 pub static RULES: &[&dyn Rule] = &[
     &broker_id_from_pod_name::BrokerIdFromPodName,
+    &data_on_emptydir::DataOnEmptydir,
     &env_command_substitution::EnvCommandSubstitution,
     &env_value_not_string::EnvValueNotString,
     &even_quorum_replicas::EvenQuorumReplicas,
@@ -111,17 +125,38 @@ pub fn find(id: &str) -> Option<&'static dyn Rule> {
 /// The context a rule reports through.
 pub struct Cx<'a> {
     pub index: &'a Index,
-    rule: &'static str,
+    rule: &'static dyn Rule,
+    options: Option<&'a HashMap<String, Vec<String>>>,
     findings: &'a mut Vec<Finding>,
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(index: &'a Index, rule: &'static str, findings: &'a mut Vec<Finding>) -> Self {
+    pub fn new(
+        index: &'a Index,
+        rule: &'static dyn Rule,
+        options: Option<&'a HashMap<String, Vec<String>>>,
+        findings: &'a mut Vec<Finding>,
+    ) -> Self {
         Cx {
             index,
             rule,
+            options,
             findings,
         }
+    }
+
+    /// A list option of the rule: as configured, else its default.
+    pub fn option(&self, name: &str) -> Vec<String> {
+        if let Some(v) = self.options.and_then(|o| o.get(name)) {
+            return v.clone();
+        }
+        self.rule
+            .meta()
+            .options
+            .iter()
+            .find(|o| o.name == name)
+            .map(|o| o.default.iter().map(|s| (*s).to_owned()).collect())
+            .unwrap_or_default()
     }
 
     /// Report a finding at `path` of object `obj`.
@@ -132,7 +167,7 @@ impl<'a> Cx<'a> {
         message: impl Into<String>,
     ) -> Report<'_> {
         self.findings.push(Finding {
-            rule: self.rule,
+            rule: self.rule.meta().id,
             message: message.into(),
             help: None,
             at: Loc::Field { obj, path },
@@ -334,15 +369,36 @@ pub fn markdown(m: &RuleMeta) -> String {
     format!(
         "# {id}\n\n<!-- generated from src/rules/{file}.rs by `STSLINT_BLESS=1 cargo test --test docs`; do not edit -->\n\n\
          Default severity: **{sev}**\n\n## What it finds\n\n{summary}.\n\n## Why it matters\n\n{why}\n\n\
-         ## Example that fires\n\n```yaml\n{bad}```\n\n## Fixed\n\n```yaml\n{good}```\n",
+         ## Example that fires\n\n```yaml\n{bad}```\n\n## Fixed\n\n```yaml\n{good}```\n{options}",
         id = m.id,
         file = m.id.replace('-', "_"),
         sev = m.severity,
         summary = capitalise(m.summary),
+        options = options_doc(m),
         why = m.why.split_whitespace().collect::<Vec<_>>().join(" "),
         bad = m.bad,
         good = m.good,
     )
+}
+
+fn options_doc(m: &RuleMeta) -> String {
+    if m.options.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "\n## Options\n\n```yaml\n# .stslint.yaml\nrules:\n  {}:\n    options:\n",
+        m.id
+    );
+    for o in m.options {
+        out.push_str(&format!(
+            "      # {}\n      {}: [{}]\n",
+            o.doc,
+            o.name,
+            o.default.join(", ")
+        ));
+    }
+    out.push_str("```\n");
+    out
 }
 
 fn capitalise(s: &str) -> String {

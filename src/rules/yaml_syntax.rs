@@ -9,6 +9,7 @@ pub static META: RuleMeta = RuleMeta {
           parser gave up; the other documents of the file are still linted.",
     bad: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n   namespace: x\n",
     good: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n  namespace: x\n",
+    options: &[],
 };
 
 /// Reported by the loader; the rule exists for its metadata.
