@@ -204,11 +204,15 @@ fn decode_as<T: serde::de::DeserializeOwned>(
     v1: &str,
     node: Node<'_>,
 ) -> (Option<T>, Vec<decode::DecodeProblem>) {
-    if api_version == v1
-        && source::de::direct_ok(&node)
-        && let Ok(t) = T::deserialize(source::de::NodeDe(node))
-    {
-        return (Some(t), Vec::new());
+    if api_version == v1 && source::de::direct_ok(&node) {
+        let mut unknown = Vec::new();
+        let decoded = serde_ignored::deserialize(source::de::NodeDe(node), |path| {
+            unknown.push(ignored_path(&path));
+        });
+        if let Ok(t) = decoded {
+            let problems = unknown.into_iter().map(unknown_field).collect();
+            return (Some(t), problems);
+        }
     }
     let mut value = to_json(&node);
     if api_version == "apps/v1beta1" {
@@ -218,6 +222,44 @@ fn decode_as<T: serde::de::DeserializeOwned>(
         m.insert("apiVersion".to_owned(), Value::String(v1.to_owned()));
     }
     decode::decode::<T>(value)
+}
+
+/// The segments of a path serde_ignored reports.
+fn ignored_path(path: &serde_ignored::Path<'_>) -> Vec<Seg> {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => Vec::new(),
+        Path::Seq { parent, index } => {
+            let mut p = ignored_path(parent);
+            p.push(Seg::Index(*index));
+            p
+        }
+        Path::Map { parent, key } => {
+            let mut p = ignored_path(parent);
+            p.push(Seg::Key(key.clone()));
+            p
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => ignored_path(parent),
+    }
+}
+
+fn unknown_field(path: Vec<Seg>) -> decode::DecodeProblem {
+    let key = match path.last() {
+        Some(Seg::Key(k)) => k.clone(),
+        _ => String::new(),
+    };
+    let help = crate::rules::suggest_field(&key).map_or_else(
+        || "Remove it, or check the field's spelling and level in the API reference.".to_owned(),
+        |s| format!("Did you mean `{s}`?"),
+    );
+    decode::DecodeProblem {
+        rule: "unknown-field",
+        path,
+        message: format!("unknown field `{key}`: the API server drops it"),
+        help: Some(help),
+    }
 }
 
 /// apps/v1beta1 defaulted a missing selector to the pod template's labels.

@@ -36,6 +36,7 @@ mod selector_template_mismatch;
 mod service_not_headless;
 mod service_selector_mismatch;
 mod undefined_env_reference;
+mod unknown_field;
 mod unused_suppression;
 mod volume_claim_missing_storage;
 mod volume_claim_shadowed;
@@ -110,6 +111,7 @@ pub static RULES: &[&dyn Rule] = &[
     &service_not_headless::ServiceNotHeadless,
     &service_selector_mismatch::ServiceSelectorMismatch,
     &undefined_env_reference::UndefinedEnvReference,
+    &unknown_field::UnknownField,
     &unused_suppression::UnusedSuppression,
     &volume_claim_missing_storage::VolumeClaimMissingStorage,
     &volume_claim_shadowed::VolumeClaimShadowed,
@@ -207,6 +209,29 @@ pub fn named_service<'a>(
     let name = s.sts.spec.service_name.as_deref()?;
     let (id, svc) = cx.index.service(&s.obj.namespace, name)?;
     Some((name, id, svc))
+}
+
+/// The schema field name closest to an unknown `key`, if one is close.
+pub fn suggest_field(key: &str) -> Option<&'static str> {
+    let fields = unknown_field::FIELD_NAMES;
+    if let Some(f) = fields.iter().find(|f| f.eq_ignore_ascii_case(key)) {
+        return Some(f);
+    }
+    let lower = key.to_ascii_lowercase();
+    if lower.len() >= 4
+        && let Some(f) = fields
+            .iter()
+            .filter(|f| f.to_ascii_lowercase().starts_with(&lower))
+            .min_by_key(|f| f.len())
+    {
+        return Some(f);
+    }
+    fields
+        .iter()
+        .map(|f| (crate::policy::edit_distance(key, f), *f))
+        .filter(|(d, f)| *d <= 2.min(f.len() / 3))
+        .min()
+        .map(|(_, f)| f)
 }
 
 /// Replicas, defaulting to 1 as the API server does.
