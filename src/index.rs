@@ -23,6 +23,9 @@ pub struct Index {
     /// PDBs without matchLabels (expressions only, or empty), by namespace.
     pdbs_unkeyed: HashMap<String, Vec<ObjId>>,
     pvcs: HashMap<(String, String), ObjId>,
+    /// Workloads by (namespace, pod label key, value), and by namespace.
+    workloads_by_label: HashMap<(String, String, String), Vec<ObjId>>,
+    workloads_by_ns: HashMap<String, Vec<ObjId>>,
 }
 
 impl Index {
@@ -30,6 +33,18 @@ impl Index {
         let mut ix = Index::default();
         let mut pdb_names = std::collections::HashSet::new();
         for (id, o) in objects.iter().enumerate() {
+            if let Some(labels) = &o.pod_labels {
+                ix.workloads_by_ns
+                    .entry(o.namespace.clone())
+                    .or_default()
+                    .push(id);
+                for (k, v) in labels {
+                    ix.workloads_by_label
+                        .entry((o.namespace.clone(), k.clone(), v.clone()))
+                        .or_default()
+                        .push(id);
+                }
+            }
             let key = (o.namespace.clone(), o.name.clone());
             match &o.typed {
                 Typed::Service(_) => {
@@ -123,6 +138,28 @@ impl Index {
                     selector_matches(sel, labels).then_some((id, p.as_ref()))
                 }
                 _ => None,
+            })
+            .collect()
+    }
+
+    /// Workloads in `ns` whose pods `sel` selects.
+    pub fn workloads_selected(&self, ns: &str, sel: &LabelSelector) -> Vec<ObjId> {
+        let pair = sel.match_labels.as_ref().and_then(|m| m.iter().next());
+        let candidates: &[ObjId] = match pair {
+            Some((k, v)) => self
+                .workloads_by_label
+                .get(&(ns.to_owned(), k.clone(), v.clone()))
+                .map_or(&[], Vec::as_slice),
+            None => self.workloads_by_ns.get(ns).map_or(&[], Vec::as_slice),
+        };
+        candidates
+            .iter()
+            .copied()
+            .filter(|&id| {
+                self.objects[id]
+                    .pod_labels
+                    .as_ref()
+                    .is_some_and(|l| selector_matches(sel, l))
             })
             .collect()
     }

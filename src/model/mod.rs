@@ -43,6 +43,9 @@ pub struct Object {
     pub name: String,
     /// The `stslint.io/ignore` annotation, if the object has one.
     pub ignore: Option<String>,
+    /// The labels of the pods a workload creates (pod template labels; a
+    /// Pod's own labels), for PodDisruptionBudget selectors.
+    pub pod_labels: Option<crate::index::Labels>,
     pub typed: Typed,
 }
 
@@ -132,6 +135,7 @@ fn add_object(
         .and_then(|m| m.get("annotations"))
         .and_then(|a| str_of(a, IGNORE_ANNOTATION))
         .map(str::to_owned);
+    let pod_labels = pod_labels_of(kind, node);
     let index = out.objects.len();
     let (typed, problems) = decode_known(api_version, kind, node);
     for p in problems {
@@ -146,8 +150,43 @@ fn add_object(
         namespace,
         name,
         ignore,
+        pod_labels,
         typed,
     });
+}
+
+/// Pod labels of a workload, read from its tree.
+fn pod_labels_of(kind: &str, node: Node<'_>) -> Option<crate::index::Labels> {
+    let labels = match kind {
+        "Pod" => node.get("metadata")?.get("labels"),
+        "Deployment"
+        | "ReplicaSet"
+        | "DaemonSet"
+        | "StatefulSet"
+        | "Job"
+        | "ReplicationController" => node
+            .get("spec")?
+            .get("template")?
+            .get("metadata")?
+            .get("labels"),
+        "CronJob" => node
+            .get("spec")?
+            .get("jobTemplate")?
+            .get("spec")?
+            .get("template")?
+            .get("metadata")?
+            .get("labels"),
+        _ => return None,
+    };
+    let mut out = crate::index::Labels::new();
+    if let Some(NodeKind::Map(entries)) = labels.map(|l| l.kind()) {
+        for (k, v) in entries.iter() {
+            if let (Some(k), Some(v)) = (k.as_scalar(), v.as_scalar()) {
+                out.insert(k.to_owned(), v.to_owned());
+            }
+        }
+    }
+    Some(out)
 }
 
 /// The v1 apiVersion a known kind is decoded as, if stslint checks it.

@@ -27,6 +27,7 @@ mod partition_exceeds_replicas;
 mod pdb_blocks_drain;
 mod pdb_overlap;
 mod pdb_quorum;
+mod pdb_selects_nothing;
 mod pgdata_mount_root;
 mod plaintext_secret_env;
 mod pvc_retention_delete;
@@ -102,6 +103,7 @@ pub static RULES: &[&dyn Rule] = &[
     &pdb_blocks_drain::PdbBlocksDrain,
     &pdb_overlap::PdbOverlap,
     &pdb_quorum::PdbQuorum,
+    &pdb_selects_nothing::PdbSelectsNothing,
     &pgdata_mount_root::PgdataMountRoot,
     &plaintext_secret_env::PlaintextSecretEnv,
     &pvc_retention_delete::PvcRetentionDelete,

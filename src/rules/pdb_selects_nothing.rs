@@ -1,0 +1,55 @@
+use super::{Cx, Rule, RuleMeta};
+use crate::finding::{ObjId, Severity};
+use crate::model::path::pdb;
+use crate::model::{Object, Typed};
+
+pub static META: RuleMeta = RuleMeta {
+    id: "pdb-selects-nothing",
+    severity: Severity::Warning,
+    summary: "a PodDisruptionBudget selects no pod template of any workload in the set",
+    why: "A budget whose selector matches no workload protects nothing: usually its labels drifted \
+          from the StatefulSet's (a renamed app label, a chart's new naming) and the pods it was \
+          written for can all be evicted at once. A budget without a selector selects no pods at all. \
+          Workloads are StatefulSets, Deployments, ReplicaSets, DaemonSets, Jobs, CronJobs and Pods \
+          in the same namespace, among the files of the run.",
+    bad: "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: kafka\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app.kubernetes.io/name: kafka}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:3.9.0\n",
+    good: "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: kafka\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app: kafka}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:3.9.0\n",
+    options: &[],
+};
+
+pub struct PdbSelectsNothing;
+
+impl Rule for PdbSelectsNothing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_object(&self, id: ObjId, obj: &Object, cx: &mut Cx<'_>) {
+        let Typed::Pdb(p) = &obj.typed else { return };
+        let selector = p.spec.as_ref().and_then(|s| s.selector.as_ref());
+        let Some(selector) = selector else {
+            cx.report(
+                id,
+                pdb::selector(),
+                format!("PodDisruptionBudget `{}` has no selector: it selects no pods", obj.name),
+            )
+            .help("Add spec.selector.matchLabels with the pod template labels of the workload to protect.");
+            return;
+        };
+        if cx
+            .index
+            .workloads_selected(&obj.namespace, selector)
+            .is_empty()
+        {
+            cx.report(
+                id,
+                pdb::selector(),
+                format!(
+                    "PodDisruptionBudget `{}` selects the pods of no workload in namespace `{}`",
+                    obj.name, obj.namespace
+                ),
+            )
+            .help("Match the selector to the pod template labels of the StatefulSet it protects (or lint the workload's manifest in the same run).");
+        }
+    }
+}
