@@ -40,6 +40,9 @@ spec:
       containers:
       - name: db
         image: postgres:16.4
+        readinessProbe:
+          exec:
+            command: [pg_isready]
         volumeMounts:
         - name: data
           mountPath: /var/lib/postgresql
@@ -69,7 +72,7 @@ fn examples_exit_1_with_short_lines() {
     assert!(out.lines().any(|l| l
         == "testdata/examples/broken/kafka.yaml:23:3: warning[pdb-quorum]: minAvailable: 1 keeps only 1 of 3 pods of StatefulSet `kafka` available; a majority needs 2"));
     assert!(out.lines().any(|l| {
-        l.starts_with("testdata/examples/broken/postgres.yaml:68:11: error[pgdata-mount-root]: ")
+        l.starts_with("testdata/examples/broken/postgres.yaml:80:11: error[pgdata-mount-root]: ")
     }));
     assert_eq!(out.lines().count(), 10);
 }
@@ -147,9 +150,9 @@ fn json_format_has_every_field() {
         .expect("drift reported");
     assert_eq!(d["severity"], "warning");
     assert_eq!(d["file"], "testdata/examples/broken/postgres.yaml");
-    assert_eq!(d["line"], 76);
+    assert_eq!(d["line"], 88);
     assert_eq!(d["column"], 11);
-    assert_eq!(d["end_line"], 76);
+    assert_eq!(d["end_line"], 88);
     assert_eq!(d["end_column"], 24);
     assert_eq!(
         d["path"],

@@ -32,6 +32,9 @@ spec:
           valueFrom:
             fieldRef:
               fieldPath: metadata.name
+        readinessProbe:
+          tcpSocket:
+            port: 9092
         volumeMounts:
         - name: data
           mountPath: /var/lib/kafka

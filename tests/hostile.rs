@@ -106,7 +106,7 @@ fn truncated_and_mangled_fixtures_never_panic() {
 #[test]
 fn big_files_are_parsed_in_pieces_with_exact_positions() {
     let filler = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: filler\ndata:\n  script: |\n    echo start\n    ---\n    echo not a marker\n----: not a marker either\n";
-    let bad = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  selector:\n    matchLabels:\n      app: db\n  template:\n    metadata:\n      labels:\n        app: db\n    spec:\n      containers:\n      - name: db\n        image: postgres:16.4\n        volumeMounts:\n        - name: data\n          mountPath: /var/lib/postgresql\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources:\n        requests:\n          storage: 10Gi\n";
+    let bad = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  selector:\n    matchLabels:\n      app: db\n  template:\n    metadata:\n      labels:\n        app: db\n    spec:\n      containers:\n      - name: db\n        image: postgres:16.4\n        readinessProbe:\n          exec:\n            command: [pg_isready]\n        volumeMounts:\n        - name: data\n          mountPath: /var/lib/postgresql\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources:\n        requests:\n          storage: 10Gi\n";
     let mut text = String::new();
     let mut want = Vec::new();
     for i in 0..30_000 {

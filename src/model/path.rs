@@ -94,6 +94,9 @@ pub mod sts {
     pub fn retention(field: &str) -> FieldPath {
         spec().keys(&["persistentVolumeClaimRetentionPolicy", field])
     }
+    pub fn affinity() -> FieldPath {
+        pod_spec().keys(&["affinity", "podAntiAffinity"])
+    }
     pub fn volume_name(v: usize) -> FieldPath {
         pod_spec().key("volumes").idx(v).key("name")
     }

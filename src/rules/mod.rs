@@ -21,7 +21,10 @@ mod hardcoded_namespace_dns;
 mod image_mutable_tag;
 mod invalid_object;
 mod kraft_with_zookeeper;
+mod missing_anti_affinity;
 mod missing_headless_service;
+mod missing_pdb;
+mod missing_readiness_probe;
 mod name_too_long;
 mod partition_exceeds_replicas;
 mod pdb_blocks_drain;
@@ -97,7 +100,10 @@ pub static RULES: &[&dyn Rule] = &[
     &image_mutable_tag::ImageMutableTag,
     &invalid_object::InvalidObject,
     &kraft_with_zookeeper::KraftWithZookeeper,
+    &missing_anti_affinity::MissingAntiAffinity,
     &missing_headless_service::MissingHeadlessService,
+    &missing_pdb::MissingPdb,
+    &missing_readiness_probe::MissingReadinessProbe,
     &name_too_long::NameTooLong,
     &partition_exceeds_replicas::PartitionExceedsReplicas,
     &pdb_blocks_drain::PdbBlocksDrain,

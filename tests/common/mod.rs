@@ -19,6 +19,9 @@ spec:
       containers:
       - name: db
         image: postgres:16.4
+        readinessProbe:
+          exec:
+            command: [pg_isready]
         volumeMounts:
         - name: data
           mountPath: /var/lib/postgresql

@@ -1,0 +1,42 @@
+use super::{Cx, Rule, RuleMeta, Sts};
+use crate::finding::Severity;
+use crate::model::path::container;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "missing-readiness-probe",
+    severity: Severity::Warning,
+    summary: "a container of a StatefulSet has no readinessProbe",
+    why: "With the default OrderedReady policy the next pod starts, and a rolling update moves on, as \
+          soon as the previous pod counts as ready; without a probe that is the moment its process \
+          starts, long before a database has replayed its log or joined its cluster. The headless \
+          Service also publishes the pod's address before it can serve.",
+    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
+    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n        readinessProbe:\n          exec:\n            command: [pg_isready, -U, postgres]\n",
+    options: &[],
+};
+
+pub struct MissingReadinessProbe;
+
+impl Rule for MissingReadinessProbe {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
+        let Some(pod) = s.sts.spec.template.spec.as_ref() else {
+            return;
+        };
+        // Init containers cannot have readiness probes; sidecars (restartPolicy: Always) can, but
+        // their readiness does not gate the pod's.
+        for (i, c) in pod.containers.iter().enumerate() {
+            if c.readiness_probe.is_none() {
+                cx.report(
+                    s.id,
+                    container::at(false, i),
+                    format!("container `{}` has no readinessProbe: it counts as ready as soon as it starts", c.name),
+                )
+                .help("Add a readinessProbe that passes only when the member can serve (pg_isready, a client ping, a health endpoint).");
+            }
+        }
+    }
+}
