@@ -24,7 +24,16 @@ enum Command {
     /// Lint manifests (files, directories, or `-` for standard input)
     Check(Box<CheckArgs>),
     /// List every rule with its default severity and summary
-    Rules,
+    Rules {
+        /// Write the rule documentation (one page per rule and README.md) into DIR
+        #[arg(long, value_name = "DIR")]
+        markdown: Option<std::path::PathBuf>,
+    },
+    /// Print a rule's documentation
+    Explain {
+        /// The rule id
+        rule: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -107,7 +116,34 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Rules => {
+        Command::Rules {
+            markdown: Some(dir),
+        } => match rules::write_docs(&dir) {
+            Ok(n) => {
+                eprintln!("wrote {n} files to {}", dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: cannot write rule docs to {}: {e}", dir.display());
+                ExitCode::from(2)
+            }
+        },
+        Command::Explain { rule } => {
+            let mut notes = Vec::new();
+            match config::rule_id(&rule, &mut notes) {
+                Ok(id) => {
+                    notes.iter().for_each(|n| eprintln!("note: {n}"));
+                    let meta = rules::find(id).map(|r| r.meta());
+                    print(&meta.map(rules::markdown).unwrap_or_default());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Rules { markdown: None } => {
             let mut out = String::new();
             for r in rules::RULES {
                 let m = r.meta();

@@ -1,33 +1,33 @@
-//! rules/<id>.md is generated from each rule's metadata; this test fails
-//! when a page is stale. Regenerate with `STSLINT_BLESS=1 cargo test --test docs`.
+//! rules/ is generated from the rules' metadata by `stslint rules --markdown
+//! rules/`; this test fails when a page is stale or missing.
+//! `STSLINT_BLESS=1 cargo test --test docs` regenerates them too.
 
 use std::fs;
 use std::path::Path;
 
-use stslint::rules::{RULES, markdown};
+use assert_cmd::Command;
+use stslint::rules::{RULES, index_markdown, markdown};
 
 #[test]
 fn rule_docs_are_up_to_date() {
-    let bless = std::env::var_os("STSLINT_BLESS").is_some();
+    if std::env::var_os("STSLINT_BLESS").is_some() {
+        stslint::rules::write_docs(Path::new("rules")).expect("write docs");
+    }
     let mut stale = Vec::new();
     for r in RULES {
         let m = r.meta();
         let path = Path::new("rules").join(format!("{}.md", m.id));
-        let want = markdown(m);
-        if bless {
-            fs::create_dir_all("rules").expect("mkdir rules");
-            fs::write(&path, &want).expect("write doc");
-            continue;
-        }
-        if fs::read_to_string(&path).ok().as_deref() != Some(want.as_str()) {
+        if fs::read_to_string(&path).ok().as_deref() != Some(markdown(m).as_str()) {
             stale.push(path.display().to_string());
         }
     }
+    if fs::read_to_string("rules/README.md").ok() != Some(index_markdown()) {
+        stale.push("rules/README.md".to_owned());
+    }
     assert!(
         stale.is_empty(),
-        "stale rule docs (run `STSLINT_BLESS=1 cargo test --test docs`): {stale:?}"
+        "stale rule docs (run `cargo run -- rules --markdown rules/`): {stale:?}"
     );
-    // No page for a rule that no longer exists.
     for entry in fs::read_dir("rules").expect("rules dir") {
         let name = entry
             .expect("readable")
@@ -40,4 +40,46 @@ fn rule_docs_are_up_to_date() {
             "rules/{name} documents no rule"
         );
     }
+}
+
+#[test]
+fn markdown_command_writes_the_same_pages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::cargo_bin("stslint")
+        .expect("binary")
+        .args(["rules", "--markdown"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    for r in RULES {
+        let m = r.meta();
+        let page =
+            fs::read_to_string(dir.path().join(format!("{}.md", m.id))).expect("page written");
+        assert_eq!(page, markdown(m));
+    }
+    assert_eq!(
+        fs::read_to_string(dir.path().join("README.md")).expect("index written"),
+        index_markdown()
+    );
+}
+
+#[test]
+fn explain_prints_the_page_and_suggests_on_typos() {
+    let out = Command::cargo_bin("stslint")
+        .expect("binary")
+        .args(["explain", "pdb-quorum"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.starts_with("# pdb-quorum\n"), "{page}");
+    assert!(page.contains("floor(n/2)+1"));
+    let out = Command::cargo_bin("stslint")
+        .expect("binary")
+        .args(["explain", "pdb-quorom"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `pdb-quorum`?"));
 }

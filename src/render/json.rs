@@ -10,6 +10,7 @@ pub fn render(diags: &[Diagnostic], summary: &Summary) -> String {
         .map(|d| {
             json!({
                 "rule": d.rule,
+                "url": crate::rules::doc_url(d.rule),
                 "severity": d.severity.as_str(),
                 "message": d.message,
                 "help": d.help,
