@@ -61,6 +61,8 @@ pub struct RuleMeta {
     pub bad: &'static str,
     /// The same manifest, fixed.
     pub good: &'static str,
+    /// The stslint version that introduced the rule.
+    pub since: &'static str,
     /// Options users can set in `.stslint.yaml` (`rules: {id: {options: ...}}`).
     pub options: &'static [RuleOption],
 }
@@ -401,11 +403,12 @@ pub fn is_env_name(s: &str) -> bool {
 pub fn markdown(m: &RuleMeta) -> String {
     format!(
         "# {id}\n\n<!-- generated from src/rules/{file}.rs by `stslint rules --markdown rules/`; do not edit -->\n\n\
-         Default severity: **{sev}**\n\n## What it finds\n\n{summary}.\n\n## Why it matters\n\n{why}\n\n\
+         Default severity: **{sev}** · since stslint {since}\n\n## What it finds\n\n{summary}.\n\n## Why it matters\n\n{why}\n\n\
          ## Example that fires\n\n```yaml\n{bad}```\n\n## Fixed\n\n```yaml\n{good}```\n{options}",
         id = m.id,
         file = m.id.replace('-', "_"),
         sev = m.severity,
+        since = m.since,
         summary = capitalise(m.summary),
         options = options_doc(m),
         why = m.why.split_whitespace().collect::<Vec<_>>().join(" "),

@@ -9,6 +9,7 @@ pub static META: RuleMeta = RuleMeta {
           parser gave up; the other documents of the file are still linted.",
     bad: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n   namespace: x\n",
     good: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n  namespace: x\n",
+    since: "0.1.0",
     options: &[],
 };
 
