@@ -124,9 +124,9 @@ fn take_statefulset_trees(
         };
         // A List holds other objects too: its tree is shared, not taken.
         let tree = if o.base.is_empty() {
-            doc.tree.take()
+            doc.tree.take().map(|t| *t)
         } else {
-            doc.tree.clone()
+            doc.tree.as_deref().cloned()
         };
         pending.push(engine::Pending { id, tree });
     }

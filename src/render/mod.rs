@@ -106,7 +106,7 @@ impl Trees {
             .entry((file, doc))
             .or_insert_with(|| {
                 let f = &files[file];
-                match f.docs.get(doc).and_then(|d| d.tree.clone()) {
+                match f.docs.get(doc).and_then(|d| d.tree.as_deref().cloned()) {
                     Some(tree) => Some(tree),
                     None => reparse_document(&f.source.text, &f.docs, doc),
                 }

@@ -167,7 +167,7 @@ pub fn reparse_document(text: &Arc<str>, docs: &[Document], index: usize) -> Opt
         .map_or(text.len(), |d| d.start)
         .clamp(start, text.len());
     let (parsed, _) = parse_range(text, start, end);
-    parsed.into_iter().find_map(|d| d.tree)
+    parsed.into_iter().find_map(|d| d.tree).map(|t| *t)
 }
 
 /// Most under-indented quoted-scalar lines re-indented in one file.

@@ -295,15 +295,16 @@ pub struct Document {
     /// 0-based index of the document in its file.
     pub index: usize,
     /// The nodes; `None` for an empty document, one that failed to parse, or
-    /// once the tree has been released after decoding.
-    pub tree: Option<Tree>,
+    /// once the tree has been released after decoding. (Boxed: a file's
+    /// document list outlives most trees.)
+    pub tree: Option<Box<Tree>>,
     /// Byte offset where the document starts (its `---` or first token).
     pub start: usize,
 }
 
 impl Document {
     pub fn root(&self) -> Option<Node<'_>> {
-        self.tree.as_ref().and_then(Tree::root)
+        self.tree.as_deref().and_then(Tree::root)
     }
 }
 
@@ -601,10 +602,12 @@ impl Builder {
         self.in_doc = false;
         // Exact-size copies: trees of StatefulSets live until the engine runs,
         // and the builder's buffers are reused for the next document.
-        let tree = (!self.nodes.is_empty()).then(|| Tree {
-            text: Arc::clone(&self.text),
-            nodes: self.nodes.as_slice().to_vec(),
-            extra: self.extra.as_str().to_owned(),
+        let tree = (!self.nodes.is_empty()).then(|| {
+            Box::new(Tree {
+                text: Arc::clone(&self.text),
+                nodes: self.nodes.as_slice().to_vec(),
+                extra: self.extra.as_str().to_owned(),
+            })
         });
         self.reset();
         self.docs.push(Document {
