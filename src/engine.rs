@@ -10,7 +10,8 @@ use crate::model::decode_statefulset;
 use crate::model::path::FieldPath;
 use crate::policy::Policy;
 use crate::rules::{Cx, RULES, Rule, Sts};
-use crate::source::locate::descend;
+use crate::source::Node;
+use crate::source::locate::{Seg, descend, locate};
 use crate::source::{Tree, reparse_document};
 
 /// A StatefulSet waiting for the engine: its object and its document's
@@ -18,6 +19,23 @@ use crate::source::{Tree, reparse_document};
 pub struct Pending {
     pub id: ObjId,
     pub tree: Option<Tree>,
+}
+
+/// Turn a field location on object `id` into a located one.
+fn locate_on(at: &mut Loc, id: ObjId, base: &[Seg], root: Node<'_>, text: &str) {
+    let Loc::Field { obj, path } = at else { return };
+    if *obj != id {
+        return;
+    }
+    let mut full = base.to_vec();
+    full.extend(path.segs().iter().cloned());
+    let l = locate(text, root, &full);
+    *at = Loc::Located {
+        obj: id,
+        path: std::mem::take(path),
+        span: l.span,
+        missing: l.missing,
+    };
 }
 
 /// Decode and check the StatefulSets (`pending`: object id and its tree);
@@ -65,7 +83,6 @@ pub fn run(
                 Some(node) => decode_statefulset(&obj.api_version, node),
                 None => (None, Vec::new()),
             };
-            drop(tree);
             let mut out: Vec<Finding> = problems
                 .into_iter()
                 .map(|p| Finding {
@@ -87,6 +104,17 @@ pub fn run(
                     rule.check(&s, &mut cx);
                 }
             }
+            // Locate the findings on this StatefulSet while its tree is here.
+            if let Some(root) = tree.as_ref().and_then(Tree::root) {
+                let text = &files[obj.file].source.text;
+                for f in &mut out {
+                    locate_on(&mut f.at, id, &obj.base, root, text);
+                    for r in &mut f.related {
+                        locate_on(&mut r.at, id, &obj.base, root, text);
+                    }
+                }
+            }
+            drop(tree);
             out
         })
         .collect();

@@ -48,6 +48,14 @@ impl fmt::Display for Severity {
 pub enum Loc {
     /// A field of an object (the only kind of location rules produce).
     Field { obj: ObjId, path: FieldPath },
+    /// A field whose span the engine already found while it held the
+    /// object's tree (so the document need not be parsed again).
+    Located {
+        obj: ObjId,
+        path: FieldPath,
+        span: Range<usize>,
+        missing: Option<String>,
+    },
     /// A raw byte range of a file (syntax errors, unreadable files).
     Span {
         file: FileId,

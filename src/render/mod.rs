@@ -102,6 +102,10 @@ struct Trees {
 
 impl Trees {
     fn root(&mut self, files: &[LoadedFile], file: FileId, doc: usize) -> Option<Node<'_>> {
+        // Findings arrive grouped by document: a few trees at a time suffice.
+        if self.cache.len() >= 64 && !self.cache.contains_key(&(file, doc)) {
+            self.cache.clear();
+        }
         self.cache
             .entry((file, doc))
             .or_insert_with(|| {
@@ -127,16 +131,21 @@ fn position(files: &[LoadedFile], index: &Index, trees: &mut Trees, loc: &Loc) -
             let span = f.source.tidy(span.clone());
             make(f, *file, span, String::new(), *document, None)
         }
-        Loc::Field { obj, path } => {
+        Loc::Field { obj, path } | Loc::Located { obj, path, .. } => {
             let o = index.object(*obj);
             let f = &files[o.file];
             let mut full = o.base.clone();
             full.extend(path.segs().iter().cloned());
-            let located = trees
-                .root(files, o.file, o.document)
-                .map(|root| locate(&f.source.text, root, &full));
-            let span = located.as_ref().map_or(0..0, |l| l.span.clone());
-            let missing = located.and_then(|l| l.missing);
+            let (span, missing) = match loc {
+                Loc::Located { span, missing, .. } => (span.clone(), missing.clone()),
+                _ => {
+                    let located = trees
+                        .root(files, o.file, o.document)
+                        .map(|root| locate(&f.source.text, root, &full));
+                    let span = located.as_ref().map_or(0..0, |l| l.span.clone());
+                    (span, located.and_then(|l| l.missing))
+                }
+            };
             let info = ObjectInfo {
                 api_version: o.api_version.clone(),
                 kind: o.kind.clone(),
@@ -192,6 +201,15 @@ pub fn resolve(
     policy: &Policy,
 ) -> Vec<Diagnostic> {
     let mut trees = Trees::default();
+    let mut findings = findings;
+    // Group by document so each is parsed again at most once or twice.
+    findings.sort_by_key(|f| match &f.at {
+        Loc::Field { obj, .. } | Loc::Located { obj, .. } => {
+            let o = index.object(*obj);
+            (o.file, o.document)
+        }
+        Loc::Span { file, document, .. } => (*file, document.unwrap_or(0)),
+    });
     let mut out: Vec<Diagnostic> = findings
         .into_iter()
         .filter_map(|f| {
