@@ -71,9 +71,13 @@ def corpora():
 
 
 def raw_mbps(path):
-    line = subprocess.run([RAW, path], check=True, capture_output=True, text=True).stdout
-    # "... in 1.234 s: 55.6 MB/s (1 thread)"
-    return float(line.split(": ")[-1].split()[0])
+    """Median over RUNS runs: this machine's speed drifts between runs."""
+    speeds = []
+    for _ in range(RUNS):
+        line = subprocess.run([RAW, path], check=True, capture_output=True, text=True).stdout
+        # "... in 1.234 s: 55.6 MB/s (1 thread)"
+        speeds.append(float(line.split(": ")[-1].split()[0]))
+    return statistics.median(speeds)
 
 
 def main():
@@ -86,8 +90,9 @@ def main():
             subprocess.run([BIN, "check", path, "--format", "json"], capture_output=True, text=True).stdout
         )["summary"]
         objects = summary["objects"]
-        raw = raw_mbps(path)
         for threads in (1, cores):
+            # Measured right next to each run, on the same bytes.
+            raw = raw_mbps(path)
             env = dict(os.environ, RAYON_NUM_THREADS=str(threads))
             results = [timed([BIN, "check", path, "--format", "json"], env) for _ in range(RUNS)]
             wall = statistics.median(r[0] for r in results)

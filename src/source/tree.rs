@@ -548,8 +548,11 @@ impl Builder {
 
     fn check_duplicates(&mut self, map: u32) {
         let r = self.nodes[map as usize];
-        let mut seen: HashSet<&str> = HashSet::new();
-        let mut dups = Vec::new();
+        if r.a < 4 {
+            return;
+        }
+        // The scalar keys of the map, without allocating for small maps.
+        let mut keys: Vec<(&str, u32, u32)> = Vec::with_capacity(r.a as usize / 2);
         let mut next = map as usize + 1;
         for child in 0..r.a {
             let c = self.nodes[next];
@@ -560,8 +563,8 @@ impl Builder {
                     &self.text
                 };
                 let key = source.get(c.a as usize..(c.a + c.b) as usize).unwrap_or("");
-                if key != "<<" && !seen.insert(key) {
-                    dups.push((c.start as usize..c.end as usize, key.to_owned()));
+                if key != "<<" {
+                    keys.push((key, c.start, c.end));
                 }
             }
             next += if c.kind == SCALAR {
@@ -569,6 +572,21 @@ impl Builder {
             } else {
                 c.b.max(1) as usize
             };
+        }
+        let mut dups = Vec::new();
+        if keys.len() <= 32 {
+            for (i, (k, start, end)) in keys.iter().enumerate() {
+                if keys[..i].iter().any(|(prev, _, _)| prev == k) {
+                    dups.push((*start as usize..*end as usize, (*k).to_owned()));
+                }
+            }
+        } else {
+            let mut seen: HashSet<&str> = HashSet::with_capacity(keys.len());
+            for (k, start, end) in &keys {
+                if !seen.insert(k) {
+                    dups.push((*start as usize..*end as usize, (*k).to_owned()));
+                }
+            }
         }
         let document = self.docs.len();
         for (span, key) in dups {
