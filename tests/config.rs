@@ -209,3 +209,64 @@ fn annotation_and_comment_suppression() {
         "kafka.yaml:24:15: warning[unused-suppression]: suppression of `broker-id-from-pod-name` silences nothing here\n"
     );
 }
+
+#[test]
+fn rule_options_change_what_a_rule_judges() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A queue image stslint does not know, keeping its data nowhere.
+    let queue = "apiVersion: v1
+kind: Service
+metadata:
+  name: q
+spec:
+  clusterIP: None
+  selector:
+    app: q
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: q
+spec:
+  serviceName: q
+  selector:
+    matchLabels:
+      app: q
+  template:
+    metadata:
+      labels:
+        app: q
+    spec:
+      containers:
+      - name: q
+        image: registry.example.com/team/queue:2.0
+        readinessProbe:
+          tcpSocket:
+            port: 5555
+";
+    fs::write(dir.path().join("q.yaml"), queue).expect("write");
+    let (code, out, _) = run(dir.path(), &["."]);
+    assert_eq!((code, out.as_str()), (0, ""));
+    fs::write(
+        dir.path().join(".stslint.yaml"),
+        "rules:\n  data-on-emptydir:\n    options:\n      images: [postgres, queue]\n",
+    )
+    .expect("write");
+    let (code, out, _) = run(dir.path(), &["."]);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("q.yaml:26:9: warning[data-on-emptydir]"),
+        "{out}"
+    );
+    fs::write(
+        dir.path().join(".stslint.yaml"),
+        "rules:\n  data-on-emptydir:\n    options:\n      image: [queue]\n",
+    )
+    .expect("write");
+    let (code, _, err) = run(dir.path(), &["."]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown option `image` for rule `data-on-emptydir` (images)"),
+        "{err}"
+    );
+}

@@ -130,10 +130,44 @@ pub fn load(path: &Path) -> Result<Config, UsageError> {
                                     "severity" => {
                                         sev = Some(level(&string(ov)?).map_err(|m| err(ov, m))?);
                                     }
-                                    "options" if matches!(ov.kind(), NodeKind::Map(o) if o.is_empty()) =>
-                                        {}
                                     "options" => {
-                                        return Err(err(ov, format!("rule `{id}` has no options")));
+                                        let NodeKind::Map(opts) = ov.kind() else {
+                                            return Err(err(
+                                                ov,
+                                                "`options` must be a mapping".to_owned(),
+                                            ));
+                                        };
+                                        let known =
+                                            rules::find(id).map_or(&[][..], |r| r.meta().options);
+                                        for (name_node, values) in opts.iter() {
+                                            let name = name_node.as_scalar().unwrap_or("");
+                                            if !known.iter().any(|o| o.name == name) {
+                                                let names: Vec<&str> =
+                                                    known.iter().map(|o| o.name).collect();
+                                                let msg = if names.is_empty() {
+                                                    format!("rule `{id}` has no options")
+                                                } else {
+                                                    format!(
+                                                        "unknown option `{name}` for rule `{id}` ({})",
+                                                        names.join(", ")
+                                                    )
+                                                };
+                                                return Err(err(name_node, msg));
+                                            }
+                                            let list = match values.kind() {
+                                                NodeKind::Seq(items) => items
+                                                    .iter()
+                                                    .map(string)
+                                                    .collect::<Result<Vec<_>, _>>(
+                                                )?,
+                                                _ => vec![string(values)?],
+                                            };
+                                            config.options.push((
+                                                id.to_owned(),
+                                                name.to_owned(),
+                                                list,
+                                            ));
+                                        }
                                     }
                                     other => {
                                         return Err(err(
