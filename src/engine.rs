@@ -97,7 +97,7 @@ pub fn run(
                 })
                 .collect();
             if let Some(sts) = sts {
-                let s = Sts { id, obj, sts: &sts };
+                let s = Sts::new(index, id, obj, &sts);
                 for rule in &rules {
                     let mut cx =
                         Cx::new(index, *rule, policy.options.get(rule.meta().id), &mut out);

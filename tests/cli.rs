@@ -5,7 +5,7 @@ use std::fs;
 mod common;
 
 use assert_cmd::Command;
-use common::MISSING_SERVICE;
+use common::{HEADLESS_SERVICE, MISSING_SERVICE};
 use serde_json::Value;
 
 fn stslint() -> Command {
@@ -13,48 +13,6 @@ fn stslint() -> Command {
     c.env_remove("NO_COLOR");
     c
 }
-
-const GOOD: &str = "apiVersion: v1
-kind: Service
-metadata:
-  name: db
-spec:
-  clusterIP: None
-  selector:
-    app: db
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: db
-spec:
-  serviceName: db
-  selector:
-    matchLabels:
-      app: db
-  template:
-    metadata:
-      labels:
-        app: db
-    spec:
-      containers:
-      - name: db
-        image: postgres:16.4
-        readinessProbe:
-          exec:
-            command: [pg_isready]
-        volumeMounts:
-        - name: data
-          mountPath: /var/lib/postgresql
-  volumeClaimTemplates:
-  - metadata:
-      name: data
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources:
-        requests:
-          storage: 10Gi
-";
 
 fn stdout_of(cmd: &mut Command) -> (i32, String) {
     let out = cmd.output().expect("runs");
@@ -367,7 +325,7 @@ fn walk_skips_hidden_ignored_and_excluded_files() {
 #[test]
 fn cross_file_references_resolve() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let svc = GOOD.split("---").next().expect("service part");
+    let svc = HEADLESS_SERVICE;
     fs::write(dir.path().join("svc.yaml"), svc).expect("write");
     fs::write(dir.path().join("sts.yaml"), MISSING_SERVICE).expect("write");
     let (code, out) = stdout_of(stslint().current_dir(dir.path()).args(["check"]));

@@ -58,7 +58,7 @@ pub fn decode<T: DeserializeOwned>(mut value: Value) -> (Option<T>, Vec<DecodePr
         match env_value_problem(&path, &inner) {
             Some(p) => problems.push(p),
             None => {
-                let help = help_for(&path, &inner);
+                let help = help_for(&inner);
                 problems.push(problem(path.clone(), reword(&path, &inner), help));
             }
         }
@@ -132,11 +132,10 @@ fn missing_field(msg: &str) -> Option<&str> {
     rest.split('`').next()
 }
 
-fn help_for(path: &[Seg], msg: &str) -> Option<String> {
-    let is_env_value = matches!(path, [.., Seg::Key(env), Seg::Index(_), Seg::Key(v)] if env == "env" && v == "value");
+fn help_for(msg: &str) -> Option<String> {
     let not_string = msg.contains("expected a string")
         && (msg.contains("boolean") || msg.contains("integer") || msg.contains("floating"));
-    if not_string || is_env_value {
+    if not_string {
         return Some(
             "Quote the value: YAML reads unquoted yes/no/on/off/true/false and numbers as non-strings."
                 .to_owned(),

@@ -81,28 +81,17 @@ pub fn objects_of(file: FileId, docs: &[crate::source::Document], default_ns: &s
     let mut out = FileObjects::default();
     for doc in docs {
         let Some(root) = doc.root() else { continue };
-        let (Some(api_version), Some(kind)) = (str_of(root, "apiVersion"), str_of(root, "kind"))
-        else {
-            out.skipped += 1;
-            continue;
-        };
-        if !root.is_map() {
-            out.skipped += 1;
-            continue;
-        }
-        if kind.ends_with("List")
+        if str_of(root, "apiVersion").is_some()
+            && str_of(root, "kind").is_some_and(|k| k.ends_with("List"))
             && let Some(items) = root.get("items")
             && let NodeKind::Seq(items) = items.kind()
         {
-            {
-                for (i, item) in items.iter().enumerate() {
-                    let base = vec![Seg::Key("items".to_owned()), Seg::Index(i)];
-                    add_object(&mut out, file, doc.index, base, item, default_ns);
-                }
-                continue;
+            for (i, item) in items.iter().enumerate() {
+                let base = vec![Seg::Key("items".to_owned()), Seg::Index(i)];
+                add_object(&mut out, file, doc.index, base, item, default_ns);
             }
+            continue;
         }
-        let _ = api_version;
         add_object(&mut out, file, doc.index, Vec::new(), root, default_ns);
     }
     out.objects.shrink_to_fit();

@@ -12,7 +12,6 @@
 //! ```
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use super::suggest;
 use crate::discover::UsageError;
@@ -51,10 +50,18 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 /// Resolve a rule id as written by a user: known, renamed (with a note),
 /// or an error with a did-you-mean.
 pub fn rule_id(id: &str, notes: &mut Vec<String>) -> Result<&'static str, String> {
+    resolve_id(id, RENAMED, notes)
+}
+
+fn resolve_id(
+    id: &str,
+    renamed: &[(&str, &'static str)],
+    notes: &mut Vec<String>,
+) -> Result<&'static str, String> {
     if let Some(r) = rules::find(id) {
         return Ok(r.meta().id);
     }
-    if let Some((_, new)) = RENAMED.iter().find(|(old, _)| *old == id) {
+    if let Some((_, new)) = renamed.iter().find(|(old, _)| *old == id) {
         notes.push(format!("rule `{id}` is now called `{new}`"));
         return Ok(new);
     }
@@ -80,14 +87,14 @@ const KEYS: &[&str] = &["rules", "exclude", "namespace", "fail-on"];
 pub fn load(path: &Path) -> Result<Config, UsageError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| UsageError(format!("cannot read config `{}`: {e}", path.display())))?;
-    let text: Arc<str> = Arc::from(text);
-    let file = source::SourceFile::new(path.display().to_string(), text.to_string());
+    let file = source::SourceFile::new(path.display().to_string(), text);
+    let text = &file.text;
     let at = |node: Node<'_>| {
         let (line, col) = file.line_col(node.span().start);
         format!("{}:{line}:{col}", path.display())
     };
     let err = |node: Node<'_>, msg: String| UsageError(format!("{}: {msg}", at(node)));
-    let (docs, problems) = source::parse_source(&text);
+    let (docs, problems) = source::parse_source(text);
     if let Some(p) = problems.first() {
         let (line, col) = file.line_col(p.span.start);
         return Err(UsageError(format!(
@@ -307,4 +314,27 @@ pub fn apply(
         opts.policy.overrides.insert(id.to_owned(), sev);
     }
     Ok(notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_id;
+
+    #[test]
+    fn renamed_ids_keep_working_with_a_note() {
+        let renamed = [("pdb-majority", "pdb-quorum")];
+        let mut notes = Vec::new();
+        assert_eq!(
+            resolve_id("pdb-majority", &renamed, &mut notes),
+            Ok("pdb-quorum")
+        );
+        assert_eq!(notes, ["rule `pdb-majority` is now called `pdb-quorum`"]);
+        assert_eq!(
+            resolve_id("pdb-quorum", &renamed, &mut notes),
+            Ok("pdb-quorum")
+        );
+        assert_eq!(notes.len(), 1);
+        let err = resolve_id("pdb-quorom", &renamed, &mut notes).unwrap_err();
+        assert!(err.contains("did you mean `pdb-quorum`?"), "{err}");
+    }
 }

@@ -2,6 +2,7 @@
 //! `# stslint: ignore[...]` comments, and the unused-suppression findings
 //! for those that silenced nothing.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use super::suggest;
@@ -148,11 +149,23 @@ pub fn apply(
         .enumerate()
         .filter_map(|(id, o)| o.ignore.as_deref().map(|v| annotation(id, v)))
         .collect();
+    // Each diagnostic looks up its file's comments and its objects'
+    // annotations directly, not by scanning all of them.
+    let by_object: HashMap<ObjId, usize> = annotations
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.obj, i))
+        .collect();
+    let mut by_file: HashMap<FileId, Vec<usize>> = HashMap::new();
+    for (i, c) in comments.iter().enumerate() {
+        by_file.entry(c.file).or_default().push(i);
+    }
     let kept = diags
         .into_iter()
         .filter(|d| {
             let mut silenced = false;
-            for c in comments.iter_mut().filter(|c| c.file == d.at.file) {
+            for &i in by_file.get(&d.at.file).into_iter().flatten() {
+                let c = &mut comments[i];
                 if c.line.is_none_or(|l| l == d.at.line)
                     && let Some(i) = c.rules.covers(d.rule)
                 {
@@ -165,7 +178,8 @@ pub fn apply(
                     .into_iter()
                     .chain(d.related.iter().filter_map(|r| r.at.object_id));
             for obj in objects {
-                for a in annotations.iter_mut().filter(|a| a.obj == obj) {
+                if let Some(&ai) = by_object.get(&obj) {
+                    let a = &mut annotations[ai];
                     if let Some(i) = a.rules.covers(d.rule) {
                         a.used[i] = true;
                         silenced = true;

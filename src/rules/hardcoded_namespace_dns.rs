@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, containers};
+use super::{Cx, Rule, RuleMeta, Sts, command_and_args, containers};
 use crate::finding::Severity;
 use crate::model::path::{FieldPath, container};
 
@@ -45,16 +45,7 @@ impl Rule for HardcodedNamespaceDns {
                     places.push((container::env_value(&cpath, j), v));
                 }
             }
-            for field in ["command", "args"] {
-                let list = if field == "command" {
-                    &c.command
-                } else {
-                    &c.args
-                };
-                for (k, a) in list.iter().flatten().enumerate() {
-                    places.push((container::arg(&cpath, field, k), a));
-                }
-            }
+            places.extend(command_and_args(&cpath, c).map(|(path, _, text)| (path, text)));
             for (path, text) in places {
                 let mut other: Vec<&str> = svc_namespaces(text)
                     .into_iter()

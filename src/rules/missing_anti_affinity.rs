@@ -1,6 +1,6 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
-use super::{Cx, Rule, RuleMeta, Sts, replicas, template_labels};
+use super::{Cx, Rule, RuleMeta, Sts, replicas};
 use crate::finding::Severity;
 use crate::index::selector_matches;
 use crate::model::path::sts as p;
@@ -34,7 +34,6 @@ impl Rule for MissingAntiAffinity {
         let Some(pod) = s.sts.spec.template.spec.as_ref() else {
             return;
         };
-        let labels = template_labels(s.sts);
         let anti = pod
             .affinity
             .as_ref()
@@ -63,7 +62,7 @@ impl Rule for MissingAntiAffinity {
             .map(|t| t.label_selector.as_ref())
             .collect();
         let selects_own =
-            |sel: &Option<&LabelSelector>| sel.is_some_and(|sel| selector_matches(sel, &labels));
+            |sel: &Option<&LabelSelector>| sel.is_some_and(|sel| selector_matches(sel, &s.labels));
         if selectors.iter().any(selects_own) || spread.iter().any(selects_own) {
             return;
         }

@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, replicas, template_labels};
+use super::{Cx, Rule, RuleMeta, Sts, replicas};
 use crate::finding::Severity;
 use crate::model::path::sts as p;
 
@@ -28,12 +28,7 @@ impl Rule for MissingPdb {
         if n < 2 {
             return;
         }
-        let labels = template_labels(s.sts);
-        if !cx
-            .index
-            .pdbs_selecting(&s.obj.namespace, &labels)
-            .is_empty()
-        {
+        if !s.pdbs.is_empty() {
             return;
         }
         cx.report(

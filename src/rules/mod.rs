@@ -4,6 +4,7 @@
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Container;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 
 use std::collections::HashMap;
 
@@ -80,6 +81,25 @@ pub struct Sts<'a> {
     pub id: ObjId,
     pub obj: &'a Object,
     pub sts: &'a StatefulSet,
+    /// The pod template's labels.
+    pub labels: Labels,
+    /// The PodDisruptionBudgets selecting the pods, in object order.
+    pub pdbs: Vec<(ObjId, &'a PodDisruptionBudget)>,
+}
+
+impl<'a> Sts<'a> {
+    /// Labels and budgets are looked up once here and shared by the rules.
+    pub fn new(index: &'a Index, id: ObjId, obj: &'a Object, sts: &'a StatefulSet) -> Self {
+        let labels = template_labels(sts);
+        let pdbs = index.pdbs_selecting(&obj.namespace, &labels);
+        Sts {
+            id,
+            obj,
+            sts,
+            labels,
+            pdbs,
+        }
+    }
 }
 
 pub trait Rule: Sync {
@@ -212,10 +232,10 @@ impl Report<'_> {
 
 /// The Service named by the StatefulSet's serviceName, if it exists in the
 /// StatefulSet's namespace: (name, object id, Service).
-pub fn named_service<'a>(
-    s: &Sts<'a>,
-    cx: &Cx<'a>,
-) -> Option<(&'a str, ObjId, &'a k8s_openapi::api::core::v1::Service)> {
+pub fn named_service<'s, 'i>(
+    s: &Sts<'s>,
+    cx: &Cx<'i>,
+) -> Option<(&'s str, ObjId, &'i k8s_openapi::api::core::v1::Service)> {
     let name = s.sts.spec.service_name.as_deref()?;
     let (id, svc) = cx.index.service(&s.obj.namespace, name)?;
     Some((name, id, svc))
@@ -269,6 +289,23 @@ pub fn containers(sts: &StatefulSet) -> Vec<(FieldPath, &Container)> {
     init.map(|(i, c)| (container::at(true, i), c))
         .chain(main.map(|(i, c)| (container::at(false, i), c)))
         .collect()
+}
+
+/// The command and args entries of a container: (path, field name, text).
+pub fn command_and_args<'c>(
+    cpath: &FieldPath,
+    c: &'c Container,
+) -> impl Iterator<Item = (FieldPath, &'static str, &'c str)> + 'c {
+    let cpath = cpath.clone();
+    [("command", &c.command), ("args", &c.args)]
+        .into_iter()
+        .flat_map(move |(field, list)| {
+            let cpath = cpath.clone();
+            list.iter()
+                .flatten()
+                .enumerate()
+                .map(move |(k, a)| (container::arg(&cpath, field, k), field, a.as_str()))
+        })
 }
 
 /// Image reference split into repository path (no registry host) and tag.

@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, template_labels};
+use super::{Cx, Rule, RuleMeta, Sts};
 use crate::finding::Severity;
 use crate::model::path::pdb;
 
@@ -23,8 +23,7 @@ impl Rule for PdbOverlap {
     }
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
-        let labels = template_labels(s.sts);
-        let pdbs = cx.index.pdbs_selecting(&s.obj.namespace, &labels);
+        let pdbs = &s.pdbs;
         let Some(&(first, _)) = pdbs.first() else {
             return;
         };

@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, majority, pdb_budget, replicas, template_labels};
+use super::{Cx, Rule, RuleMeta, Sts, majority, pdb_budget, replicas};
 use crate::finding::Severity;
 use crate::model::path::sts as p;
 
@@ -28,10 +28,9 @@ impl Rule for PdbQuorum {
         if n < 3 {
             return;
         }
-        let labels = template_labels(s.sts);
         let need = majority(i64::from(n));
-        let pdbs = cx.index.pdbs_selecting(&s.obj.namespace, &labels);
-        for (pdb_id, pdb) in pdbs {
+        let pdbs = &s.pdbs;
+        for &(pdb_id, pdb) in pdbs {
             let Some(b) = pdb_budget(pdb, n) else {
                 continue;
             };

@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, containers, replicas};
+use super::{Cx, Rule, RuleMeta, Sts, command_and_args, containers, replicas};
 use crate::finding::Severity;
 use crate::model::path::{FieldPath, container};
 
@@ -101,21 +101,9 @@ impl Rule for QuorumMembersMismatch {
                 };
                 lists.push((container::env_value(&cpath, j), e.name.clone(), kind, v));
             }
-            for field in ["command", "args"] {
-                let list = if field == "command" {
-                    &c.command
-                } else {
-                    &c.args
-                };
-                for (k, a) in list.iter().flatten().enumerate() {
-                    if let Some(v) = initial_cluster(a) {
-                        lists.push((
-                            container::arg(&cpath, field, k),
-                            "--initial-cluster".to_owned(),
-                            List::EtcdCluster,
-                            v,
-                        ));
-                    }
+            for (path, _, a) in command_and_args(&cpath, c) {
+                if let Some(v) = initial_cluster(a) {
+                    lists.push((path, "--initial-cluster".to_owned(), List::EtcdCluster, v));
                 }
             }
             for (path, what, kind, value) in lists {

@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, template_labels};
+use super::{Cx, Rule, RuleMeta, Sts};
 use crate::finding::Severity;
 use crate::index::{selector_is_empty, selector_matches};
 use crate::model::path::sts as p;
@@ -25,12 +25,11 @@ impl Rule for SelectorTemplateMismatch {
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
         let spec = &s.sts.spec;
-        let labels = template_labels(s.sts);
         // A missing or empty selector is reported by invalid-object.
         if selector_is_empty(&spec.selector) {
             return;
         }
-        if !selector_matches(&spec.selector, &labels) {
+        if !selector_matches(&spec.selector, &s.labels) {
             cx.report(
                 s.id,
                 p::selector(),

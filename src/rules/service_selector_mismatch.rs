@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, named_service, template_labels};
+use super::{Cx, Rule, RuleMeta, Sts, named_service};
 use crate::finding::Severity;
 use crate::index::map_selector_matches;
 use crate::model::path::{sts as p, svc};
@@ -27,10 +27,9 @@ impl Rule for ServiceSelectorMismatch {
         let Some((name, svc_id, service)) = named_service(s, cx) else {
             return;
         };
-        let labels = template_labels(s.sts);
         match service.spec.as_ref().and_then(|sp| sp.selector.as_ref()) {
             Some(sel) if !sel.is_empty() => {
-                if !map_selector_matches(sel, &labels) {
+                if !map_selector_matches(sel, &s.labels) {
                     let want: Vec<String> = sel.iter().map(|(k, v)| format!("{k}={v}")).collect();
                     cx.report(
                         svc_id,

@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use super::{Cx, Rule, RuleMeta, Sts, containers, dollar_parens, is_env_name};
+use super::{Cx, Rule, RuleMeta, Sts, command_and_args, containers, dollar_parens, is_env_name};
 use crate::finding::Severity;
 use crate::model::path::container;
 
@@ -62,25 +62,18 @@ impl Rule for UndefinedEnvReference {
                 }
                 earlier.insert(e.name.as_str());
             }
-            for field in ["command", "args"] {
-                let list = if field == "command" {
-                    &c.command
-                } else {
-                    &c.args
-                };
-                for (k, arg) in list.iter().flatten().enumerate() {
-                    for d in dollar_parens(arg) {
-                        if d.closed && is_upper_name(d.inner) && !all.contains(d.inner) {
-                            cx.report(
-                                s.id,
-                                container::arg(&cpath, field, k),
-                                format!(
-                                    "{field} refers to `$({})`, which this container's env does not define: it stays literal",
-                                    d.inner
-                                ),
-                            )
-                            .help(format!("Add `{}` to the container's env, or write `$$({})` if the shell should see it.", d.inner, d.inner));
-                        }
+            for (path, field, arg) in command_and_args(&cpath, c) {
+                for d in dollar_parens(arg) {
+                    if d.closed && is_upper_name(d.inner) && !all.contains(d.inner) {
+                        cx.report(
+                            s.id,
+                            path.clone(),
+                            format!(
+                                "{field} refers to `$({})`, which this container's env does not define: it stays literal",
+                                d.inner
+                            ),
+                        )
+                        .help(format!("Add `{}` to the container's env, or write `$$({})` if the shell should see it.", d.inner, d.inner));
                     }
                 }
             }

@@ -34,3 +34,15 @@ spec:
         requests:
           storage: 10Gi
 ";
+
+/// The headless Service that MISSING_SERVICE's StatefulSet names.
+#[allow(dead_code)] // not every test binary uses it
+pub const HEADLESS_SERVICE: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: db
+spec:
+  clusterIP: None
+  selector:
+    app: db
+";
