@@ -29,6 +29,8 @@ pub struct Options {
     pub excludes: Vec<String>,
     pub policy: Policy,
     pub max_file_bytes: u64,
+    /// Keep a list of every object read (for formats that list them).
+    pub list_objects: bool,
 }
 
 impl Default for Options {
@@ -40,6 +42,7 @@ impl Default for Options {
             excludes: Vec::new(),
             policy: Policy::default(),
             max_file_bytes: load::MAX_FILE_BYTES,
+            list_objects: false,
         }
     }
 }
@@ -53,6 +56,9 @@ pub struct Report {
     pub notes: Vec<String>,
     /// True when an input named on the command line could not be read.
     pub unreadable_input: bool,
+    /// Every object read, with its file and first line, when
+    /// `Options::list_objects` asked for them.
+    pub objects: Vec<(source::FileId, render::ObjectInfo, usize)>,
 }
 
 /// Discover, load and lint.
@@ -96,6 +102,11 @@ fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Rep
     diagnostics.extend(render::resolve(&files, &index, unused, &opts.policy));
     render::sort(&mut diagnostics);
     let summary = render::Summary::of(&files, &index, &diagnostics);
+    let objects = if opts.list_objects {
+        render::object_list(&files, &index)
+    } else {
+        Vec::new()
+    };
     // The objects are not needed to render: free them first.
     drop(index);
     Report {
@@ -104,6 +115,7 @@ fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Rep
         summary,
         notes,
         unreadable_input,
+        objects,
     }
 }
 

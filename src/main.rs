@@ -1,11 +1,11 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use stslint::finding::Severity;
 use stslint::policy::config;
-use stslint::render::{human, json, short};
+use stslint::render::{RunInfo, github, human, json, junit, sarif, short};
 use stslint::{Options, rules};
 
 #[derive(Parser)]
@@ -36,11 +36,14 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
 enum Format {
     Human,
     Json,
     Short,
+    Sarif,
+    Github,
+    Junit,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -64,9 +67,14 @@ struct CheckArgs {
     /// File name to show for standard input
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<String>,
-    /// Output format
-    #[arg(long, value_enum, default_value = "human")]
-    format: Format,
+    /// Output format [default: human]; repeatable, each paired with the
+    /// --output that follows it
+    #[arg(long, value_enum, action = ArgAction::Append)]
+    format: Vec<Format>,
+    /// Write the report in the --format given just before to FILE instead
+    /// of standard output (repeatable)
+    #[arg(long, short = 'o', value_name = "FILE", action = ArgAction::Append)]
+    output: Vec<std::path::PathBuf>,
     /// Colour the human output (NO_COLOR is honoured)
     #[arg(long, value_enum, default_value = "auto")]
     color: Color,
@@ -108,7 +116,10 @@ fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -159,12 +170,23 @@ fn main() -> ExitCode {
         }
         Command::Check(args) => {
             let args = *args;
+            let sinks = match matches
+                .subcommand_matches("check")
+                .ok_or_else(|| "no check arguments".to_owned())
+                .and_then(|m| sinks(m, &args))
+            {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             // A panic is a bug, but it must not look like a lint result
             // (exit 101): report it and exit 2.
             std::panic::set_hook(Box::new(|info| {
                 eprintln!("error: stslint crashed (this is a bug, please report it): {info}");
             }));
-            std::panic::catch_unwind(|| check(args)).unwrap_or(ExitCode::from(2))
+            std::panic::catch_unwind(|| check(args, sinks)).unwrap_or(ExitCode::from(2))
         }
     }
 }
@@ -175,11 +197,63 @@ fn print(s: &str) {
     let _ = stdout.flush();
 }
 
-fn check(args: CheckArgs) -> ExitCode {
+/// Where each report goes: formats paired with output files by their
+/// order on the command line; at most one goes to standard output.
+type Sinks = Vec<(Format, Option<std::path::PathBuf>)>;
+
+fn sinks(m: &ArgMatches, args: &CheckArgs) -> Result<Sinks, String> {
+    let format_at: Vec<usize> = m.indices_of("format").map_or(Vec::new(), Iterator::collect);
+    let output_at: Vec<usize> = m.indices_of("output").map_or(Vec::new(), Iterator::collect);
+    let mut sinks: Sinks = if args.format.is_empty() {
+        vec![(Format::Human, None)]
+    } else {
+        args.format.iter().map(|f| (*f, None)).collect()
+    };
+    for (path, at) in args.output.iter().zip(output_at) {
+        // The last --format before this --output, else the first one.
+        let i = format_at.iter().rposition(|f| *f < at).unwrap_or(0);
+        let (format, slot) = &mut sinks[i];
+        if let Some(prev) = slot {
+            return Err(format!(
+                "--format {} is paired with two --output files ({} and {}); give a --format before each --output",
+                format_name(*format),
+                prev.display(),
+                path.display()
+            ));
+        }
+        *slot = Some(path.clone());
+    }
+    let to_stdout: Vec<&str> = sinks
+        .iter()
+        .filter(|(_, o)| o.is_none())
+        .map(|(f, _)| format_name(*f))
+        .collect();
+    if to_stdout.len() > 1 {
+        return Err(format!(
+            "formats {} would all go to standard output; give an --output FILE after each but one",
+            to_stdout.join(", ")
+        ));
+    }
+    Ok(sinks)
+}
+
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Human => "human",
+        Format::Json => "json",
+        Format::Short => "short",
+        Format::Sarif => "sarif",
+        Format::Github => "github",
+        Format::Junit => "junit",
+    }
+}
+
+fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
     let mut opts = Options {
         paths: args.paths,
         stdin_filename: args.stdin_filename,
         max_file_bytes: args.max_file_size,
+        list_objects: sinks.iter().any(|(f, _)| *f == Format::Junit),
         ..Options::default()
     };
     let flags = config::Flags {
@@ -214,22 +288,44 @@ fn check(args: CheckArgs) -> ExitCode {
     for note in &report.notes {
         eprintln!("note: {note}");
     }
-    let out = match args.format {
-        Format::Short => short::render(&report.diagnostics),
-        Format::Json => json::render(&report.diagnostics, &report.summary),
-        Format::Human => {
-            let color = match args.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => {
-                    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                        && std::io::stdout().is_terminal()
-                }
-            };
-            human::render(&report.diagnostics, &report.files, &report.summary, color)
-        }
+    let run = RunInfo {
+        files: &report.files,
+        cwd: cwd.clone(),
+        notes: &report.notes,
+        successful: !report.unreadable_input,
     };
-    print(&out);
+    let fails = |s| opts.policy.fails(s);
+    for (format, output) in &sinks {
+        let d = &report.diagnostics;
+        let out = match format {
+            Format::Short => short::render(d),
+            Format::Json => json::render(d, &report.summary),
+            Format::Sarif => sarif::render(d, &run),
+            Format::Github => github::render(d, &run),
+            Format::Junit => junit::render(d, &report.objects, &run, &fails),
+            Format::Human => {
+                let color = output.is_none()
+                    && match args.color {
+                        Color::Always => true,
+                        Color::Never => false,
+                        Color::Auto => {
+                            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                                && std::io::stdout().is_terminal()
+                        }
+                    };
+                human::render(d, &report.files, &report.summary, color)
+            }
+        };
+        match output {
+            None => print(&out),
+            Some(path) => {
+                if let Err(e) = std::fs::write(path, out) {
+                    eprintln!("error: cannot write {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    }
     let code = ExitCode::from(u8::try_from(report.exit_code(&opts.policy)).unwrap_or(2));
     // The process ends here: freeing every tree one by one only costs time.
     std::mem::forget(report);

@@ -14,21 +14,34 @@ use common::MISSING_SERVICE;
 use serde_json::Value;
 use stslint::discover::Input;
 
+/// Run with JSON on stdout and SARIF into a file; both must parse and
+/// agree whatever failed.
 fn run_json(dir: &std::path::Path, args: &[&str]) -> (i32, Value, String) {
+    let sarif_dir = tempfile::tempdir().expect("tempdir");
+    let sarif_path = sarif_dir.path().join("out.sarif");
     let out = Command::cargo_bin("stslint")
         .expect("binary")
         .current_dir(dir)
-        .args(["check", "--format", "json"])
+        .args(["check", "--format", "json", "--format", "sarif", "--output"])
+        .arg(&sarif_path)
         .args(args)
         .timeout(Duration::from_secs(20))
         .output()
         .expect("runs");
     let v: Value = serde_json::from_slice(&out.stdout).expect("valid json whatever failed");
-    (
-        out.status.code().expect("not killed by the timeout"),
-        v,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let code = out.status.code().expect("not killed by the timeout");
+    let sarif: Value =
+        serde_json::from_str(&fs::read_to_string(&sarif_path).expect("SARIF written"))
+            .expect("valid SARIF JSON whatever failed");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        v["diagnostics"].as_array().map(Vec::len)
+    );
+    assert_eq!(
+        sarif["runs"][0]["invocations"][0]["executionSuccessful"],
+        Value::Bool(code != 2)
+    );
+    (code, v, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 fn rules(v: &Value) -> Vec<(String, String)> {

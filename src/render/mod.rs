@@ -1,7 +1,10 @@
 //! Turning findings into located diagnostics, and the output formats.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 pub mod short;
 
 use std::ops::Range;
@@ -87,6 +90,111 @@ impl Summary {
             infos: count(Severity::Info),
         }
     }
+}
+
+/// What renderers that name files need besides the diagnostics.
+pub struct RunInfo<'a> {
+    pub files: &'a [LoadedFile],
+    /// The directory file names are made relative to.
+    pub cwd: std::path::PathBuf,
+    /// Notes from the walk (skipped entries).
+    pub notes: &'a [String],
+    /// False when an input could not be read.
+    pub successful: bool,
+}
+
+impl RunInfo<'_> {
+    /// A file name as a path relative to the current directory when it is
+    /// inside it, with `/` separators and no leading `./`.
+    pub fn relative(&self, name: &str) -> String {
+        let name = slashes(name);
+        let path = std::path::Path::new(&name);
+        let rel = if path.is_absolute() {
+            match path.strip_prefix(&self.cwd) {
+                Ok(rel) => rel.to_string_lossy().into_owned(),
+                Err(_) => return name,
+            }
+        } else {
+            name.clone()
+        };
+        let mut rel = rel.as_str();
+        while let Some(rest) = rel.strip_prefix("./") {
+            rel = rest.trim_start_matches('/');
+        }
+        rel.to_owned()
+    }
+
+    /// A file's URI: relative to `%SRCROOT%` (the current directory) when
+    /// it is inside it, else an absolute `file://` URI.
+    pub fn uri(&self, name: &str) -> (String, Option<&'static str>) {
+        let rel = self.relative(name);
+        if rel.starts_with('/') {
+            (format!("file://{}", percent_encode(&rel)), None)
+        } else {
+            (percent_encode(&rel), Some("SRCROOT"))
+        }
+    }
+
+    /// `file:///current/directory/`.
+    pub fn root_uri(&self) -> Option<String> {
+        let cwd = slashes(self.cwd.to_str()?);
+        if !cwd.starts_with('/') {
+            return None;
+        }
+        let cwd = cwd.trim_end_matches('/');
+        Some(format!("file://{}/", percent_encode(cwd)))
+    }
+
+    /// The source text of a position's span, when it is short.
+    pub fn snippet(&self, at: &Position) -> Option<&str> {
+        let text = &self.files.get(at.file)?.source.text;
+        if at.span.is_empty() || at.span.len() > 400 {
+            return None;
+        }
+        text.get(at.span.clone())
+    }
+}
+
+/// Windows separators as `/` (a backslash is an ordinary character elsewhere).
+fn slashes(s: &str) -> String {
+    if cfg!(windows) {
+        s.replace('\\', "/")
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Percent-encode a path for a URI: everything but unreserved characters
+/// and `/`.
+pub fn percent_encode(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Every object with its file and the line its document starts on.
+pub fn object_list(files: &[LoadedFile], index: &Index) -> Vec<(FileId, ObjectInfo, usize)> {
+    index
+        .objects
+        .iter()
+        .map(|o| {
+            let f = &files[o.file];
+            let start = f.docs.get(o.document).map_or(0, |d| d.start);
+            let info = ObjectInfo {
+                api_version: o.api_version.clone(),
+                kind: o.kind.clone(),
+                namespace: o.namespace.clone(),
+                name: o.name.clone(),
+            };
+            (o.file, info, f.source.line_col(start).0)
+        })
+        .collect()
 }
 
 fn pointer(segs: &[Seg]) -> String {

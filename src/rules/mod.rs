@@ -454,10 +454,10 @@ pub fn markdown(m: &RuleMeta) -> String {
     )
 }
 
-/// Where a rule's documentation lives (relative to the repository root
-/// until there is a website).
+/// Where a rule's documentation is published: its generated page in the
+/// repository named in Cargo.toml.
 pub fn doc_url(id: &str) -> String {
-    format!("rules/{id}.md")
+    format!("{}/blob/main/rules/{id}.md", env!("CARGO_PKG_REPOSITORY"))
 }
 
 /// rules/README.md: the table of every rule.
@@ -509,7 +509,7 @@ fn options_doc(m: &RuleMeta) -> String {
     out
 }
 
-fn capitalise(s: &str) -> String {
+pub fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())

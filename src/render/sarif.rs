@@ -1,0 +1,177 @@
+//! SARIF 2.1.0: one run, the rule catalogue as `tool.driver.rules`, one
+//! result per diagnostic, related objects as `relatedLocations`.
+//!
+//! Columns are counted in Unicode code points (`columnKind`), as every other
+//! stslint format counts them; `endColumn` is the column just after the span.
+
+use serde_json::{Value, json};
+
+use super::{Diagnostic, Position, RunInfo};
+use crate::finding::Severity;
+use crate::rules::{RULES, doc_url};
+
+pub const SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// `pdb-quorum` -> `PdbQuorum`: SARIF's friendly rule name.
+fn pascal(id: &str) -> String {
+    id.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn text(s: &str) -> Value {
+    json!({ "text": s })
+}
+
+fn rules() -> Vec<Value> {
+    RULES
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            let why = m.why.split_whitespace().collect::<Vec<_>>().join(" ");
+            json!({
+                "id": m.id,
+                "name": pascal(m.id),
+                "shortDescription": text(&format!("{}.", crate::rules::capitalise(m.summary))),
+                "fullDescription": text(&why),
+                "helpUri": doc_url(m.id),
+                "help": {
+                    "text": format!("{why}\n\nExample that fires:\n{}\nFixed:\n{}", m.bad, m.good),
+                    "markdown": crate::rules::markdown(m),
+                },
+                "defaultConfiguration": { "level": level(m.severity) },
+                "properties": { "tags": ["kubernetes", "statefulset"] },
+            })
+        })
+        .collect()
+}
+
+fn location(at: &Position, run: &RunInfo) -> Value {
+    let (uri, base) = run.uri(&at.file_name);
+    let mut artifact = json!({ "uri": uri });
+    if let Some(base) = base {
+        artifact["uriBaseId"] = json!(base);
+    }
+    let mut physical = json!({
+        "artifactLocation": artifact,
+        "region": {
+            "startLine": at.line,
+            "startColumn": at.column,
+            "endLine": at.end_line,
+            "endColumn": at.end_column,
+        },
+    });
+    if let Some(snippet) = run.snippet(at) {
+        physical["region"]["snippet"] = text(snippet);
+    }
+    let mut loc = json!({ "physicalLocation": physical });
+    if let Some(o) = &at.object {
+        loc["logicalLocations"] = json!([{
+            "fullyQualifiedName": format!("{}/{}/{}/{}", o.api_version, o.kind, o.namespace, o.name),
+            "name": o.name,
+            "kind": "object",
+        }]);
+    }
+    loc
+}
+
+/// A fingerprint that survives lines moving: the rule, the object and the
+/// field path (or the file and line when there is no object).
+fn fingerprint(d: &Diagnostic) -> String {
+    let key = match &d.at.object {
+        Some(o) => format!(
+            "{}\0{}\0{}\0{}\0{}\0{}",
+            d.rule, o.api_version, o.kind, o.namespace, o.name, d.at.path
+        ),
+        None => format!("{}\0{}\0{}", d.rule, d.at.file_name, d.at.line),
+    };
+    // FNV-1a, 64 bits: stable across versions and platforms.
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+pub fn render(diags: &[Diagnostic], run: &RunInfo) -> String {
+    let index_of = |id: &str| RULES.iter().position(|r| r.meta().id == id);
+    let results: Vec<Value> = diags
+        .iter()
+        .map(|d| {
+            let mut message = d.message.clone();
+            if let Some(help) = &d.help {
+                message.push_str(&format!(". {help}"));
+            }
+            let mut r = json!({
+                "ruleId": d.rule,
+                "level": level(d.severity),
+                "message": text(&message),
+                "locations": [location(&d.at, run)],
+                "partialFingerprints": { "stslint/v1": fingerprint(d) },
+            });
+            if let Some(i) = index_of(d.rule) {
+                r["ruleIndex"] = json!(i);
+            }
+            if !d.related.is_empty() {
+                r["relatedLocations"] = d
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, rel)| {
+                        let mut l = location(&rel.at, run);
+                        l["id"] = json!(i + 1);
+                        l["message"] = text(&rel.message);
+                        l
+                    })
+                    .collect();
+            }
+            r
+        })
+        .collect();
+    let notifications: Vec<Value> = run
+        .notes
+        .iter()
+        .map(|n| json!({ "level": "note", "message": text(n) }))
+        .collect();
+    let mut driver = json!({
+        "name": "stslint",
+        "version": env!("CARGO_PKG_VERSION"),
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "informationUri": env!("CARGO_PKG_REPOSITORY"),
+        "rules": rules(),
+    });
+    driver["fullName"] = json!(format!("stslint {}", env!("CARGO_PKG_VERSION")));
+    let mut sarif_run = json!({
+        "tool": { "driver": driver },
+        "invocations": [{
+            "executionSuccessful": run.successful,
+            "toolExecutionNotifications": notifications,
+        }],
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    });
+    if let Some(root) = run.root_uri() {
+        sarif_run["originalUriBaseIds"] = json!({ "SRCROOT": { "uri": root } });
+    }
+    let doc = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [sarif_run],
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}

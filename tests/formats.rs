@@ -1,0 +1,309 @@
+//! The CI formats: SARIF (validated against the SARIF 2.1.0 schema), GitHub
+//! workflow commands, JUnit XML, and --format/--output pairs.
+
+use std::fs;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn stslint() -> Command {
+    Command::cargo_bin("stslint").expect("binary builds")
+}
+
+fn run(args: &[&str]) -> (i32, String) {
+    let out = stslint().args(args).output().expect("runs");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8(out.stdout).expect("utf-8 output"),
+    )
+}
+
+const KAFKA: &str = "testdata/examples/broken/kafka.yaml";
+
+fn schema_errors(doc: &Value) -> Vec<String> {
+    let schema: Value = serde_json::from_str(
+        &fs::read_to_string("../shared/schemas/sarif-2.1.0.json")
+            .expect("SARIF schema beside the repository"),
+    )
+    .expect("schema is JSON");
+    let validator = jsonschema::draft202012::new(&schema).expect("schema compiles");
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn sarif_is_valid_and_locates_each_result() {
+    let (code, out) = run(&["check", "testdata", "--format", "sarif"]);
+    assert_eq!(code, 1);
+    let doc: Value = serde_json::from_str(&out).expect("SARIF is JSON");
+    assert_eq!(schema_errors(&doc), Vec::<String>::new());
+    // The validator does reject what the schema forbids.
+    let mut bad = doc.clone();
+    bad["runs"][0]["results"][0]["level"] = Value::from("fatal");
+    assert_eq!(schema_errors(&bad).len(), 1);
+    let run = &doc["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), stslint::rules::RULES.len());
+    let quorum = rules
+        .iter()
+        .find(|r| r["id"] == "pdb-quorum")
+        .expect("pdb-quorum");
+    assert_eq!(quorum["name"], "PdbQuorum");
+    assert_eq!(quorum["defaultConfiguration"]["level"], "warning");
+    assert!(
+        quorum["helpUri"]
+            .as_str()
+            .expect("helpUri")
+            .ends_with("/rules/pdb-quorum.md")
+    );
+    let result = run["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| {
+            r["ruleId"] == "pdb-quorum"
+                && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == KAFKA
+        })
+        .expect("the kafka pdb-quorum result");
+    assert_eq!(result["level"], "warning");
+    assert_eq!(
+        rules[result["ruleIndex"].as_u64().expect("ruleIndex") as usize]["id"],
+        "pdb-quorum"
+    );
+    let phys = &result["locations"][0]["physicalLocation"];
+    assert_eq!(phys["artifactLocation"]["uriBaseId"], "SRCROOT");
+    assert_eq!(phys["region"]["startLine"], 23);
+    assert_eq!(phys["region"]["startColumn"], 3);
+    assert_eq!(phys["region"]["endLine"], 23);
+    assert_eq!(phys["region"]["endColumn"], 18);
+    assert_eq!(phys["region"]["snippet"]["text"], "minAvailable: 1");
+    let related = &result["relatedLocations"][0];
+    assert_eq!(related["physicalLocation"]["region"]["startLine"], 35);
+    assert_eq!(related["message"]["text"], "replicas: 3");
+    assert_eq!(
+        result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "policy/v1/PodDisruptionBudget/demo-broken/kafka"
+    );
+    assert!(
+        run["originalUriBaseIds"]["SRCROOT"]["uri"]
+            .as_str()
+            .expect("SRCROOT")
+            .starts_with("file:///")
+    );
+}
+
+#[test]
+fn sarif_for_unparsable_stdin_and_odd_names_is_valid() {
+    let out = stslint()
+        .args([
+            "check",
+            "-",
+            "--format",
+            "sarif",
+            "--stdin-filename",
+            "a dir/ü.yaml",
+        ])
+        .write_stdin("kind: [\n")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    assert_eq!(schema_errors(&doc), Vec::<String>::new());
+    let result = &doc["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "yaml-syntax");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "a%20dir/%C3%BC.yaml"
+    );
+}
+
+#[test]
+fn github_prints_one_escaped_command_per_diagnostic() {
+    let (code, out) = run(&["check", KAFKA, "--format", "github"]);
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(
+        lines[1],
+        "::warning file=testdata/examples/broken/kafka.yaml,line=23,col=3,endLine=23,endColumn=18,\
+         title=stslint(pdb-quorum)::minAvailable: 1 keeps only 1 of 3 pods of StatefulSet `kafka` \
+         available; a majority needs 2%0Ahelp: Set minAvailable to 2 or maxUnavailable to 1.\
+         %0Atestdata/examples/broken/kafka.yaml:35:3: replicas: 3"
+    );
+    assert!(lines[0].starts_with("::error file=testdata/examples/broken/kafka.yaml,line=9,col=3,"));
+}
+
+#[test]
+fn github_severity_names_and_property_escapes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("a,b:c.yaml");
+    fs::write(&path, "kind: [\n").expect("write");
+    let (code, out) = run(&[
+        "check",
+        path.to_str().expect("utf-8 path"),
+        "--format",
+        "github",
+        "--severity",
+        "yaml-syntax=info",
+        "--fail-on",
+        "info",
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("::notice file="), "{out}");
+    assert!(out.contains("a%2Cb%3Ac.yaml,line=1,"), "{out}");
+}
+
+#[test]
+fn junit_has_a_suite_per_file_a_case_per_object_and_a_failure_per_diagnostic() {
+    let (code, out) = run(&["check", "testdata/examples", "--format", "junit"]);
+    assert_eq!(code, 1);
+    let xml = roxmltree::Document::parse(&out).expect("well-formed XML");
+    let root = xml.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    let names: Vec<_> = suites
+        .iter()
+        .map(|s| s.attribute("name").unwrap_or(""))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "testdata/examples/broken/kafka.yaml",
+            "testdata/examples/broken/postgres.yaml",
+            "testdata/examples/fixed/kafka.yaml",
+            "testdata/examples/fixed/postgres.yaml",
+        ]
+    );
+    // Every object is a testcase; the fixed files pass.
+    let cases = |s: &roxmltree::Node| s.children().filter(|n| n.has_tag_name("testcase")).count();
+    assert_eq!(suites.iter().map(cases).sum::<usize>(), 15);
+    assert_eq!(suites[2].attribute("failures"), Some("0"));
+    let sts = suites[0]
+        .children()
+        .find(|n| n.attribute("name") == Some("StatefulSet demo-broken/kafka"))
+        .expect("the kafka StatefulSet testcase");
+    let failures: Vec<_> = sts
+        .children()
+        .filter(|n| n.has_tag_name("failure"))
+        .map(|n| n.attribute("type").unwrap_or(""))
+        .collect();
+    assert_eq!(
+        failures,
+        ["broker-id-from-pod-name", "env-value-not-string"]
+    );
+    let failed: usize = suites
+        .iter()
+        .map(|s| {
+            s.attribute("failures")
+                .and_then(|f| f.parse::<usize>().ok())
+                .unwrap_or(0)
+        })
+        .sum();
+    assert_eq!(
+        root.attribute("failures"),
+        Some(failed.to_string().as_str())
+    );
+}
+
+#[test]
+fn junit_keeps_diagnostics_below_fail_on_out_of_failures() {
+    let (code, out) = run(&["check", KAFKA, "--format", "junit", "--fail-on", "error"]);
+    assert_eq!(code, 1);
+    let xml = roxmltree::Document::parse(&out).expect("well-formed XML");
+    let pdb = xml
+        .descendants()
+        .find(|n| n.attribute("name") == Some("PodDisruptionBudget demo-broken/kafka"))
+        .expect("the PDB testcase");
+    assert!(!pdb.children().any(|n| n.has_tag_name("failure")));
+    let out_text = pdb
+        .children()
+        .find(|n| n.has_tag_name("system-out"))
+        .and_then(|n| n.text())
+        .expect("system-out");
+    assert!(out_text.starts_with(
+        "testdata/examples/broken/kafka.yaml:23:3: warning[pdb-quorum]: minAvailable: 1"
+    ));
+}
+
+#[test]
+fn formats_pair_with_outputs_in_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sarif = dir.path().join("report.sarif");
+    let junit = dir.path().join("report.xml");
+    let (code, out) = run(&[
+        "check",
+        KAFKA,
+        "--format",
+        "short",
+        "--format",
+        "sarif",
+        "--output",
+        sarif.to_str().expect("utf-8"),
+        "--format",
+        "junit",
+        "-o",
+        junit.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(out.lines().count(), 4, "short report on stdout: {out}");
+    assert!(
+        out.starts_with(
+            "testdata/examples/broken/kafka.yaml:9:3: error[service-selector-mismatch]"
+        )
+    );
+    let doc: Value =
+        serde_json::from_str(&fs::read_to_string(&sarif).expect("sarif written")).expect("json");
+    assert_eq!(doc["runs"][0]["results"].as_array().map(Vec::len), Some(4));
+    let xml = fs::read_to_string(&junit).expect("junit written");
+    assert!(roxmltree::Document::parse(&xml).is_ok());
+}
+
+#[test]
+fn output_alone_writes_the_human_report_without_colour() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("report.txt");
+    let (code, out) = run(&[
+        "check",
+        KAFKA,
+        "--color",
+        "always",
+        "-o",
+        file.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(out, "");
+    let text = fs::read_to_string(&file).expect("written");
+    assert!(text.contains("warning[pdb-quorum]"));
+    assert!(!text.contains('\u{1b}'), "no escape codes in a file");
+}
+
+#[test]
+fn two_formats_on_stdout_or_an_unwritable_output_exit_2() {
+    let out = stslint()
+        .args(["check", KAFKA, "--format", "json", "--format", "sarif"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("formats json, sarif would all go to standard output")
+    );
+    let out = stslint()
+        .args([
+            "check",
+            KAFKA,
+            "--format",
+            "sarif",
+            "-o",
+            "/nonexistent/dir/x.sarif",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write /nonexistent/dir/x.sarif"));
+}
