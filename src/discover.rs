@@ -142,3 +142,36 @@ pub fn discover(
     }
     Ok(out)
 }
+
+/// The inputs under `--context` paths that are not inputs already. They are
+/// read like walked files: one that cannot be read is a diagnostic (not
+/// reported, as nothing in a context file is), never exit 2.
+pub fn discover_context(
+    paths: &[String],
+    excludes: &[String],
+    inputs: &[Input],
+) -> Result<Discovered, UsageError> {
+    if paths.iter().any(|p| p == "-") {
+        return Err(UsageError(
+            "standard input cannot be a --context path".to_owned(),
+        ));
+    }
+    let key = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let seen: std::collections::HashSet<PathBuf> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::File { path, .. } => Some(key(path)),
+            Input::Stdin { .. } => None,
+        })
+        .collect();
+    let mut found =
+        discover(paths, None, excludes).map_err(|e| UsageError(format!("--context: {}", e.0)))?;
+    found.inputs.retain_mut(|i| match i {
+        Input::File { path, explicit, .. } => {
+            *explicit = false;
+            !seen.contains(&key(path))
+        }
+        Input::Stdin { .. } => false,
+    });
+    Ok(found)
+}

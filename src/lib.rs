@@ -13,7 +13,7 @@ pub mod render;
 pub mod rules;
 pub mod source;
 
-use discover::{Input, UsageError};
+use discover::UsageError;
 use finding::Finding;
 use index::Index;
 use load::LoadedFile;
@@ -24,6 +24,9 @@ use render::Diagnostic;
 #[derive(Debug, Clone)]
 pub struct Options {
     pub paths: Vec<String>,
+    /// Paths whose manifests feed the cross-reference index but are not
+    /// reported on (`--context`).
+    pub context: Vec<String>,
     pub stdin_filename: Option<String>,
     pub namespace: String,
     pub excludes: Vec<String>,
@@ -37,6 +40,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             paths: Vec::new(),
+            context: Vec::new(),
             stdin_filename: None,
             namespace: "default".to_owned(),
             excludes: Vec::new(),
@@ -63,8 +67,19 @@ pub struct Report {
 
 /// Discover, load and lint.
 pub fn run(opts: &Options) -> Result<Report, UsageError> {
-    let found = discover::discover(&opts.paths, opts.stdin_filename.as_deref(), &opts.excludes)?;
-    Ok(lint_inputs(&found.inputs, found.notes, opts))
+    let mut found =
+        discover::discover(&opts.paths, opts.stdin_filename.as_deref(), &opts.excludes)?;
+    let reported = found.inputs.len();
+    if !opts.context.is_empty() {
+        let context = discover::discover_context(&opts.context, &opts.excludes, &found.inputs)?;
+        found.inputs.extend(context.inputs);
+        found.notes.extend(context.notes);
+    }
+    let mut files = load::load_all(&found.inputs, &opts.namespace, opts.max_file_bytes);
+    for f in &mut files[reported..] {
+        f.context = true;
+    }
+    Ok(finish(files, found.notes, opts))
 }
 
 /// Lint in-memory text as one file (tests, fuzzing, the language server).
@@ -80,11 +95,6 @@ pub fn lint_text(name: &str, text: &str, opts: &Options) -> Report {
     finish(vec![file], Vec::new(), opts)
 }
 
-fn lint_inputs(inputs: &[Input], notes: Vec<String>, opts: &Options) -> Report {
-    let files = load::load_all(inputs, &opts.namespace, opts.max_file_bytes);
-    finish(files, notes, opts)
-}
-
 fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Report {
     let mut findings: Vec<Finding> = Vec::new();
     let mut objects = Vec::with_capacity(files.iter().map(|f| f.objects.objects.len()).sum());
@@ -97,9 +107,11 @@ fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Rep
     let pending = take_statefulset_trees(&mut files, &objects);
     let index = Index::build(objects);
     findings.extend(engine::run(&index, &files, pending, &opts.policy));
-    let diagnostics = render::resolve(&files, &index, findings, &opts.policy);
+    let mut diagnostics = render::resolve(&files, &index, findings, &opts.policy);
+    policy::scope::move_out_of_context(&mut diagnostics, &files);
     let (mut diagnostics, unused) = policy::suppress::apply(diagnostics, &files, &index);
     diagnostics.extend(render::resolve(&files, &index, unused, &opts.policy));
+    diagnostics.retain(|d| !files[d.at.file].context);
     render::sort(&mut diagnostics);
     let summary = render::Summary::of(&files, &index, &diagnostics);
     let objects = if opts.list_objects {

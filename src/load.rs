@@ -26,6 +26,8 @@ pub struct LoadedFile {
     /// False when a file named on the command line could not be read at
     /// all (the run then exits 2).
     pub readable: bool,
+    /// Loaded for cross-references only (`--context`): not reported on.
+    pub context: bool,
 }
 
 const HELM_HELP: &str = "This looks like a Helm template; lint the rendered manifests instead: `helm template CHART | stslint check -`.";
@@ -151,6 +153,7 @@ pub fn load_one(
                 findings: vec![syntax(id, None, 0..0, message)],
                 objects: FileObjects::default(),
                 readable: !explicit,
+                context: false,
             };
         }
     };
@@ -168,6 +171,7 @@ pub fn load_one(
                 )],
                 objects: FileObjects::default(),
                 readable: true,
+                context: false,
             };
         }
     };
@@ -227,6 +231,7 @@ pub fn parse_text(
         findings,
         objects,
         readable: true,
+        context: false,
     }
 }
 

@@ -99,6 +99,10 @@ struct CheckArgs {
     /// Set a rule's severity: ID=off|info|warning|error (repeatable)
     #[arg(long, value_name = "ID=LEVEL")]
     severity: Vec<String>,
+    /// Load manifests under PATH for cross-references (Services, PDBs, PVCs)
+    /// without reporting on them (repeatable)
+    #[arg(long, value_name = "PATH")]
+    context: Vec<String>,
     /// Skip files matching this glob while walking directories (repeatable)
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -269,6 +273,7 @@ fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
             Level::Info => Severity::Info,
         }),
         exclude: args.exclude,
+        context: args.context,
     };
     let cwd = std::env::current_dir().unwrap_or_default();
     match config::apply(&mut opts, &flags, &cwd) {

@@ -9,6 +9,7 @@
 //! exclude: [vendor/, charts/*/templates]
 //! namespace: prod
 //! fail-on: error
+//! context: [k8s/]          # loaded for cross-references, not reported on
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -33,6 +34,9 @@ pub struct Config {
     pub exclude: Vec<String>,
     pub namespace: Option<String>,
     pub fail_on: Option<Severity>,
+    /// Paths loaded for cross-references only, relative to the config
+    /// file's directory.
+    pub context: Vec<String>,
     /// Rule options: (rule id, option name, values).
     pub options: Vec<(String, String, Vec<String>)>,
     /// Notes for stderr (renamed ids).
@@ -81,7 +85,7 @@ pub fn level(s: &str) -> Result<Option<Severity>, String> {
     }
 }
 
-const KEYS: &[&str] = &["rules", "exclude", "namespace", "fail-on"];
+const KEYS: &[&str] = &["rules", "exclude", "namespace", "fail-on", "context"];
 
 /// Read and check a config file.
 pub fn load(path: &Path) -> Result<Config, UsageError> {
@@ -206,6 +210,14 @@ pub fn load(path: &Path) -> Result<Config, UsageError> {
                 }
                 _ => config.exclude.push(string(v)?),
             },
+            "context" => match v.kind() {
+                NodeKind::Seq(items) => {
+                    for item in items.iter() {
+                        config.context.push(string(item)?);
+                    }
+                }
+                _ => config.context.push(string(v)?),
+            },
             "namespace" => config.namespace = Some(string(v)?),
             "fail-on" => {
                 config.fail_on = Some(
@@ -243,6 +255,8 @@ pub struct Flags {
     pub namespace: Option<String>,
     pub fail_on: Option<Severity>,
     pub exclude: Vec<String>,
+    /// `--context PATH`.
+    pub context: Vec<String>,
 }
 
 /// Merge defaults, the config file and the command line (in that order of
@@ -276,6 +290,17 @@ pub fn apply(
     }
     opts.excludes.extend(config.exclude.iter().cloned());
     opts.excludes.extend(flags.exclude.iter().cloned());
+    // Context paths in the config file are relative to its directory.
+    let base = path
+        .as_deref()
+        .and_then(Path::parent)
+        .filter(|d| !d.as_os_str().is_empty() && *d != cwd);
+    opts.context
+        .extend(config.context.iter().map(|c| match base {
+            Some(d) => d.join(c).to_string_lossy().into_owned(),
+            None => c.clone(),
+        }));
+    opts.context.extend(flags.context.iter().cloned());
     if let Some(ns) = flags.namespace.clone().or(config.namespace.clone()) {
         opts.namespace = ns;
     }

@@ -45,6 +45,7 @@ impl Policy {
 }
 
 pub mod config;
+pub mod scope;
 pub mod suppress;
 
 /// The known rule id closest to `id`, for did-you-mean suggestions.

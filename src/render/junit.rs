@@ -99,6 +99,9 @@ pub fn render(
         "<testsuites name=\"stslint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\">"
     );
     for (file, suite) in suites.iter().enumerate() {
+        if run.files[file].context {
+            continue;
+        }
         let name = xml(&run.relative(&run.files[file].source.name));
         let failed = suite
             .values()

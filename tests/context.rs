@@ -1,0 +1,148 @@
+//! `--context` and `context:`: manifests loaded for cross-references only,
+//! as a pre-commit hook needs when it is given just the changed files.
+
+use std::fs;
+use std::path::Path;
+
+mod common;
+
+use assert_cmd::Command;
+use common::{HEADLESS_SERVICE, MISSING_SERVICE};
+use serde_json::Value;
+
+const NOT_HEADLESS: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: db
+spec:
+  selector:
+    app: db
+";
+
+fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+fn json(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let out = Command::cargo_bin("stslint")
+        .expect("binary")
+        .current_dir(dir)
+        .args(["check", "--format", "json"])
+        .args(args)
+        .output()
+        .expect("runs");
+    let v = serde_json::from_slice(&out.stdout).expect("json");
+    (out.status.code().expect("exit code"), v)
+}
+
+fn found(v: &Value) -> Vec<(String, u64, String)> {
+    v["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap_or("").to_owned(),
+                d["line"].as_u64().unwrap_or(0),
+                d["rule"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn without_context_a_changed_file_alone_misses_its_service() {
+    let dir = repo(&[
+        ("k8s/db.yaml", MISSING_SERVICE),
+        ("k8s/svc.yaml", HEADLESS_SERVICE),
+    ]);
+    let (code, v) = json(dir.path(), &["k8s/db.yaml"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found(&v),
+        [("k8s/db.yaml".into(), 6, "missing-headless-service".into())]
+    );
+    let (code, v) = json(dir.path(), &["k8s/db.yaml", "--context", "k8s"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(found(&v), []);
+    assert_eq!(v["summary"]["files"], 1);
+    assert_eq!(v["summary"]["objects"], 1);
+}
+
+#[test]
+fn a_finding_on_a_context_object_moves_to_the_reported_side() {
+    let dir = repo(&[
+        ("k8s/db.yaml", MISSING_SERVICE),
+        ("k8s/svc.yaml", NOT_HEADLESS),
+    ]);
+    let (code, v) = json(dir.path(), &["k8s/db.yaml", "--context", "k8s"]);
+    assert_eq!(code, 1);
+    // At the StatefulSet's serviceName, with the context Service as a label.
+    assert_eq!(
+        found(&v),
+        [("k8s/db.yaml".into(), 6, "service-not-headless".into())]
+    );
+    let related = &v["diagnostics"][0]["related"][0];
+    assert_eq!(related["file"], "k8s/svc.yaml");
+    assert_eq!(related["line"], 5);
+    assert_eq!(
+        related["message"],
+        "Service `db` is here, in a context file"
+    );
+    // Linting the Service's file reports it there, as usual.
+    let (_, v) = json(dir.path(), &["k8s/svc.yaml", "--context", "k8s"]);
+    assert_eq!(
+        found(&v),
+        [("k8s/svc.yaml".into(), 5, "service-not-headless".into())]
+    );
+}
+
+#[test]
+fn problems_inside_context_files_are_not_reported() {
+    let dir = repo(&[
+        ("k8s/db.yaml", MISSING_SERVICE),
+        ("k8s/svc.yaml", HEADLESS_SERVICE),
+        ("k8s/broken.yaml", "kind: [\n"),
+        (
+            "other/lonely.yaml",
+            &MISSING_SERVICE.replace("name: db\n", "name: lonely\n"),
+        ),
+    ]);
+    let (code, v) = json(
+        dir.path(),
+        &["k8s/db.yaml", "--context", "k8s", "--context", "other"],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(found(&v), []);
+}
+
+#[test]
+fn context_in_the_config_file_is_relative_to_it() {
+    let dir = repo(&[
+        (".stslint.yaml", "context: [k8s]\n"),
+        ("k8s/db.yaml", MISSING_SERVICE),
+        ("k8s/svc.yaml", HEADLESS_SERVICE),
+    ]);
+    let (code, v) = json(&dir.path().join("k8s"), &["db.yaml"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["summary"]["files"], 1);
+}
+
+#[test]
+fn a_missing_context_path_is_a_usage_error() {
+    let dir = repo(&[("db.yaml", MISSING_SERVICE)]);
+    let out = Command::cargo_bin("stslint")
+        .expect("binary")
+        .current_dir(dir.path())
+        .args(["check", "db.yaml", "--context", "nowhere"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--context: cannot read `nowhere`"));
+}
