@@ -6,6 +6,9 @@ use rayon::prelude::*;
 use crate::finding::{Finding, Loc, ObjId};
 use crate::index::Index;
 use crate::load::LoadedFile;
+use k8s_openapi::api::apps::v1::StatefulSet;
+
+use crate::model::decode::DecodeProblem;
 use crate::model::decode_statefulset;
 use crate::model::path::FieldPath;
 use crate::policy::Policy;
@@ -38,6 +41,29 @@ fn locate_on(at: &mut Loc, id: ObjId, base: &[Seg], root: Node<'_>, text: &str) 
     };
 }
 
+/// Decode StatefulSet `id` from its tree (parsed again when there is none).
+fn decode(
+    index: &Index,
+    files: &[LoadedFile],
+    id: ObjId,
+    tree: Option<Tree>,
+) -> (Option<Tree>, Option<StatefulSet>, Vec<DecodeProblem>) {
+    let obj = index.object(id);
+    let tree = tree.or_else(|| {
+        let f = &files[obj.file];
+        reparse_document(&f.source.text, &f.docs, obj.document)
+    });
+    let node = tree
+        .as_ref()
+        .and_then(Tree::root)
+        .and_then(|root| descend(root, &obj.base));
+    let (sts, problems) = match node {
+        Some(node) => decode_statefulset(&obj.api_version, node),
+        None => (None, Vec::new()),
+    };
+    (tree, sts, problems)
+}
+
 /// Decode and check the StatefulSets (`pending`: object id and its tree);
 /// findings carry no spans yet.
 pub fn run(
@@ -56,6 +82,7 @@ pub fn run(
         .par_iter()
         .enumerate()
         .with_min_len(256)
+        .filter(|(id, _)| !index.is_baseline(*id))
         .flat_map_iter(|(id, obj)| {
             let mut out = Vec::new();
             for rule in &rules {
@@ -71,18 +98,7 @@ pub fn run(
         .flat_map_iter(|p| {
             let id = p.id;
             let obj = index.object(id);
-            let tree = p.tree.or_else(|| {
-                let f = &files[obj.file];
-                reparse_document(&f.source.text, &f.docs, obj.document)
-            });
-            let node = tree
-                .as_ref()
-                .and_then(Tree::root)
-                .and_then(|root| descend(root, &obj.base));
-            let (sts, problems) = match node {
-                Some(node) => decode_statefulset(&obj.api_version, node),
-                None => (None, Vec::new()),
-            };
+            let (tree, sts, problems) = decode(index, files, id, p.tree);
             let mut out: Vec<Finding> = problems
                 .into_iter()
                 .map(|p| Finding {
@@ -97,7 +113,11 @@ pub fn run(
                 })
                 .collect();
             if let Some(sts) = sts {
-                let s = Sts::new(index, id, obj, &sts);
+                let mut s = Sts::new(index, id, obj, &sts);
+                let before = index
+                    .baseline_of(id)
+                    .and_then(|b| decode(index, files, b, None).1.map(|old| (b, old)));
+                s.before = before.as_ref().map(|(b, old)| (*b, old));
                 for rule in &rules {
                     let mut cx =
                         Cx::new(index, *rule, policy.options.get(rule.meta().id), &mut out);

@@ -26,13 +26,39 @@ pub struct Index {
     /// Workloads by (namespace, pod label key, value), and by namespace.
     workloads_by_label: HashMap<(String, String, String), Vec<ObjId>>,
     workloads_by_ns: HashMap<String, Vec<ObjId>>,
+    /// Objects of baseline files (`--baseline`) by (API group, kind,
+    /// namespace, name). They take part in nothing else.
+    baseline: HashMap<(String, String, String, String), ObjId>,
+    /// Per object: true when it is from a baseline file.
+    in_baseline: Vec<bool>,
+}
+
+/// The API group of an apiVersion (`apps/v1` -> `apps`, `v1` -> ``).
+pub fn api_group(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
+fn identity(o: &Object) -> (String, String, String, String) {
+    (
+        api_group(&o.api_version).to_owned(),
+        o.kind.clone(),
+        o.namespace.clone(),
+        o.name.clone(),
+    )
 }
 
 impl Index {
-    pub fn build(objects: Vec<Object>) -> Index {
+    /// `is_baseline` tells the files whose objects are only compared with.
+    pub fn build(objects: Vec<Object>, is_baseline: &dyn Fn(usize) -> bool) -> Index {
         let mut ix = Index::default();
         let mut pdb_names = std::collections::HashSet::new();
         for (id, o) in objects.iter().enumerate() {
+            let base = is_baseline(o.file);
+            ix.in_baseline.push(base);
+            if base {
+                ix.baseline.entry(identity(o)).or_insert(id);
+                continue;
+            }
             if let Some(labels) = &o.pod_labels {
                 ix.workloads_by_ns
                     .entry(o.namespace.clone())
@@ -90,6 +116,24 @@ impl Index {
 
     pub fn object(&self, id: ObjId) -> &Object {
         &self.objects[id]
+    }
+
+    /// True for an object of a baseline file.
+    pub fn is_baseline(&self, id: ObjId) -> bool {
+        self.in_baseline.get(id).copied().unwrap_or(false)
+    }
+
+    /// The same object (API group, kind, namespace, name) in the baseline.
+    pub fn baseline_of(&self, id: ObjId) -> Option<ObjId> {
+        if self.baseline.is_empty() || self.is_baseline(id) {
+            return None;
+        }
+        self.baseline.get(&identity(&self.objects[id])).copied()
+    }
+
+    /// True when the run has a baseline to compare with.
+    pub fn has_baseline(&self) -> bool {
+        !self.baseline.is_empty()
     }
 
     /// The Service `name` in namespace `ns`.

@@ -2,6 +2,7 @@
 //! around them. The pipeline, in order:
 //! discover -> load (source + model) -> index -> engine (rules) -> policy -> render.
 
+pub mod baseline;
 pub mod discover;
 pub mod engine;
 pub mod finding;
@@ -13,10 +14,12 @@ pub mod render;
 pub mod rules;
 pub mod source;
 
+pub use baseline::Baseline;
 use discover::UsageError;
 use finding::Finding;
 use index::Index;
 use load::LoadedFile;
+pub use load::Role;
 use policy::Policy;
 use render::Diagnostic;
 
@@ -32,6 +35,8 @@ pub struct Options {
     pub excludes: Vec<String>,
     pub policy: Policy,
     pub max_file_bytes: u64,
+    /// The manifests before the change, for immutable-field-change.
+    pub baseline: Option<Baseline>,
     /// Keep a list of every object read (for formats that list them).
     pub list_objects: bool,
 }
@@ -47,6 +52,7 @@ impl Default for Options {
             policy: Policy::default(),
             max_file_bytes: load::MAX_FILE_BYTES,
             list_objects: false,
+            baseline: None,
         }
     }
 }
@@ -75,24 +81,65 @@ pub fn run(opts: &Options) -> Result<Report, UsageError> {
         found.inputs.extend(context.inputs);
         found.notes.extend(context.notes);
     }
+    let with_context = found.inputs.len();
+    let from_git = match &opts.baseline {
+        Some(Baseline::Rev(rev)) => {
+            baseline::from_git(rev, &opts.paths, &found.inputs[..reported])?
+        }
+        Some(Baseline::Dir(dir)) => {
+            found
+                .inputs
+                .extend(baseline::from_dir(dir, &opts.excludes)?);
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
     let mut files = load::load_all(&found.inputs, &opts.namespace, opts.max_file_bytes);
-    for f in &mut files[reported..] {
-        f.context = true;
+    for (i, f) in files.iter_mut().enumerate() {
+        f.role = match i {
+            i if i < reported => Role::Reported,
+            i if i < with_context => Role::Context,
+            _ => Role::Baseline,
+        };
     }
+    let sources = from_git
+        .into_iter()
+        .map(|b| (b.name, b.text, Role::Baseline));
+    files.extend(load_texts(files.len(), sources.collect(), &opts.namespace));
     Ok(finish(files, found.notes, opts))
 }
 
-/// Lint in-memory text as one file (tests, fuzzing, the language server).
+/// Lint in-memory text as one file (tests, fuzzing).
 pub fn lint_text(name: &str, text: &str, opts: &Options) -> Report {
+    lint_sources(
+        vec![(name.to_owned(), text.to_owned(), Role::Reported)],
+        opts,
+    )
+}
+
+/// Lint in-memory texts, each a file with its role: reported, context or
+/// baseline (the language server, tests).
+pub fn lint_sources(sources: Vec<(String, String, Role)>, opts: &Options) -> Report {
+    let files = load_texts(0, sources, &opts.namespace);
+    finish(files, Vec::new(), opts)
+}
+
+fn load_texts(
+    first: usize,
+    sources: Vec<(String, String, Role)>,
+    namespace: &str,
+) -> Vec<LoadedFile> {
+    use rayon::prelude::*;
     let budget = load::TreeBudget::default();
-    let file = load::parse_text(
-        0,
-        name.to_owned(),
-        text.to_owned(),
-        &opts.namespace,
-        &budget,
-    );
-    finish(vec![file], Vec::new(), opts)
+    sources
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, (name, text, role))| {
+            let mut f = load::parse_text(first + i, name, text, namespace, &budget);
+            f.role = role;
+            f
+        })
+        .collect()
 }
 
 fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Report {
@@ -105,13 +152,14 @@ fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Rep
     }
     let unreadable_input = files.iter().any(|f| !f.readable);
     let pending = take_statefulset_trees(&mut files, &objects);
-    let index = Index::build(objects);
+    let roles: Vec<load::Role> = files.iter().map(|f| f.role).collect();
+    let index = Index::build(objects, &|file| roles[file] == load::Role::Baseline);
     findings.extend(engine::run(&index, &files, pending, &opts.policy));
     let mut diagnostics = render::resolve(&files, &index, findings, &opts.policy);
     policy::scope::move_out_of_context(&mut diagnostics, &files);
     let (mut diagnostics, unused) = policy::suppress::apply(diagnostics, &files, &index);
     diagnostics.extend(render::resolve(&files, &index, unused, &opts.policy));
-    diagnostics.retain(|d| !files[d.at.file].context);
+    diagnostics.retain(|d| files[d.at.file].reported());
     render::sort(&mut diagnostics);
     let summary = render::Summary::of(&files, &index, &diagnostics);
     let objects = if opts.list_objects {
@@ -140,7 +188,9 @@ fn take_statefulset_trees(
 ) -> Vec<engine::Pending> {
     let mut pending = Vec::new();
     for (id, o) in objects.iter().enumerate() {
-        if !matches!(o.typed, model::Typed::StatefulSet) {
+        if !matches!(o.typed, model::Typed::StatefulSet)
+            || files[o.file].role == load::Role::Baseline
+        {
             continue;
         }
         let Some(doc) = files[o.file].docs.get_mut(o.document) else {

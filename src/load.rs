@@ -26,8 +26,27 @@ pub struct LoadedFile {
     /// False when a file named on the command line could not be read at
     /// all (the run then exits 2).
     pub readable: bool,
+    /// Why the file is in the run.
+    pub role: Role,
+}
+
+/// Why a file is in the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Linted and reported on.
+    Reported,
     /// Loaded for cross-references only (`--context`): not reported on.
-    pub context: bool,
+    Context,
+    /// The manifests as they were before the change (`--baseline`): only
+    /// compared with, never linted or cross-referenced.
+    Baseline,
+}
+
+impl LoadedFile {
+    /// True when diagnostics in this file are reported.
+    pub fn reported(&self) -> bool {
+        self.role == Role::Reported
+    }
 }
 
 const HELM_HELP: &str = "This looks like a Helm template; lint the rendered manifests instead: `helm template CHART | stslint check -`.";
@@ -153,7 +172,7 @@ pub fn load_one(
                 findings: vec![syntax(id, None, 0..0, message)],
                 objects: FileObjects::default(),
                 readable: !explicit,
-                context: false,
+                role: Role::Reported,
             };
         }
     };
@@ -171,7 +190,7 @@ pub fn load_one(
                 )],
                 objects: FileObjects::default(),
                 readable: true,
-                context: false,
+                role: Role::Reported,
             };
         }
     };
@@ -231,7 +250,7 @@ pub fn parse_text(
         findings,
         objects,
         readable: true,
-        context: false,
+        role: Role::Reported,
     }
 }
 

@@ -103,6 +103,14 @@ struct CheckArgs {
     /// without reporting on them (repeatable)
     #[arg(long, value_name = "PATH")]
     context: Vec<String>,
+    /// Compare each StatefulSet with the same object in its file at git
+    /// revision REV (immutable-field-change)
+    #[arg(long, value_name = "REV", conflicts_with = "baseline_dir")]
+    baseline: Option<String>,
+    /// Compare each StatefulSet with the same object among the manifests
+    /// under DIR (rendered at the base, for helm and kustomize users)
+    #[arg(long, value_name = "DIR")]
+    baseline_dir: Option<String>,
     /// Skip files matching this glob while walking directories (repeatable)
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -258,6 +266,11 @@ fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
         stdin_filename: args.stdin_filename,
         max_file_bytes: args.max_file_size,
         list_objects: sinks.iter().any(|(f, _)| *f == Format::Junit),
+        baseline: match (args.baseline, args.baseline_dir) {
+            (Some(rev), _) => Some(stslint::Baseline::Rev(rev)),
+            (None, Some(dir)) => Some(stslint::Baseline::Dir(dir)),
+            (None, None) => None,
+        },
         ..Options::default()
     };
     let flags = config::Flags {

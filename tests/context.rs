@@ -7,7 +7,7 @@ use std::path::Path;
 mod common;
 
 use assert_cmd::Command;
-use common::{HEADLESS_SERVICE, MISSING_SERVICE};
+use common::{HEADLESS_SERVICE, MISSING_SERVICE, found};
 use serde_json::Value;
 
 const NOT_HEADLESS: &str = "apiVersion: v1
@@ -39,21 +39,6 @@ fn json(dir: &Path, args: &[&str]) -> (i32, Value) {
         .expect("runs");
     let v = serde_json::from_slice(&out.stdout).expect("json");
     (out.status.code().expect("exit code"), v)
-}
-
-fn found(v: &Value) -> Vec<(String, u64, String)> {
-    v["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .map(|d| {
-            (
-                d["file"].as_str().unwrap_or("").to_owned(),
-                d["line"].as_u64().unwrap_or(0),
-                d["rule"].as_str().unwrap_or("").to_owned(),
-            )
-        })
-        .collect()
 }
 
 #[test]

@@ -83,3 +83,18 @@ fn explain_prints_the_page_and_suggests_on_typos() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `pdb-quorum`?"));
 }
+
+#[test]
+fn readme_lists_every_rule() {
+    let readme = fs::read_to_string("README.md").expect("README.md");
+    for r in RULES {
+        let m = r.meta();
+        let row = format!(
+            "| [{id}](rules/{id}.md) | {} | {} |",
+            m.severity,
+            m.summary,
+            id = m.id
+        );
+        assert!(readme.contains(&row), "README.md lacks the row: {row}");
+    }
+}

@@ -23,9 +23,17 @@ fn markers(text: &str) -> BTreeSet<(usize, String)> {
     out
 }
 
+/// A fixture `testdata/<rule>/NAME` is compared with the baseline
+/// `testdata/<rule>/base/NAME` when there is one.
 fn found(file: &Path) -> BTreeSet<(usize, String)> {
+    let base = file
+        .parent()
+        .zip(file.file_name())
+        .map(|(dir, name)| dir.join("base").join(name))
+        .filter(|b| b.is_file());
     let opts = Options {
         paths: vec![file.to_string_lossy().into_owned()],
+        baseline: base.map(|b| stslint::Baseline::Dir(b.to_string_lossy().into_owned())),
         ..Options::default()
     };
     let report = stslint::run(&opts).expect("fixture path exists");
@@ -44,7 +52,11 @@ fn fixture_files() -> Vec<PathBuf> {
             continue;
         }
         for f in fs::read_dir(&dir).expect("readable") {
-            files.push(f.expect("readable").path());
+            let path = f.expect("readable").path();
+            // Subdirectories hold baselines, not fixtures.
+            if path.is_file() {
+                files.push(path);
+            }
         }
     }
     files.sort();

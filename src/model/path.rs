@@ -76,6 +76,12 @@ pub mod sts {
     pub fn pod_spec() -> FieldPath {
         spec().keys(&["template", "spec"])
     }
+    pub fn pod_management_policy() -> FieldPath {
+        spec().key("podManagementPolicy")
+    }
+    pub fn claim_templates() -> FieldPath {
+        spec().key("volumeClaimTemplates")
+    }
     pub fn claim_template(t: usize) -> FieldPath {
         spec().key("volumeClaimTemplates").idx(t)
     }

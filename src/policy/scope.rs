@@ -8,7 +8,7 @@ use crate::load::LoadedFile;
 use crate::render::{Diagnostic, RelatedDiag};
 
 pub fn move_out_of_context(diags: &mut [Diagnostic], files: &[LoadedFile]) {
-    let in_context = |file: usize| files.get(file).is_some_and(|f| f.context);
+    let in_context = |file: usize| files.get(file).is_some_and(|f| !f.reported());
     for d in diags.iter_mut() {
         if !in_context(d.at.file) {
             continue;

@@ -99,7 +99,7 @@ pub fn render(
         "<testsuites name=\"stslint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\">"
     );
     for (file, suite) in suites.iter().enumerate() {
-        if run.files[file].context {
+        if !run.files[file].reported() {
             continue;
         }
         let name = xml(&run.relative(&run.files[file].source.name));

@@ -80,15 +80,15 @@ pub struct Summary {
 impl Summary {
     pub fn of(files: &[LoadedFile], index: &Index, diags: &[Diagnostic]) -> Summary {
         let count = |s| diags.iter().filter(|d| d.severity == s).count();
-        // Context files (`--context`) are not reported on, nor counted.
-        let reported = || files.iter().filter(|f| !f.context);
+        // Context and baseline files are not reported on, nor counted.
+        let reported = || files.iter().filter(|f| f.reported());
         Summary {
             files: reported().count(),
             documents: reported().map(|f| f.docs.len()).sum(),
             objects: index
                 .objects
                 .iter()
-                .filter(|o| files.get(o.file).is_some_and(|f| !f.context))
+                .filter(|o| files.get(o.file).is_some_and(LoadedFile::reported))
                 .count(),
             skipped: reported().map(|f| f.objects.skipped).sum(),
             errors: count(Severity::Error),
@@ -189,7 +189,7 @@ pub fn object_list(files: &[LoadedFile], index: &Index) -> Vec<(FileId, ObjectIn
     index
         .objects
         .iter()
-        .filter(|o| !files[o.file].context)
+        .filter(|o| files[o.file].reported())
         .map(|o| {
             let f = &files[o.file];
             let start = f.docs.get(o.document).map_or(0, |d| d.start);

@@ -12,6 +12,7 @@ pub static META: RuleMeta = RuleMeta {
     bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  replicas: 4\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9.2\n",
     good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  replicas: 5\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9.2\n",
     since: "0.1.0",
+    needs_baseline: false,
     options: &[RuleOption {
         name: "images",
         doc: "image names (last path component, without tag) of systems that always vote; Kafka KRaft controllers and NATS JetStream are recognised besides",

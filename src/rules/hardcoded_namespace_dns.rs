@@ -12,6 +12,7 @@ pub static META: RuleMeta = RuleMeta {
     bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: app\n  namespace: staging\nspec:\n  selector:\n    matchLabels: {app: app}\n  template:\n    metadata:\n      labels: {app: app}\n    spec:\n      containers:\n      - name: app\n        image: app:1.0\n        env:\n        - name: KAFKA_BOOTSTRAP\n          value: kafka-0.kafka.production.svc.cluster.local:9092\n",
     good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: app\n  namespace: staging\nspec:\n  selector:\n    matchLabels: {app: app}\n  template:\n    metadata:\n      labels: {app: app}\n    spec:\n      containers:\n      - name: app\n        image: app:1.0\n        env:\n        - name: KAFKA_BOOTSTRAP\n          value: kafka-0.kafka:9092\n",
     since: "0.1.0",
+    needs_baseline: false,
     options: &[],
 };
 

@@ -11,6 +11,7 @@ pub static META: RuleMeta = RuleMeta {
     bad: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  ports:\n  - port: yes\n",
     good: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  ports:\n  - port: 5432\n",
     since: "0.1.0",
+    needs_baseline: false,
     options: &[],
 };
 

@@ -12,6 +12,7 @@ pub static META: RuleMeta = RuleMeta {
     bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:4.0.0\n        env:\n        - name: KAFKA_ZOOKEEPER_CONNECT\n          value: zk-0.zk:2181\n",
     good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:4.0.0\n        env:\n        - name: KAFKA_PROCESS_ROLES\n          value: broker,controller\n",
     since: "0.1.0",
+    needs_baseline: false,
     options: &[],
 };
 

@@ -20,6 +20,7 @@ mod env_value_not_string;
 mod even_quorum_replicas;
 mod hardcoded_namespace_dns;
 mod image_mutable_tag;
+mod immutable_field_change;
 mod invalid_object;
 mod kraft_with_zookeeper;
 mod missing_anti_affinity;
@@ -64,6 +65,9 @@ pub struct RuleMeta {
     pub good: &'static str,
     /// The stslint version that introduced the rule.
     pub since: &'static str,
+    /// The rule compares with a baseline (`--baseline`): its bad example
+    /// fires when compared with its good example.
+    pub needs_baseline: bool,
     /// Options users can set in `.stslint.yaml` (`rules: {id: {options: ...}}`).
     pub options: &'static [RuleOption],
 }
@@ -85,6 +89,8 @@ pub struct Sts<'a> {
     pub labels: Labels,
     /// The PodDisruptionBudgets selecting the pods, in object order.
     pub pdbs: Vec<(ObjId, &'a PodDisruptionBudget)>,
+    /// The same StatefulSet in the baseline (`--baseline`), if it is there.
+    pub before: Option<(ObjId, &'a StatefulSet)>,
 }
 
 impl<'a> Sts<'a> {
@@ -98,6 +104,7 @@ impl<'a> Sts<'a> {
             sts,
             labels,
             pdbs,
+            before: None,
         }
     }
 }
@@ -120,6 +127,7 @@ pub static RULES: &[&dyn Rule] = &[
     &even_quorum_replicas::EvenQuorumReplicas,
     &hardcoded_namespace_dns::HardcodedNamespaceDns,
     &image_mutable_tag::ImageMutableTag,
+    &immutable_field_change::ImmutableFieldChange,
     &invalid_object::InvalidObject,
     &kraft_with_zookeeper::KraftWithZookeeper,
     &missing_anti_affinity::MissingAntiAffinity,
@@ -441,13 +449,18 @@ pub fn markdown(m: &RuleMeta) -> String {
     format!(
         "# {id}\n\n<!-- generated from src/rules/{file}.rs by `stslint rules --markdown rules/`; do not edit -->\n\n\
          Default severity: **{sev}** · since stslint {since}\n\n## What it finds\n\n{summary}.\n\n## Why it matters\n\n{why}\n\n\
-         ## Example that fires\n\n```yaml\n{bad}```\n\n## Fixed\n\n```yaml\n{good}```\n{options}",
+         ## Example that fires\n\n{bad_intro}```yaml\n{bad}```\n\n## Fixed\n\n```yaml\n{good}```\n{options}",
         id = m.id,
         file = m.id.replace('-', "_"),
         sev = m.severity,
         since = m.since,
         summary = capitalise(m.summary),
         options = options_doc(m),
+        bad_intro = if m.needs_baseline {
+            "Compared with the manifest under *Fixed* as the baseline (`--baseline REV` or `--baseline-dir DIR`):\n\n"
+        } else {
+            ""
+        },
         why = m.why.split_whitespace().collect::<Vec<_>>().join(" "),
         bad = m.bad,
         good = m.good,

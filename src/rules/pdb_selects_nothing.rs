@@ -15,6 +15,7 @@ pub static META: RuleMeta = RuleMeta {
     bad: "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: kafka\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app.kubernetes.io/name: kafka}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:3.9.0\n",
     good: "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: kafka\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app: kafka}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:3.9.0\n",
     since: "0.1.0",
+    needs_baseline: false,
     options: &[],
 };
 

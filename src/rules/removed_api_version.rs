@@ -14,6 +14,7 @@ pub static META: RuleMeta = RuleMeta {
     bad: "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata:\n  name: db\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app: db}\n",
     good: "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: db\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app: db}\n",
     since: "0.1.0",
+    needs_baseline: false,
     options: &[],
 };
 

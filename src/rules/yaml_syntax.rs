@@ -10,6 +10,7 @@ pub static META: RuleMeta = RuleMeta {
     bad: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n   namespace: x\n",
     good: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n  namespace: x\n",
     since: "0.1.0",
+    needs_baseline: false,
     options: &[],
 };
 

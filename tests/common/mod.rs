@@ -46,3 +46,20 @@ spec:
   selector:
     app: db
 ";
+
+/// (file, line, rule) of each diagnostic of a `--format json` report.
+#[allow(dead_code)] // not every test binary uses it
+pub fn found(v: &serde_json::Value) -> Vec<(String, u64, String)> {
+    v["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap_or("").to_owned(),
+                d["line"].as_u64().unwrap_or(0),
+                d["rule"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
