@@ -8,6 +8,7 @@ pub mod engine;
 pub mod finding;
 pub mod index;
 pub mod load;
+pub mod lsp;
 pub mod model;
 pub mod policy;
 pub mod render;

@@ -29,6 +29,8 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         markdown: Option<std::path::PathBuf>,
     },
+    /// Run the language server (LSP over standard input and output)
+    Lsp,
     /// Print a rule's documentation
     Explain {
         /// The rule id
@@ -180,6 +182,13 @@ fn main() -> ExitCode {
             print(&out);
             ExitCode::SUCCESS
         }
+        Command::Lsp => match stslint::lsp::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: language server: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Check(args) => {
             let args = *args;
             let sinks = match matches

@@ -1,0 +1,352 @@
+//! `stslint lsp`: a language server over stdio. Each open YAML or JSON
+//! document is linted as it is in the editor (unsaved text included), with
+//! the workspace's manifests as cross-reference context, and its
+//! diagnostics are published on open, change and save.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use serde_json::{Value, json};
+
+use crate::load::Role;
+use crate::policy::config;
+use crate::render::{lsp as render, percent_encode};
+use crate::{Options, lint_sources};
+
+/// Workspace files are looked at again at most this often (and on every
+/// save and watched-file event).
+const RESCAN: Duration = Duration::from_secs(2);
+
+/// `file:///a%20b/c.yaml` -> `/a b/c.yaml`.
+pub fn uri_to_path(uri: &str) -> Option<PathBuf> {
+    let rest = uri.strip_prefix("file://")?;
+    let path = rest.get(rest.find('/')?..)?;
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = path
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).ok().map(PathBuf::from)
+}
+
+/// `/a b/c.yaml` -> `file:///a%20b/c.yaml`.
+pub fn path_to_uri(path: &str) -> Option<String> {
+    path.starts_with('/')
+        .then(|| format!("file://{}", percent_encode(path)))
+}
+
+fn is_manifest(uri: &str) -> bool {
+    let path = uri.split(['?', '#']).next().unwrap_or(uri);
+    [".yaml", ".yml", ".json"].iter().any(|e| path.ends_with(e))
+}
+
+struct Doc {
+    /// The name diagnostics use: the file's path, or the URI when it has none.
+    name: String,
+    path: Option<PathBuf>,
+    text: String,
+}
+
+struct Server {
+    root: Option<PathBuf>,
+    opts: Options,
+    /// Open documents by URI.
+    open: BTreeMap<String, Doc>,
+    /// Manifests on disk under the root: path -> (modified, text).
+    disk: HashMap<PathBuf, (Option<SystemTime>, String)>,
+    scanned: Option<Instant>,
+}
+
+impl Server {
+    fn new(root: Option<PathBuf>) -> Self {
+        let mut s = Server {
+            root,
+            opts: Options::default(),
+            open: BTreeMap::new(),
+            disk: HashMap::new(),
+            scanned: None,
+        };
+        s.load_config();
+        s
+    }
+
+    /// `.stslint.yaml` as the command line would find it from the root.
+    fn load_config(&mut self) -> Option<String> {
+        let mut opts = Options::default();
+        let root = self.root.clone().unwrap_or_default();
+        let result = config::apply(&mut opts, &config::Flags::default(), &root);
+        self.opts = opts;
+        result.err().map(|e| e.0)
+    }
+
+    /// Read the workspace's manifests again where they changed.
+    fn rescan(&mut self) -> Option<String> {
+        let problem = self.load_config();
+        self.scanned = Some(Instant::now());
+        let Some(root) = self.root.clone() else {
+            return problem;
+        };
+        let root_s = root.to_string_lossy().into_owned();
+        let Ok(found) = crate::discover::discover(&[root_s], None, &self.opts.excludes) else {
+            return problem;
+        };
+        let mut seen = HashMap::new();
+        for input in found.inputs {
+            let crate::discover::Input::File { path, .. } = input else {
+                continue;
+            };
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if !meta.is_file() || meta.len() > self.opts.max_file_bytes {
+                continue;
+            }
+            let modified = meta.modified().ok();
+            let entry = match self.disk.remove(&path) {
+                Some((m, text)) if m == modified && modified.is_some() => (m, text),
+                _ => match std::fs::read(&path).map(String::from_utf8) {
+                    Ok(Ok(text)) => (modified, text),
+                    _ => continue,
+                },
+            };
+            seen.insert(path, entry);
+        }
+        self.disk = seen;
+        problem
+    }
+
+    /// Lint one open document with everything else as context.
+    fn lint(&mut self, uri: &str) -> Vec<Value> {
+        if self.scanned.is_none_or(|t| t.elapsed() >= RESCAN) {
+            self.rescan();
+        }
+        let Some(doc) = self.open.get(uri) else {
+            return Vec::new();
+        };
+        let mut sources = vec![(doc.name.clone(), doc.text.clone(), Role::Reported)];
+        let open_paths: Vec<&Path> = self
+            .open
+            .values()
+            .filter_map(|d| d.path.as_deref())
+            .collect();
+        for (other_uri, other) in &self.open {
+            if other_uri != uri && is_manifest(other_uri) {
+                sources.push((other.name.clone(), other.text.clone(), Role::Context));
+            }
+        }
+        for (path, (_, text)) in &self.disk {
+            if !open_paths.contains(&path.as_path()) {
+                sources.push((
+                    path.to_string_lossy().into_owned(),
+                    text.clone(),
+                    Role::Context,
+                ));
+            }
+        }
+        let report = lint_sources(sources, &self.opts);
+        let uri_of =
+            |name: &str| path_to_uri(name).or_else(|| (name == uri).then(|| uri.to_owned()));
+        render::diagnostics(&report.diagnostics, &report.files, 0, &uri_of)
+    }
+}
+
+fn publish(conn: &Connection, uri: &str, diagnostics: Vec<Value>) {
+    let params = json!({ "uri": uri, "diagnostics": diagnostics });
+    let _ = conn.sender.send(Message::Notification(Notification::new(
+        "textDocument/publishDiagnostics".to_owned(),
+        params,
+    )));
+}
+
+fn show_error(conn: &Connection, message: &str) {
+    let params = json!({ "type": 1, "message": format!("stslint: {message}") });
+    let _ = conn.sender.send(Message::Notification(Notification::new(
+        "window/showMessage".to_owned(),
+        params,
+    )));
+}
+
+/// Run the server until the client says exit. Returns an error message
+/// when the protocol broke down.
+pub fn run() -> Result<(), String> {
+    let (conn, io) = Connection::stdio();
+    let (id, params) = conn.initialize_start().map_err(|e| e.to_string())?;
+    let root = params["rootUri"]
+        .as_str()
+        .or_else(|| params["workspaceFolders"][0]["uri"].as_str())
+        .and_then(uri_to_path)
+        .or_else(|| params["rootPath"].as_str().map(PathBuf::from));
+    let watch = params["capabilities"]["workspace"]["didChangeWatchedFiles"]["dynamicRegistration"]
+        .as_bool()
+        .unwrap_or(false);
+    let result = json!({
+        "capabilities": {
+            "positionEncoding": "utf-16",
+            "textDocumentSync": { "openClose": true, "change": 1, "save": { "includeText": false } },
+        },
+        "serverInfo": { "name": "stslint", "version": env!("CARGO_PKG_VERSION") },
+    });
+    conn.initialize_finish(id, result)
+        .map_err(|e| e.to_string())?;
+    if watch {
+        let register = json!({ "registrations": [{
+            "id": "stslint-watch",
+            "method": "workspace/didChangeWatchedFiles",
+            "registerOptions": { "watchers": [
+                { "globPattern": "**/*.{yaml,yml,json}" },
+                { "globPattern": "**/.stslint.yaml" },
+            ]},
+        }]});
+        let _ = conn.sender.send(Message::Request(Request::new(
+            RequestId::from("stslint-register-watchers".to_owned()),
+            "client/registerCapability".to_owned(),
+            register,
+        )));
+    }
+    let mut server = Server::new(root);
+    if let Some(problem) = server.rescan() {
+        show_error(&conn, &problem);
+    }
+    main_loop(&conn, &mut server)?;
+    drop(conn);
+    io.join().map_err(|e| e.to_string())
+}
+
+fn main_loop(conn: &Connection, server: &mut Server) -> Result<(), String> {
+    while let Ok(first) = conn.receiver.recv() {
+        // Take every message already waiting, so that a burst of changes
+        // is linted once, with the last text.
+        let mut batch = vec![first];
+        batch.extend(conn.receiver.try_iter());
+        let mut dirty: Vec<String> = Vec::new();
+        let mut rescan = false;
+        for msg in batch {
+            match msg {
+                Message::Request(req) => {
+                    if conn.handle_shutdown(&req).map_err(|e| e.to_string())? {
+                        return Ok(());
+                    }
+                    let resp = Response::new_err(
+                        req.id,
+                        ErrorCode::MethodNotFound as i32,
+                        format!("stslint does not handle {}", req.method),
+                    );
+                    let _ = conn.sender.send(Message::Response(resp));
+                }
+                Message::Response(_) => {}
+                Message::Notification(n) => {
+                    if n.method == "exit" {
+                        return Ok(());
+                    }
+                    handle(conn, server, &n, &mut dirty, &mut rescan);
+                }
+            }
+        }
+        if rescan {
+            if let Some(problem) = server.rescan() {
+                show_error(conn, &problem);
+            }
+            // Any open document may depend on what changed.
+            dirty = server.open.keys().cloned().collect();
+        }
+        dirty.sort();
+        dirty.dedup();
+        for uri in dirty {
+            if server.open.contains_key(&uri) && is_manifest(&uri) {
+                let diags = server.lint(&uri);
+                publish(conn, &uri, diags);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn handle(
+    conn: &Connection,
+    server: &mut Server,
+    n: &Notification,
+    dirty: &mut Vec<String>,
+    rescan: &mut bool,
+) {
+    let p = &n.params;
+    let uri = p["textDocument"]["uri"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    match n.method.as_str() {
+        "textDocument/didOpen" => {
+            let path = uri_to_path(&uri);
+            let name = path
+                .as_ref()
+                .map_or_else(|| uri.clone(), |p| p.to_string_lossy().into_owned());
+            let text = p["textDocument"]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            server.open.insert(uri.clone(), Doc { name, path, text });
+            dirty.push(uri);
+        }
+        "textDocument/didChange" => {
+            // Full sync: the last change holds the whole text.
+            let text = p["contentChanges"]
+                .as_array()
+                .and_then(|c| c.last())
+                .and_then(|c| c["text"].as_str());
+            if let (Some(doc), Some(text)) = (server.open.get_mut(&uri), text) {
+                doc.text = text.to_owned();
+                dirty.push(uri);
+            }
+        }
+        "textDocument/didSave" | "workspace/didChangeWatchedFiles" => {
+            // Read these files again even if their modification time did
+            // not move (coarse clocks).
+            let changed = p["changes"].as_array().into_iter().flatten();
+            for u in changed
+                .filter_map(|c| c["uri"].as_str())
+                .chain(Some(uri.as_str()))
+            {
+                if let Some(path) = uri_to_path(u) {
+                    server.disk.remove(&path);
+                }
+            }
+            *rescan = true;
+        }
+        "textDocument/didClose" => {
+            server.open.remove(&uri);
+            publish(conn, &uri, Vec::new());
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_uris_and_paths_round_trip() {
+        let path = "/a b/ü%.yaml";
+        let uri = path_to_uri(path).expect("absolute");
+        assert_eq!(uri, "file:///a%20b/%C3%BC%25.yaml");
+        assert_eq!(uri_to_path(&uri), Some(PathBuf::from(path)));
+        assert_eq!(
+            uri_to_path("file://host/x.yaml"),
+            Some(PathBuf::from("/x.yaml"))
+        );
+        assert_eq!(uri_to_path("untitled:Untitled-1"), None);
+        assert_eq!(path_to_uri("relative.yaml"), None);
+    }
+}

@@ -1,0 +1,295 @@
+//! `stslint lsp`, spoken to over real JSON-RPC on stdio: initialize,
+//! didOpen, didChange, watched files; published diagnostics and their
+//! ranges in 0-based UTF-16 positions.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    inbox: Receiver<Value>,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stslint"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("stslint lsp starts");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, inbox) = channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut len = 0;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(n) = line.strip_prefix("Content-Length: ") {
+                        len = n.parse().expect("length");
+                    }
+                }
+                let mut body = vec![0; len];
+                r.read_exact(&mut body).expect("body");
+                let msg: Value = serde_json::from_slice(&body).expect("JSON-RPC message");
+                if tx.send(msg).is_err() {
+                    return;
+                }
+            }
+        });
+        Client {
+            child,
+            stdin,
+            inbox,
+        }
+    }
+
+    fn send(&mut self, msg: Value) {
+        let body = msg.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// The next message with this method (or the response to request `id`).
+    fn wait(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let msg = self
+                .inbox
+                .recv_timeout(Duration::from_secs(20))
+                .expect("the server answers in time");
+            if pred(&msg) {
+                return msg;
+            }
+        }
+    }
+
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        let msg = self.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        });
+        msg["params"]["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+const NOT_HEADLESS: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: db
+spec:
+  selector:
+    app: db
+";
+
+/// Line 19 holds an env entry whose value YAML reads as a boolean, after
+/// characters that take 1 (é) and 2 (😀) UTF-16 code units.
+fn statefulset(env_value: &str) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  serviceName: db
+  selector:
+    matchLabels:
+      app: db
+  template:
+    metadata:
+      labels:
+        app: db
+    spec:
+      containers:
+      - name: db
+        image: postgres:16.4
+        env:
+        - {{name: CAFÉ_😀, value: {env_value}}}
+        readinessProbe:
+          exec:
+            command: [pg_isready]
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql
+  volumeClaimTemplates:
+  - metadata:
+      name: data
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests:
+          storage: 10Gi
+"
+    )
+}
+
+fn codes(diags: &[Value]) -> Vec<&str> {
+    diags
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or(""))
+        .collect()
+}
+
+#[test]
+fn publishes_located_diagnostics_for_unsaved_text_with_workspace_context() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = fs::canonicalize(dir.path()).expect("canonical");
+    fs::write(root.join("svc.yaml"), NOT_HEADLESS).expect("write");
+    // On disk the StatefulSet is fine; the editor's unsaved text is not.
+    fs::write(root.join("db.yaml"), statefulset("\"on\"")).expect("write");
+    let root_uri = format!("file://{}", root.display());
+    let uri = format!("{root_uri}/db.yaml");
+
+    let mut c = Client::start();
+    c.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "processId": null, "rootUri": root_uri, "capabilities": {},
+        }}),
+    );
+    let init = c.wait(|m| m["id"] == 1);
+    assert_eq!(
+        init["result"]["capabilities"]["textDocumentSync"]["change"],
+        1
+    );
+    assert_eq!(init["result"]["serverInfo"]["name"], "stslint");
+    c.notify("initialized", json!({}));
+
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {
+            "uri": uri, "languageId": "yaml", "version": 1, "text": statefulset("on"),
+        }}),
+    );
+    let diags = c.diagnostics(&uri);
+    assert_eq!(
+        codes(&diags),
+        ["service-not-headless", "env-value-not-string"]
+    );
+
+    // The workspace Service is not headless: reported at serviceName, with
+    // the Service in svc.yaml as related information.
+    let svc = &diags[0];
+    assert_eq!(svc["severity"], 1);
+    assert_eq!(svc["source"], "stslint");
+    assert_eq!(
+        svc["range"],
+        json!({"start": {"line": 5, "character": 2}, "end": {"line": 5, "character": 17}})
+    );
+    assert!(
+        svc["codeDescription"]["href"]
+            .as_str()
+            .expect("href")
+            .ends_with("/rules/service-not-headless.md")
+    );
+    let rel = &svc["relatedInformation"][0];
+    assert_eq!(rel["location"]["uri"], format!("{root_uri}/svc.yaml"));
+    assert_eq!(
+        rel["location"]["range"]["start"],
+        json!({"line": 4, "character": 0})
+    );
+
+    // `value: on` on line 19 (0-based 18): `        - {name: CAFÉ_😀, ` is 25
+    // characters, 26 UTF-16 code units and 29 bytes.
+    let env = &diags[1];
+    assert_eq!(env["severity"], 1);
+    assert_eq!(
+        env["range"],
+        json!({"start": {"line": 18, "character": 26}, "end": {"line": 18, "character": 35}})
+    );
+    assert!(
+        env["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("env value is boolean `true`")
+    );
+
+    // The user fixes the value without saving.
+    c.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": uri, "version": 2},
+            "contentChanges": [{"text": statefulset("\"on\"")}],
+        }),
+    );
+    assert_eq!(codes(&c.diagnostics(&uri)), ["service-not-headless"]);
+
+    // The Service is fixed on disk: a watched-file event re-lints.
+    fs::write(
+        root.join("svc.yaml"),
+        NOT_HEADLESS.replace("spec:\n", "spec:\n  clusterIP: None\n"),
+    )
+    .expect("write");
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [
+            {"uri": format!("{root_uri}/svc.yaml"), "type": 2},
+        ]}),
+    );
+    assert_eq!(codes(&c.diagnostics(&uri)), Vec::<&str>::new());
+
+    // Closing clears the document's diagnostics.
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert_eq!(c.diagnostics(&uri), Vec::<Value>::new());
+
+    c.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
+    let down = c.wait(|m| m["id"] == 2);
+    assert!(down.get("error").is_none(), "{down}");
+    c.notify("exit", Value::Null);
+    let status = c.child.wait().expect("exits");
+    assert!(status.success());
+}
+
+#[test]
+fn unknown_requests_get_an_error_and_broken_yaml_a_diagnostic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = fs::canonicalize(dir.path()).expect("canonical");
+    let root_uri = format!("file://{}", root.display());
+    let uri = format!("{root_uri}/broken.yaml");
+    let mut c = Client::start();
+    c.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "processId": null, "rootUri": root_uri, "capabilities": {},
+        }}),
+    );
+    c.wait(|m| m["id"] == 1);
+    c.notify("initialized", json!({}));
+    c.send(json!({"jsonrpc": "2.0", "id": 7, "method": "textDocument/hover", "params": {}}));
+    let resp = c.wait(|m| m["id"] == 7);
+    assert_eq!(resp["error"]["code"], -32601);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {
+            "uri": uri, "languageId": "yaml", "version": 1, "text": "kind: [\n",
+        }}),
+    );
+    let diags = c.diagnostics(&uri);
+    assert_eq!(codes(&diags), ["yaml-syntax"]);
+    c.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
+    c.wait(|m| m["id"] == 2);
+    c.notify("exit", Value::Null);
+    assert!(c.child.wait().expect("exits").success());
+}
