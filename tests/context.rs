@@ -7,17 +7,8 @@ use std::path::Path;
 mod common;
 
 use assert_cmd::Command;
-use common::{HEADLESS_SERVICE, MISSING_SERVICE, found};
+use common::{HEADLESS_SERVICE, MISSING_SERVICE, NOT_HEADLESS, found};
 use serde_json::Value;
-
-const NOT_HEADLESS: &str = "apiVersion: v1
-kind: Service
-metadata:
-  name: db
-spec:
-  selector:
-    app: db
-";
 
 fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");

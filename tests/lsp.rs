@@ -10,6 +10,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+mod common;
+
+use common::{MISSING_SERVICE, NOT_HEADLESS};
+
 struct Client {
     child: Child,
     stdin: ChildStdin,
@@ -94,53 +98,12 @@ impl Client {
     }
 }
 
-const NOT_HEADLESS: &str = "apiVersion: v1
-kind: Service
-metadata:
-  name: db
-spec:
-  selector:
-    app: db
-";
-
-/// Line 19 holds an env entry whose value YAML reads as a boolean, after
-/// characters that take 1 (é) and 2 (😀) UTF-16 code units.
+/// MISSING_SERVICE with an env entry on line 19 whose value YAML reads as
+/// a boolean, after characters that take 1 (é) and 2 (😀) UTF-16 code units.
 fn statefulset(env_value: &str) -> String {
-    format!(
-        "apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: db
-spec:
-  serviceName: db
-  selector:
-    matchLabels:
-      app: db
-  template:
-    metadata:
-      labels:
-        app: db
-    spec:
-      containers:
-      - name: db
-        image: postgres:16.4
-        env:
-        - {{name: CAFÉ_😀, value: {env_value}}}
-        readinessProbe:
-          exec:
-            command: [pg_isready]
-        volumeMounts:
-        - name: data
-          mountPath: /var/lib/postgresql
-  volumeClaimTemplates:
-  - metadata:
-      name: data
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources:
-        requests:
-          storage: 10Gi
-"
+    MISSING_SERVICE.replace(
+        "        readinessProbe:\n",
+        &format!("        env:\n        - {{name: CAFÉ_😀, value: {env_value}}}\n        readinessProbe:\n"),
     )
 }
 

@@ -89,9 +89,10 @@ mod tests {
     #[test]
     fn columns_count_utf16_code_units() {
         let text = "a: 1\nb: \"é😀\" x\n";
-        // `x` is after é (1 unit, 2 bytes) and 😀 (2 units, 4 bytes).
+        // `x` is 8 characters in, after é (1 unit, 2 bytes) and 😀 (2 units,
+        // 4 bytes): character 9.
         let x = text.find(" x").expect("x") + 1;
-        assert_eq!(position(text, x), json!({"line": 1, "character": 8}));
+        assert_eq!(position(text, x), json!({"line": 1, "character": 9}));
         assert_eq!(position(text, 0), json!({"line": 0, "character": 0}));
         assert_eq!(
             position(text, text.len()),

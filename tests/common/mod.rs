@@ -47,6 +47,17 @@ spec:
     app: db
 ";
 
+/// A Service named like MISSING_SERVICE's that is not headless.
+#[allow(dead_code)] // not every test binary uses it
+pub const NOT_HEADLESS: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: db
+spec:
+  selector:
+    app: db
+";
+
 /// (file, line, rule) of each diagnostic of a `--format json` report.
 #[allow(dead_code)] // not every test binary uses it
 pub fn found(v: &serde_json::Value) -> Vec<(String, u64, String)> {
