@@ -2,12 +2,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Service};
-use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use crate::finding::ObjId;
-use crate::model::{Object, Typed};
+use crate::model::{Object, Pdb, Pvc, Svc, Typed};
 
 pub type Labels = BTreeMap<String, String>;
 
@@ -137,7 +135,7 @@ impl Index {
     }
 
     /// The Service `name` in namespace `ns`.
-    pub fn service(&self, ns: &str, name: &str) -> Option<(ObjId, &Service)> {
+    pub fn service(&self, ns: &str, name: &str) -> Option<(ObjId, &Svc)> {
         let id = *self.services.get(&(ns.to_owned(), name.to_owned()))?;
         match &self.objects[id].typed {
             Typed::Service(s) => Some((id, s.as_ref())),
@@ -156,7 +154,7 @@ impl Index {
 
     /// PodDisruptionBudgets in `ns` whose selector selects pods with `labels`,
     /// in object order.
-    pub fn pdbs_selecting(&self, ns: &str, labels: &Labels) -> Vec<(ObjId, &PodDisruptionBudget)> {
+    pub fn pdbs_selecting(&self, ns: &str, labels: &Labels) -> Vec<(ObjId, &Pdb)> {
         let mut candidates: Vec<ObjId> = self
             .pdbs_unkeyed
             .get(ns)
@@ -209,10 +207,10 @@ impl Index {
     }
 
     /// The PersistentVolumeClaim `name` in namespace `ns`.
-    pub fn pvc(&self, ns: &str, name: &str) -> Option<(ObjId, &PersistentVolumeClaim)> {
+    pub fn pvc(&self, ns: &str, name: &str) -> Option<(ObjId, &Pvc)> {
         let id = *self.pvcs.get(&(ns.to_owned(), name.to_owned()))?;
         match &self.objects[id].typed {
-            Typed::Pvc(p) => Some((id, p.as_ref())),
+            Typed::Pvc(p) => Some((id, p)),
             _ => None,
         }
     }

@@ -149,7 +149,8 @@ fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Rep
     for f in &mut files {
         findings.append(&mut f.findings);
         findings.extend(model::problem_findings(&f.objects, objects.len()));
-        objects.append(&mut f.objects.objects);
+        // Moved, not appended: the file's vector is freed now.
+        objects.extend(std::mem::take(&mut f.objects.objects));
     }
     let unreadable_input = files.iter().any(|f| !f.readable);
     let pending = take_statefulset_trees(&mut files, &objects);

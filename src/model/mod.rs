@@ -22,11 +22,32 @@ pub enum Typed {
     /// A StatefulSet: its tree is kept and the engine decodes it right
     /// before running the rules on it (decoded StatefulSets are large).
     StatefulSet,
-    Service(Box<Service>),
-    Pdb(Box<PodDisruptionBudget>),
-    Pvc(Box<PersistentVolumeClaim>),
+    Service(Box<Svc>),
+    Pdb(Box<Pdb>),
+    Pvc(Pvc),
     /// Another kind, or a known kind that could not be decoded at all.
     Untyped,
+}
+
+/// What rules read of a Service.
+#[derive(Debug)]
+pub struct Svc {
+    pub cluster_ip: Option<String>,
+    pub selector: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// What rules read of a PodDisruptionBudget: its spec.
+#[derive(Debug)]
+pub struct Pdb {
+    pub spec: Option<k8s_openapi::api::policy::v1::PodDisruptionBudgetSpec>,
+}
+
+/// What rules read of a PersistentVolumeClaim (PVCs are numerous and a
+/// decoded k8s-openapi one is about 1 KB).
+#[derive(Debug)]
+pub struct Pvc {
+    /// `spec.resources.requests.storage`, as written.
+    pub storage: Option<String>,
 }
 
 /// One Kubernetes object of the run.
@@ -203,12 +224,34 @@ fn decode_known(
     ) -> (Typed, Vec<decode::DecodeProblem>) {
         (r.0.map_or(Typed::Untyped, |t| f(Box::new(t))), r.1)
     }
+    // Kept for the whole run: drop what no rule reads (the object's own
+    // metadata is in `Object`; status is not a manifest's business).
     match kind {
         // Decoded by the engine, one at a time, right before its rules run.
         "StatefulSet" => (Typed::StatefulSet, Vec::new()),
-        "Service" => wrap(decode_as(api_version, v1, node), Typed::Service),
-        "PodDisruptionBudget" => wrap(decode_as(api_version, v1, node), Typed::Pdb),
-        _ => wrap(decode_as(api_version, v1, node), Typed::Pvc),
+        "Service" => wrap(decode_as(api_version, v1, node), |s: Box<Service>| {
+            let spec = s.spec.unwrap_or_default();
+            Typed::Service(Box::new(Svc {
+                cluster_ip: spec.cluster_ip,
+                selector: spec.selector,
+            }))
+        }),
+        "PodDisruptionBudget" => wrap(
+            decode_as(api_version, v1, node),
+            |p: Box<PodDisruptionBudget>| Typed::Pdb(Box::new(Pdb { spec: p.spec })),
+        ),
+        _ => wrap(
+            decode_as(api_version, v1, node),
+            |p: Box<PersistentVolumeClaim>| {
+                let storage = p
+                    .spec
+                    .and_then(|s| s.resources)
+                    .and_then(|r| r.requests)
+                    .and_then(|mut r| r.remove("storage"))
+                    .map(|q| q.0);
+                Typed::Pvc(Pvc { storage })
+            },
+        ),
     }
 }
 

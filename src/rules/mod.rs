@@ -4,14 +4,13 @@
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Container;
-use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 
 use std::collections::HashMap;
 
 use crate::finding::{Finding, Loc, ObjId, Related, Severity};
 use crate::index::{Index, Labels};
-use crate::model::Object;
 use crate::model::path::{FieldPath, container};
+use crate::model::{Object, Pdb};
 
 mod broker_id_from_pod_name;
 mod data_on_emptydir;
@@ -88,7 +87,7 @@ pub struct Sts<'a> {
     /// The pod template's labels.
     pub labels: Labels,
     /// The PodDisruptionBudgets selecting the pods, in object order.
-    pub pdbs: Vec<(ObjId, &'a PodDisruptionBudget)>,
+    pub pdbs: Vec<(ObjId, &'a Pdb)>,
     /// The same StatefulSet in the baseline (`--baseline`), if it is there.
     pub before: Option<(ObjId, &'a StatefulSet)>,
 }
@@ -243,7 +242,7 @@ impl Report<'_> {
 pub fn named_service<'s, 'i>(
     s: &Sts<'s>,
     cx: &Cx<'i>,
-) -> Option<(&'s str, ObjId, &'i k8s_openapi::api::core::v1::Service)> {
+) -> Option<(&'s str, ObjId, &'i crate::model::Svc)> {
     let name = s.sts.spec.service_name.as_deref()?;
     let (id, svc) = cx.index.service(&s.obj.namespace, name)?;
     Some((name, id, svc))
@@ -352,10 +351,7 @@ pub struct Budget {
     pub keeps: i64,
 }
 
-pub fn pdb_budget(
-    pdb: &k8s_openapi::api::policy::v1::PodDisruptionBudget,
-    n: i32,
-) -> Option<Budget> {
+pub fn pdb_budget(pdb: &crate::model::Pdb, n: i32) -> Option<Budget> {
     use crate::model::path::pdb;
     use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
     let spec = pdb.spec.as_ref()?;

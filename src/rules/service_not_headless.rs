@@ -27,10 +27,7 @@ impl Rule for ServiceNotHeadless {
         let Some((name, svc_id, service)) = named_service(s, cx) else {
             return;
         };
-        let cluster_ip = service
-            .spec
-            .as_ref()
-            .and_then(|sp| sp.cluster_ip.as_deref());
+        let cluster_ip = service.cluster_ip.as_deref();
         if cluster_ip == Some("None") {
             return;
         }

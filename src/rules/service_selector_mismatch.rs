@@ -28,7 +28,7 @@ impl Rule for ServiceSelectorMismatch {
         let Some((name, svc_id, service)) = named_service(s, cx) else {
             return;
         };
-        match service.spec.as_ref().and_then(|sp| sp.selector.as_ref()) {
+        match service.selector.as_ref() {
             Some(sel) if !sel.is_empty() => {
                 if !map_selector_matches(sel, &s.labels) {
                     let want: Vec<String> = sel.iter().map(|(k, v)| format!("{k}={v}")).collect();

@@ -50,16 +50,10 @@ impl Rule for VolumeClaimSizeDrift {
                 let Some((pvc_id, pvc)) = cx.index.pvc(&s.obj.namespace, &name) else {
                     continue;
                 };
-                let have = pvc
-                    .spec
-                    .as_ref()
-                    .and_then(|sp| sp.resources.as_ref())
-                    .and_then(|r| r.requests.as_ref())
-                    .and_then(|r| r.get("storage"));
-                if let Some(have) = have
-                    && parse_nanos(&have.0).is_some_and(|h| h != want_n)
+                if let Some(have) = &pvc.storage
+                    && parse_nanos(have).is_some_and(|h| h != want_n)
                 {
-                    drifted.push((pvc_id, name, have.0.clone()));
+                    drifted.push((pvc_id, name, have.clone()));
                 }
             }
             if drifted.is_empty() {
