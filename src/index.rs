@@ -17,18 +17,29 @@ pub struct Index {
     services_by_name: HashMap<String, Vec<ObjId>>,
     /// PDBs keyed by (namespace, one of their matchLabels pairs): a pod can
     /// only be selected by a PDB whose pair it carries.
-    pdbs_by_label: HashMap<(String, String, String), Vec<ObjId>>,
+    pdbs_by_label: HashMap<u64, Vec<ObjId>>,
     /// PDBs without matchLabels (expressions only, or empty), by namespace.
     pdbs_unkeyed: HashMap<String, Vec<ObjId>>,
     pvcs: HashMap<(String, String), ObjId>,
     /// Workloads by (namespace, pod label key, value), and by namespace.
-    workloads_by_label: HashMap<(String, String, String), Vec<ObjId>>,
+    workloads_by_label: HashMap<u64, Vec<ObjId>>,
     workloads_by_ns: HashMap<String, Vec<ObjId>>,
     /// Objects of baseline files (`--baseline`) by (API group, kind,
     /// namespace, name). They take part in nothing else.
     baseline: HashMap<(String, String, String, String), ObjId>,
     /// Per object: true when it is from a baseline file.
     in_baseline: Vec<bool>,
+}
+
+/// The key of a (namespace, label key, label value) triple in the label
+/// maps: a hash, so that the maps hold no strings. Lookups check namespace
+/// and selector on every candidate, so a collision costs a comparison, not
+/// a wrong answer.
+fn pair_key(ns: &str, k: &str, v: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (ns, k, v).hash(&mut h);
+    h.finish()
 }
 
 /// The API group of an apiVersion (`apps/v1` -> `apps`, `v1` -> ``).
@@ -64,7 +75,7 @@ impl Index {
                     .push(id);
                 for (k, v) in labels {
                     ix.workloads_by_label
-                        .entry((o.namespace.clone(), k.clone(), v.clone()))
+                        .entry(pair_key(&o.namespace, k, v))
                         .or_default()
                         .push(id);
                 }
@@ -91,7 +102,7 @@ impl Index {
                     match pair {
                         Some((k, v)) => ix
                             .pdbs_by_label
-                            .entry((o.namespace.clone(), k.clone(), v.clone()))
+                            .entry(pair_key(&o.namespace, k, v))
                             .or_default()
                             .push(id),
                         None => ix
@@ -162,11 +173,8 @@ impl Index {
             .flatten()
             .copied()
             .collect();
-        let mut key = (ns.to_owned(), String::new(), String::new());
         for (k, v) in labels {
-            k.clone_into(&mut key.1);
-            v.clone_into(&mut key.2);
-            if let Some(ids) = self.pdbs_by_label.get(&key) {
+            if let Some(ids) = self.pdbs_by_label.get(&pair_key(ns, k, v)) {
                 candidates.extend(ids);
             }
         }
@@ -174,6 +182,7 @@ impl Index {
         candidates.dedup();
         candidates
             .into_iter()
+            .filter(|id| self.objects[*id].namespace == ns)
             .filter_map(|id| match &self.objects[id].typed {
                 Typed::Pdb(p) => {
                     let sel = p.spec.as_ref()?.selector.as_ref()?;
@@ -190,7 +199,7 @@ impl Index {
         let candidates: &[ObjId] = match pair {
             Some((k, v)) => self
                 .workloads_by_label
-                .get(&(ns.to_owned(), k.clone(), v.clone()))
+                .get(&pair_key(ns, k, v))
                 .map_or(&[], Vec::as_slice),
             None => self.workloads_by_ns.get(ns).map_or(&[], Vec::as_slice),
         };
@@ -198,10 +207,11 @@ impl Index {
             .iter()
             .copied()
             .filter(|&id| {
-                self.objects[id]
-                    .pod_labels
-                    .as_ref()
-                    .is_some_and(|l| selector_matches(sel, l))
+                let o = &self.objects[id];
+                o.namespace == ns
+                    && o.pod_labels
+                        .as_ref()
+                        .is_some_and(|l| selector_matches(sel, l))
             })
             .collect()
     }
