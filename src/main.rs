@@ -69,8 +69,8 @@ struct CheckArgs {
     /// File name to show for standard input
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<String>,
-    /// Output format [default: human]; repeatable, each paired with the
-    /// --output that follows it
+    /// Output format [default: human]; repeatable: each --output applies to
+    /// the --format given before it
     #[arg(long, value_enum, action = ArgAction::Append)]
     format: Vec<Format>,
     /// Write the report in the --format given just before to FILE instead
@@ -105,8 +105,8 @@ struct CheckArgs {
     /// without reporting on them (repeatable)
     #[arg(long, value_name = "PATH")]
     context: Vec<String>,
-    /// Compare each StatefulSet with the same object in its file at git
-    /// revision REV (immutable-field-change)
+    /// Compare each StatefulSet with the same object at git revision REV
+    /// (immutable-field-change)
     #[arg(long, value_name = "REV", conflicts_with = "baseline_dir")]
     baseline: Option<String>,
     /// Compare each StatefulSet with the same object among the manifests
