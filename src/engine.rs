@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use crate::finding::{Finding, Loc, ObjId};
 use crate::index::Index;
-use crate::load::LoadedFile;
+use crate::load::{LoadedFile, Role};
 use k8s_openapi::api::apps::v1::StatefulSet;
 
 use crate::model::decode::DecodeProblem;
@@ -66,12 +66,32 @@ fn decode(
 
 /// Decode and check the StatefulSets (`pending`: object id and its tree);
 /// findings carry no spans yet.
+///
+/// Objects of context files (`--context`, the language server's workspace)
+/// are checked only in the namespaces of the reported files' objects:
+/// nothing found on them elsewhere could be reported.
 pub fn run(
     index: &Index,
     files: &[LoadedFile],
     pending: Vec<Pending>,
     policy: &Policy,
 ) -> Vec<Finding> {
+    let focus: Option<std::collections::HashSet<&str>> =
+        files.iter().any(|f| f.role == Role::Context).then(|| {
+            index
+                .objects
+                .iter()
+                .filter(|o| files[o.file].role == Role::Reported)
+                .map(|o| o.namespace.as_str())
+                .collect()
+        });
+    let wanted = |id: ObjId| {
+        let o = index.object(id);
+        files[o.file].role == Role::Reported
+            || focus
+                .as_ref()
+                .is_none_or(|ns| ns.contains(o.namespace.as_str()))
+    };
     let rules: Vec<&'static dyn Rule> = RULES
         .iter()
         .copied()
@@ -82,7 +102,7 @@ pub fn run(
         .par_iter()
         .enumerate()
         .with_min_len(256)
-        .filter(|(id, _)| !index.is_baseline(*id))
+        .filter(|(id, _)| !index.is_baseline(*id) && wanted(*id))
         .flat_map_iter(|(id, obj)| {
             let mut out = Vec::new();
             for rule in &rules {
@@ -92,6 +112,7 @@ pub fn run(
             out
         })
         .collect();
+    let pending: Vec<Pending> = pending.into_iter().filter(|p| wanted(p.id)).collect();
     let per_sts: Vec<Finding> = pending
         .into_par_iter()
         .with_min_len(16)

@@ -125,6 +125,12 @@ pub fn lint_sources(sources: Vec<(String, String, Role)>, opts: &Options) -> Rep
     finish(files, Vec::new(), opts)
 }
 
+/// Lint files already loaded (the language server's cached workspace);
+/// each file's id must be its position.
+pub fn lint_loaded(files: Vec<LoadedFile>, opts: &Options) -> Report {
+    finish(files, Vec::new(), opts)
+}
+
 fn load_texts(
     first: usize,
     sources: Vec<(String, String, Role)>,

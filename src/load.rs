@@ -16,7 +16,7 @@ use crate::source::{self, Document, FileId, SourceFile};
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// One input after reading and parsing.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LoadedFile {
     pub source: SourceFile,
     pub docs: Vec<Document>,
@@ -43,6 +43,21 @@ pub enum Role {
 }
 
 impl LoadedFile {
+    /// The same file as file `id` of another run (the language server keeps
+    /// parsed workspace files and lints them again with other open files).
+    pub fn renumbered(&self, id: FileId) -> LoadedFile {
+        let mut f = self.clone();
+        for o in &mut f.objects.objects {
+            o.file = id;
+        }
+        for finding in &mut f.findings {
+            if let crate::finding::Loc::Span { file, .. } = &mut finding.at {
+                *file = id;
+            }
+        }
+        f
+    }
+
     /// True when diagnostics in this file are reported.
     pub fn reported(&self) -> bool {
         self.role == Role::Reported

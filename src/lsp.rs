@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use crate::load::Role;
+use crate::load::{self, LoadedFile, Role, TreeBudget};
 use crate::policy::config;
 use crate::render::{lsp as render, percent_encode};
-use crate::{Options, lint_sources};
+use crate::{Options, lint_loaded};
 
 /// Workspace files are looked at again at most this often (and on every
 /// save and watched-file event).
@@ -65,8 +66,11 @@ struct Server {
     opts: Options,
     /// Open documents by URI.
     open: BTreeMap<String, Doc>,
-    /// Manifests on disk under the root: path -> (modified, text).
-    disk: HashMap<PathBuf, (Option<SystemTime>, String)>,
+    /// Manifests on disk under the root, parsed once per change:
+    /// path -> (modified, file).
+    disk: HashMap<PathBuf, (Option<SystemTime>, LoadedFile)>,
+    /// The namespace the cached files were parsed with.
+    parsed_namespace: String,
     scanned: Option<Instant>,
 }
 
@@ -77,6 +81,7 @@ impl Server {
             opts: Options::default(),
             open: BTreeMap::new(),
             disk: HashMap::new(),
+            parsed_namespace: String::new(),
             scanned: None,
         };
         s.load_config();
@@ -103,7 +108,13 @@ impl Server {
         let Ok(found) = crate::discover::discover(&[root_s], None, &self.opts.excludes) else {
             return problem;
         };
+        if self.parsed_namespace != self.opts.namespace {
+            // Objects without a namespace take the configured one.
+            self.disk.clear();
+            self.parsed_namespace = self.opts.namespace.clone();
+        }
         let mut seen = HashMap::new();
+        let mut changed = Vec::new();
         for input in found.inputs {
             let crate::discover::Input::File { path, .. } = input else {
                 continue;
@@ -115,15 +126,27 @@ impl Server {
                 continue;
             }
             let modified = meta.modified().ok();
-            let entry = match self.disk.remove(&path) {
-                Some((m, text)) if m == modified && modified.is_some() => (m, text),
-                _ => match std::fs::read(&path).map(String::from_utf8) {
-                    Ok(Ok(text)) => (modified, text),
-                    _ => continue,
-                },
-            };
-            seen.insert(path, entry);
+            match self.disk.remove(&path) {
+                Some((m, file)) if m == modified && modified.is_some() => {
+                    seen.insert(path, (m, file));
+                }
+                _ => changed.push((path, modified)),
+            }
         }
+        // Parse what changed, in parallel.
+        let budget = TreeBudget::default();
+        let ns = &self.opts.namespace;
+        let parsed: Vec<_> = changed
+            .into_par_iter()
+            .filter_map(|(path, modified)| {
+                let text = String::from_utf8(std::fs::read(&path).ok()?).ok()?;
+                let name = path.to_string_lossy().into_owned();
+                let mut file = load::parse_text(0, name, text, ns, &budget);
+                file.role = Role::Context;
+                Some((path, (modified, file)))
+            })
+            .collect();
+        seen.extend(parsed);
         self.disk = seen;
         problem
     }
@@ -136,27 +159,31 @@ impl Server {
         let Some(doc) = self.open.get(uri) else {
             return Vec::new();
         };
-        let mut sources = vec![(doc.name.clone(), doc.text.clone(), Role::Reported)];
+        // The document and the other open buffers are parsed now; files on
+        // disk come parsed from the cache.
+        let ns = &self.opts.namespace;
+        let budget = TreeBudget::default();
+        let (name, text) = (doc.name.clone(), doc.text.clone());
+        let mut files = vec![load::parse_text(0, name, text, ns, &budget)];
+        for (other_uri, other) in &self.open {
+            if other_uri != uri && is_manifest(other_uri) {
+                let (name, text) = (other.name.clone(), other.text.clone());
+                let mut f = load::parse_text(files.len(), name, text, ns, &budget);
+                f.role = Role::Context;
+                files.push(f);
+            }
+        }
         let open_paths: Vec<&Path> = self
             .open
             .values()
             .filter_map(|d| d.path.as_deref())
             .collect();
-        for (other_uri, other) in &self.open {
-            if other_uri != uri && is_manifest(other_uri) {
-                sources.push((other.name.clone(), other.text.clone(), Role::Context));
-            }
-        }
-        for (path, (_, text)) in &self.disk {
+        for (path, (_, file)) in &self.disk {
             if !open_paths.contains(&path.as_path()) {
-                sources.push((
-                    path.to_string_lossy().into_owned(),
-                    text.clone(),
-                    Role::Context,
-                ));
+                files.push(file.renumbered(files.len()));
             }
         }
-        let report = lint_sources(sources, &self.opts);
+        let report = lint_loaded(files, &self.opts);
         let uri_of =
             |name: &str| path_to_uri(name).or_else(|| (name == uri).then(|| uri.to_owned()));
         render::diagnostics(&report.diagnostics, &report.files, 0, &uri_of)

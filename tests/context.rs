@@ -122,3 +122,33 @@ fn a_missing_context_path_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--context: cannot read `nowhere`"));
 }
+
+#[test]
+fn a_changed_budget_is_checked_against_a_statefulset_in_context() {
+    // Only the PDB changed; the StatefulSet it protects lives in context.
+    let sts = MISSING_SERVICE.replace(
+        "spec:\n  serviceName",
+        "spec:\n  replicas: 3\n  serviceName",
+    );
+    let pdb = "apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: db
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels:
+      app: db
+";
+    let elsewhere = sts.replace("  name: db\n", "  name: db\n  namespace: other\n");
+    let dir = repo(&[
+        ("k8s/db.yaml", &sts),
+        ("k8s/svc.yaml", HEADLESS_SERVICE),
+        ("k8s/other.yaml", &elsewhere),
+        ("pdb.yaml", pdb),
+    ]);
+    let (code, v) = json(dir.path(), &["pdb.yaml", "--context", "k8s"]);
+    assert_eq!(code, 1);
+    assert_eq!(found(&v), [("pdb.yaml".into(), 6, "pdb-quorum".into())]);
+    assert_eq!(v["diagnostics"][0]["related"][0]["file"], "k8s/db.yaml");
+}

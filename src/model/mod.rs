@@ -17,7 +17,7 @@ use crate::source::{FileId, Node, NodeKind};
 use path::FieldPath;
 
 /// The typed content of an object, for the kinds stslint checks.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Typed {
     /// A StatefulSet: its tree is kept and the engine decodes it right
     /// before running the rules on it (decoded StatefulSets are large).
@@ -30,28 +30,28 @@ pub enum Typed {
 }
 
 /// What rules read of a Service.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Svc {
     pub cluster_ip: Option<String>,
     pub selector: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// What rules read of a PodDisruptionBudget: its spec.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Pdb {
     pub spec: Option<k8s_openapi::api::policy::v1::PodDisruptionBudgetSpec>,
 }
 
 /// What rules read of a PersistentVolumeClaim (PVCs are numerous and a
 /// decoded k8s-openapi one is about 1 KB).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Pvc {
     /// `spec.resources.requests.storage`, as written.
     pub storage: Option<String>,
 }
 
 /// One Kubernetes object of the run.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Object {
     pub file: FileId,
     /// 0-based index of the document in its file.
@@ -74,7 +74,7 @@ pub struct Object {
 pub const IGNORE_ANNOTATION: &str = "stslint.io/ignore";
 
 /// What turning the documents of one file into objects produced.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct FileObjects {
     pub objects: Vec<Object>,
     /// Findings (invalid-object) keyed by the object's index in `objects`.

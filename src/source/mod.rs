@@ -15,7 +15,7 @@ pub use tree::{Document, Node, NodeKind, ParseProblem, Tree};
 pub type FileId = usize;
 
 /// One input file and its text.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// Name as given on the command line (or `--stdin-filename`).
     pub name: String,

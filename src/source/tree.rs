@@ -290,7 +290,7 @@ impl<'a> Entries<'a> {
 }
 
 /// One YAML document of a file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Document {
     /// 0-based index of the document in its file.
     pub index: usize,
