@@ -151,42 +151,48 @@ impl Server {
         problem
     }
 
-    /// Lint one open document with everything else as context.
-    fn lint(&mut self, uri: &str) -> Vec<Value> {
+    /// Lint every open manifest in one run, with the workspace as context:
+    /// the diagnostics of each open document.
+    fn lint_open(&mut self) -> Vec<(String, Vec<Value>)> {
         if self.scanned.is_none_or(|t| t.elapsed() >= RESCAN) {
             self.rescan();
         }
-        let Some(doc) = self.open.get(uri) else {
-            return Vec::new();
-        };
-        // The document and the other open buffers are parsed now; files on
-        // disk come parsed from the cache.
+        // The open buffers are parsed now; files on disk come parsed from
+        // the cache.
         let ns = &self.opts.namespace;
         let budget = TreeBudget::default();
-        let (name, text) = (doc.name.clone(), doc.text.clone());
-        let mut files = vec![load::parse_text(0, name, text, ns, &budget)];
-        for (other_uri, other) in &self.open {
-            if other_uri != uri && is_manifest(other_uri) {
-                let (name, text) = (other.name.clone(), other.text.clone());
-                let mut f = load::parse_text(files.len(), name, text, ns, &budget);
-                f.role = Role::Context;
-                files.push(f);
-            }
-        }
-        let open_paths: Vec<&Path> = self
+        let open: Vec<(&String, &Doc)> = self
             .open
-            .values()
-            .filter_map(|d| d.path.as_deref())
+            .iter()
+            .filter(|(uri, _)| is_manifest(uri))
             .collect();
+        let mut files: Vec<LoadedFile> = open
+            .par_iter()
+            .enumerate()
+            .map(|(id, (_, doc))| {
+                load::parse_text(id, doc.name.clone(), doc.text.clone(), ns, &budget)
+            })
+            .collect();
+        let open_paths: Vec<&Path> = open.iter().filter_map(|(_, d)| d.path.as_deref()).collect();
         for (path, (_, file)) in &self.disk {
             if !open_paths.contains(&path.as_path()) {
                 files.push(file.renumbered(files.len()));
             }
         }
         let report = lint_loaded(files, &self.opts);
-        let uri_of =
-            |name: &str| path_to_uri(name).or_else(|| (name == uri).then(|| uri.to_owned()));
-        render::diagnostics(&report.diagnostics, &report.files, 0, &uri_of)
+        let uri_of = |name: &str| {
+            open.iter()
+                .find(|(_, d)| d.name == name)
+                .map(|(uri, _)| (*uri).clone())
+                .or_else(|| path_to_uri(name))
+        };
+        open.iter()
+            .enumerate()
+            .map(|(id, (uri, _))| {
+                let diags = render::diagnostics(&report.diagnostics, &report.files, id, &uri_of);
+                ((*uri).clone(), diags)
+            })
+            .collect()
     }
 }
 
@@ -289,11 +295,10 @@ fn main_loop(conn: &Connection, server: &mut Server) -> Result<(), String> {
             // Any open document may depend on what changed.
             dirty = server.open.keys().cloned().collect();
         }
-        dirty.sort();
-        dirty.dedup();
-        for uri in dirty {
-            if server.open.contains_key(&uri) && is_manifest(&uri) {
-                let diags = server.lint(&uri);
+        // A change in one document can change the diagnostics of another:
+        // all open documents are linted together and published.
+        if !dirty.is_empty() {
+            for (uri, diags) in server.lint_open() {
                 publish(conn, &uri, diags);
             }
         }

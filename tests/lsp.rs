@@ -64,6 +64,29 @@ impl Client {
         }
     }
 
+    /// Start the server and complete the handshake for workspace `root_uri`;
+    /// returns the initialize result.
+    fn initialized(root_uri: &str) -> (Client, Value) {
+        let mut c = Client::start();
+        c.send(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "processId": null, "rootUri": root_uri, "capabilities": {},
+            }}),
+        );
+        let init = c.wait(|m| m["id"] == 1);
+        c.notify("initialized", json!({}));
+        (c, init)
+    }
+
+    /// Shut the server down as a client does; it must exit cleanly.
+    fn shutdown(mut self) {
+        self.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
+        let down = self.wait(|m| m["id"] == 2);
+        assert!(down.get("error").is_none(), "{down}");
+        self.notify("exit", Value::Null);
+        assert!(self.child.wait().expect("exits").success());
+    }
+
     fn send(&mut self, msg: Value) {
         let body = msg.to_string();
         write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
@@ -85,6 +108,18 @@ impl Client {
                 return msg;
             }
         }
+    }
+
+    /// The next publishDiagnostics: (uri, diagnostics).
+    fn next_diagnostics(&mut self) -> (String, Vec<Value>) {
+        let msg = self.wait(|m| m["method"] == "textDocument/publishDiagnostics");
+        (
+            msg["params"]["uri"].as_str().unwrap_or("").to_owned(),
+            msg["params"]["diagnostics"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        )
     }
 
     fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
@@ -124,19 +159,12 @@ fn publishes_located_diagnostics_for_unsaved_text_with_workspace_context() {
     let root_uri = format!("file://{}", root.display());
     let uri = format!("{root_uri}/db.yaml");
 
-    let mut c = Client::start();
-    c.send(
-        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "processId": null, "rootUri": root_uri, "capabilities": {},
-        }}),
-    );
-    let init = c.wait(|m| m["id"] == 1);
+    let (mut c, init) = Client::initialized(&root_uri);
     assert_eq!(
         init["result"]["capabilities"]["textDocumentSync"]["change"],
         1
     );
     assert_eq!(init["result"]["serverInfo"]["name"], "stslint");
-    c.notify("initialized", json!({}));
 
     c.notify(
         "textDocument/didOpen",
@@ -218,12 +246,7 @@ fn publishes_located_diagnostics_for_unsaved_text_with_workspace_context() {
     );
     assert_eq!(c.diagnostics(&uri), Vec::<Value>::new());
 
-    c.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
-    let down = c.wait(|m| m["id"] == 2);
-    assert!(down.get("error").is_none(), "{down}");
-    c.notify("exit", Value::Null);
-    let status = c.child.wait().expect("exits");
-    assert!(status.success());
+    c.shutdown();
 }
 
 #[test]
@@ -232,14 +255,7 @@ fn unknown_requests_get_an_error_and_broken_yaml_a_diagnostic() {
     let root = fs::canonicalize(dir.path()).expect("canonical");
     let root_uri = format!("file://{}", root.display());
     let uri = format!("{root_uri}/broken.yaml");
-    let mut c = Client::start();
-    c.send(
-        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "processId": null, "rootUri": root_uri, "capabilities": {},
-        }}),
-    );
-    c.wait(|m| m["id"] == 1);
-    c.notify("initialized", json!({}));
+    let (mut c, _) = Client::initialized(&root_uri);
     c.send(json!({"jsonrpc": "2.0", "id": 7, "method": "textDocument/hover", "params": {}}));
     let resp = c.wait(|m| m["id"] == 7);
     assert_eq!(resp["error"]["code"], -32601);
@@ -251,8 +267,41 @@ fn unknown_requests_get_an_error_and_broken_yaml_a_diagnostic() {
     );
     let diags = c.diagnostics(&uri);
     assert_eq!(codes(&diags), ["yaml-syntax"]);
-    c.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
-    c.wait(|m| m["id"] == 2);
-    c.notify("exit", Value::Null);
-    assert!(c.child.wait().expect("exits").success());
+    c.shutdown();
+}
+
+#[test]
+fn a_change_in_one_open_document_updates_the_others() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = fs::canonicalize(dir.path()).expect("canonical");
+    let root_uri = format!("file://{}", root.display());
+    let db = format!("{root_uri}/db.yaml");
+    let svc = format!("{root_uri}/svc.yaml");
+    let (mut c, _) = Client::initialized(&root_uri);
+    // Neither file exists on disk: both live only in the editor.
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {
+            "uri": db, "languageId": "yaml", "version": 1, "text": statefulset("\"x\""),
+        }}),
+    );
+    assert_eq!(codes(&c.diagnostics(&db)), ["missing-headless-service"]);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {
+            "uri": svc, "languageId": "yaml", "version": 1, "text": NOT_HEADLESS,
+        }}),
+    );
+    // The unsaved Service now exists: the StatefulSet's finding moves to it.
+    let (first, second) = (c.next_diagnostics(), c.next_diagnostics());
+    let mut got = [first, second];
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(got[0].0, db);
+    assert_eq!(codes(&got[0].1), Vec::<&str>::new());
+    assert_eq!(got[1].0, svc);
+    assert_eq!(codes(&got[1].1), ["service-not-headless"]);
+    let rel = &got[1].1[0]["relatedInformation"][0]["location"];
+    assert_eq!(rel["uri"], db);
+    assert_eq!(rel["range"]["start"], json!({"line": 5, "character": 2}));
+    c.shutdown();
 }
