@@ -298,8 +298,18 @@ fn main_loop(conn: &Connection, server: &mut Server) -> Result<(), String> {
         // A change in one document can change the diagnostics of another:
         // all open documents are linted together and published.
         if !dirty.is_empty() {
-            for (uri, diags) in server.lint_open() {
-                publish(conn, &uri, diags);
+            // A panic is a bug, but it must not take the editor's server down.
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.lint_open()));
+            match run {
+                Ok(results) => {
+                    for (uri, diags) in results {
+                        publish(conn, &uri, diags);
+                    }
+                }
+                Err(_) => show_error(
+                    conn,
+                    "crashed while linting (this is a bug, please report it)",
+                ),
             }
         }
     }
