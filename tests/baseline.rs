@@ -166,3 +166,36 @@ fn an_unchanged_tree_passes_and_an_unknown_revision_is_exit_2() {
     assert_eq!(code, 2);
     assert!(stderr.contains("not in a git repository"), "{stderr}");
 }
+
+#[test]
+fn rendered_manifests_on_stdin_are_compared_with_a_rendered_base() {
+    let base = tempfile::tempdir().expect("tempdir");
+    fs::write(base.path().join("app.yaml"), MISSING_SERVICE).expect("write");
+    let out = Command::cargo_bin("stslint")
+        .expect("binary")
+        .args([
+            "check",
+            "-",
+            "--format",
+            "json",
+            "--select",
+            "immutable-field-change",
+        ])
+        .arg("--baseline-dir")
+        .arg(base.path())
+        .write_stdin(MISSING_SERVICE.replace("10Gi", "5Gi"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        found(&v),
+        [("<stdin>".into(), 31, "immutable-field-change".into())]
+    );
+    assert!(
+        v["diagnostics"][0]["help"]
+            .as_str()
+            .expect("help")
+            .starts_with("Volumes cannot shrink")
+    );
+}
