@@ -162,18 +162,6 @@ pub fn from_git(
 
 /// Every manifest under `dir` (walked like an input directory).
 pub fn from_dir(dir: &str, excludes: &[String]) -> Result<Vec<Input>, UsageError> {
-    let found = crate::discover::discover(&[dir.to_owned()], None, excludes)
-        .map_err(|e| UsageError(format!("--baseline-dir: {}", e.0)))?;
-    Ok(found
-        .inputs
-        .into_iter()
-        .map(|i| match i {
-            Input::File { name, path, .. } => Input::File {
-                name,
-                path,
-                explicit: false,
-            },
-            other => other,
-        })
-        .collect())
+    crate::discover::discover_walked(&[dir.to_owned()], excludes, "--baseline-dir")
+        .map(|f| f.inputs)
 }

@@ -164,14 +164,28 @@ pub fn discover_context(
             Input::Stdin { .. } => None,
         })
         .collect();
-    let mut found =
-        discover(paths, None, excludes).map_err(|e| UsageError(format!("--context: {}", e.0)))?;
-    found.inputs.retain_mut(|i| match i {
-        Input::File { path, explicit, .. } => {
-            *explicit = false;
-            !seen.contains(&key(path))
-        }
+    let mut found = discover_walked(paths, excludes, "--context")?;
+    found.inputs.retain(|i| match i {
+        Input::File { path, .. } => !seen.contains(&key(path)),
         Input::Stdin { .. } => false,
     });
+    Ok(found)
+}
+
+/// The inputs under `paths`, read as files found by walking: one that
+/// cannot be read is a diagnostic, never exit 2 (context and baseline
+/// directories). `flag` names the option in errors.
+pub fn discover_walked(
+    paths: &[String],
+    excludes: &[String],
+    flag: &str,
+) -> Result<Discovered, UsageError> {
+    let mut found =
+        discover(paths, None, excludes).map_err(|e| UsageError(format!("{flag}: {}", e.0)))?;
+    for input in &mut found.inputs {
+        if let Input::File { explicit, .. } = input {
+            *explicit = false;
+        }
+    }
     Ok(found)
 }

@@ -16,8 +16,9 @@ use crate::policy::config;
 use crate::render::{lsp as render, percent_encode};
 use crate::{Options, lint_loaded};
 
-/// Workspace files are looked at again at most this often (and on every
-/// save and watched-file event).
+/// Workspace files are read again on every save and watched-file event;
+/// for clients that cannot watch files, also when a lint finds the last
+/// look older than this.
 const RESCAN: Duration = Duration::from_secs(2);
 
 /// `file:///a%20b/c.yaml` -> `/a b/c.yaml`.
@@ -72,10 +73,12 @@ struct Server {
     /// The namespace the cached files were parsed with.
     parsed_namespace: String,
     scanned: Option<Instant>,
+    /// The client reports file changes: no periodic look at the disk.
+    watched: bool,
 }
 
 impl Server {
-    fn new(root: Option<PathBuf>) -> Self {
+    fn new(root: Option<PathBuf>, watched: bool) -> Self {
         let mut s = Server {
             root,
             opts: Options::default(),
@@ -83,6 +86,7 @@ impl Server {
             disk: HashMap::new(),
             parsed_namespace: String::new(),
             scanned: None,
+            watched,
         };
         s.load_config();
         s
@@ -154,7 +158,10 @@ impl Server {
     /// Lint every open manifest in one run, with the workspace as context:
     /// the diagnostics of each open document.
     fn lint_open(&mut self) -> Vec<(String, Vec<Value>)> {
-        if self.scanned.is_none_or(|t| t.elapsed() >= RESCAN) {
+        if self
+            .scanned
+            .is_none_or(|t| !self.watched && t.elapsed() >= RESCAN)
+        {
             self.rescan();
         }
         // The open buffers are parsed now; files on disk come parsed from
@@ -249,7 +256,7 @@ pub fn run() -> Result<(), String> {
             register,
         )));
     }
-    let mut server = Server::new(root);
+    let mut server = Server::new(root, watch);
     if let Some(problem) = server.rescan() {
         show_error(&conn, &problem);
     }

@@ -8,7 +8,7 @@ use std::process::Command as Process;
 mod common;
 
 use assert_cmd::Command;
-use common::{HEADLESS_SERVICE, MISSING_SERVICE, found};
+use common::{HEADLESS_SERVICE, MISSING_SERVICE, check_json as check, found};
 use serde_json::Value;
 
 fn git(dir: &Path, args: &[&str]) {
@@ -41,19 +41,6 @@ fn repo() -> tempfile::TempDir {
     git(p, &["add", "."]);
     git(p, &["commit", "--quiet", "-m", "base"]);
     dir
-}
-
-fn check(dir: &Path, args: &[&str]) -> (i32, Value, String) {
-    let out = Command::cargo_bin("stslint")
-        .expect("binary")
-        .current_dir(dir)
-        .args(["check", "--format", "json"])
-        .args(args)
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (out.status.code().expect("exit code"), v, stderr)
 }
 
 fn changes(v: &Value) -> Vec<(String, u64, String)> {

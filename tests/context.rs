@@ -7,7 +7,7 @@ use std::path::Path;
 mod common;
 
 use assert_cmd::Command;
-use common::{HEADLESS_SERVICE, MISSING_SERVICE, NOT_HEADLESS, found};
+use common::{HEADLESS_SERVICE, MISSING_SERVICE, NOT_HEADLESS, check_json, found};
 use serde_json::Value;
 
 fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -21,15 +21,8 @@ fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
 }
 
 fn json(dir: &Path, args: &[&str]) -> (i32, Value) {
-    let out = Command::cargo_bin("stslint")
-        .expect("binary")
-        .current_dir(dir)
-        .args(["check", "--format", "json"])
-        .args(args)
-        .output()
-        .expect("runs");
-    let v = serde_json::from_slice(&out.stdout).expect("json");
-    (out.status.code().expect("exit code"), v)
+    let (code, v, _) = check_json(dir, args);
+    (code, v)
 }
 
 #[test]

@@ -146,14 +146,14 @@ pub fn render(diags: &[Diagnostic], run: &RunInfo) -> String {
         .iter()
         .map(|n| json!({ "level": "note", "message": text(n) }))
         .collect();
-    let mut driver = json!({
+    let driver = json!({
         "name": "stslint",
+        "fullName": format!("stslint {}", env!("CARGO_PKG_VERSION")),
         "version": env!("CARGO_PKG_VERSION"),
         "semanticVersion": env!("CARGO_PKG_VERSION"),
         "informationUri": env!("CARGO_PKG_REPOSITORY"),
         "rules": rules(),
     });
-    driver["fullName"] = json!(format!("stslint {}", env!("CARGO_PKG_VERSION")));
     let mut sarif_run = json!({
         "tool": { "driver": driver },
         "invocations": [{

@@ -1,6 +1,5 @@
-use super::{Cx, Rule, RuleMeta, Sts, containers, dollar_parens, is_env_name};
+use super::{Cx, Rule, RuleMeta, Sts, containers, dollar_parens, env_values, is_env_name};
 use crate::finding::Severity;
-use crate::model::path::container;
 
 pub static META: RuleMeta = RuleMeta {
     id: "env-command-substitution",
@@ -36,10 +35,7 @@ impl Rule for EnvCommandSubstitution {
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
         for (cpath, c) in containers(s.sts) {
-            for (j, e) in c.env.iter().flatten().enumerate() {
-                let Some(value) = e.value.as_deref() else {
-                    continue;
-                };
+            for (path, name, value) in env_values(&cpath, c) {
                 let shell = dollar_parens(value)
                     .into_iter()
                     .find(|d| !d.closed || !is_env_name(d.inner))
@@ -48,10 +44,9 @@ impl Rule for EnvCommandSubstitution {
                 let Some(what) = shell else { continue };
                 cx.report(
                     s.id,
-                    container::env_value(&cpath, j),
+                    path,
                     format!(
-                        "env `{}` contains shell command substitution {what}: Kubernetes passes it to the process literally",
-                        e.name
+                        "env `{name}` contains shell command substitution {what}: Kubernetes passes it to the process literally"
                     ),
                 )
                 .help("Compute the value in the container's command (`sh -c 'export X=$(...); exec ...'`), or use valueFrom (fieldRef, secretKeyRef) or a *_FILE variable.");

@@ -1,6 +1,6 @@
-use super::{Cx, Rule, RuleMeta, Sts, command_and_args, containers};
+use super::{Cx, Rule, RuleMeta, Sts, command_and_args, containers, env_values};
 use crate::finding::Severity;
-use crate::model::path::{FieldPath, container};
+use crate::model::path::FieldPath;
 
 pub static META: RuleMeta = RuleMeta {
     id: "hardcoded-namespace-dns",
@@ -40,13 +40,10 @@ impl Rule for HardcodedNamespaceDns {
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
         let own = s.obj.namespace.as_str();
         for (cpath, c) in containers(s.sts) {
-            let mut places: Vec<(FieldPath, &str)> = Vec::new();
-            for (j, e) in c.env.iter().flatten().enumerate() {
-                if let Some(v) = e.value.as_deref() {
-                    places.push((container::env_value(&cpath, j), v));
-                }
-            }
-            places.extend(command_and_args(&cpath, c).map(|(path, _, text)| (path, text)));
+            let places: Vec<(FieldPath, &str)> = env_values(&cpath, c)
+                .map(|(path, _, value)| (path, value))
+                .chain(command_and_args(&cpath, c).map(|(path, _, text)| (path, text)))
+                .collect();
             for (path, text) in places {
                 let mut other: Vec<&str> = svc_namespaces(text)
                     .into_iter()

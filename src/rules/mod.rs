@@ -298,6 +298,23 @@ pub fn containers(sts: &StatefulSet) -> Vec<(FieldPath, &Container)> {
         .collect()
 }
 
+/// The env entries of a container with a literal value: (path of the
+/// value, variable name, value).
+pub fn env_values<'c>(
+    cpath: &FieldPath,
+    c: &'c Container,
+) -> impl Iterator<Item = (FieldPath, &'c str, &'c str)> + 'c {
+    let cpath = cpath.clone();
+    c.env
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(move |(j, e)| {
+            let value = e.value.as_deref()?;
+            Some((container::env_value(&cpath, j), e.name.as_str(), value))
+        })
+}
+
 /// The command and args entries of a container: (path, field name, text).
 pub fn command_and_args<'c>(
     cpath: &FieldPath,

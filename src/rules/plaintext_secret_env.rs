@@ -1,6 +1,5 @@
-use super::{Cx, Rule, RuleMeta, Sts, containers};
+use super::{Cx, Rule, RuleMeta, Sts, containers, env_values};
 use crate::finding::Severity;
-use crate::model::path::container;
 
 pub static META: RuleMeta = RuleMeta {
     id: "plaintext-secret-env",
@@ -50,24 +49,17 @@ impl Rule for PlaintextSecretEnv {
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
         for (cpath, c) in containers(s.sts) {
-            for (j, e) in c.env.iter().flatten().enumerate() {
-                let Some(value) = e.value.as_deref() else {
-                    continue;
-                };
+            for (path, name, value) in env_values(&cpath, c) {
                 // `$(OTHER_VAR)` is a reference, not the secret itself, and a
                 // yes/no value is a switch (MYSQL_ALLOW_EMPTY_PASSWORD).
                 if value.is_empty()
                     || value.contains("$(")
                     || is_switch(value)
-                    || !is_secret_name(&e.name)
+                    || !is_secret_name(name)
                 {
                     continue;
                 }
-                cx.report(
-                    s.id,
-                    container::env_value(&cpath, j),
-                    format!("env `{}` holds a literal secret", e.name),
-                )
+                cx.report(s.id, path, format!("env `{name}` holds a literal secret"))
                 .help("Store it in a Secret and use valueFrom.secretKeyRef (or mount it and point a *_FILE variable at it).");
             }
         }

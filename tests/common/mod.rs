@@ -74,3 +74,19 @@ pub fn found(v: &serde_json::Value) -> Vec<(String, u64, String)> {
         })
         .collect()
 }
+
+/// Run `stslint check --format json ARGS` in `dir`: (exit code, the report,
+/// or null when there is none, stderr).
+#[allow(dead_code)] // not every test binary uses it
+pub fn check_json(dir: &std::path::Path, args: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = assert_cmd::Command::cargo_bin("stslint")
+        .expect("binary")
+        .current_dir(dir)
+        .args(["check", "--format", "json"])
+        .args(args)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().expect("exit code"), v, stderr)
+}
