@@ -20,7 +20,9 @@ pub struct Index {
     pdbs_by_label: HashMap<u64, Vec<ObjId>>,
     /// PDBs without matchLabels (expressions only, or empty), by namespace.
     pdbs_unkeyed: HashMap<String, Vec<ObjId>>,
-    pvcs: HashMap<(String, String), ObjId>,
+    /// PVCs named `<prefix>-<ordinal>` by (namespace, prefix): sorted by
+    /// ordinal, the first object of a name only.
+    claims: HashMap<(String, String), Vec<(u64, ObjId)>>,
     /// Workloads by (namespace, pod label key, value), and by namespace.
     workloads_by_label: HashMap<u64, Vec<ObjId>>,
     workloads_by_ns: HashMap<String, Vec<ObjId>>,
@@ -113,11 +115,21 @@ impl Index {
                     }
                 }
                 Typed::Pvc(_) => {
-                    ix.pvcs.entry(key).or_insert(id);
+                    if let Some((prefix, ordinal)) = split_ordinal(&o.name) {
+                        ix.claims
+                            .entry((o.namespace.clone(), prefix.to_owned()))
+                            .or_default()
+                            .push((ordinal, id));
+                    }
                 }
                 Typed::StatefulSet => {}
                 Typed::Untyped => {}
             }
+        }
+        for list in ix.claims.values_mut() {
+            // Stable: of two PVCs with one name, the first read stays.
+            list.sort_by_key(|&(ordinal, _)| ordinal);
+            list.dedup_by_key(|&mut (ordinal, _)| ordinal);
         }
         ix.objects = objects;
         ix
@@ -216,14 +228,36 @@ impl Index {
             .collect()
     }
 
-    /// The PersistentVolumeClaim `name` in namespace `ns`.
-    pub fn pvc(&self, ns: &str, name: &str) -> Option<(ObjId, &Pvc)> {
-        let id = *self.pvcs.get(&(ns.to_owned(), name.to_owned()))?;
-        match &self.objects[id].typed {
-            Typed::Pvc(p) => Some((id, p)),
-            _ => None,
-        }
+    /// The PersistentVolumeClaims `<prefix>-<ordinal>` in namespace `ns`
+    /// with an ordinal below `below`, by ordinal: the claims a StatefulSet's
+    /// pods use (prefix `<template>-<statefulset>`). The cost follows the
+    /// PVCs that exist, not the replica count.
+    pub fn claims<'a>(
+        &'a self,
+        ns: &str,
+        prefix: &str,
+        below: u64,
+    ) -> impl Iterator<Item = (u64, ObjId, &'a Pvc)> + 'a {
+        self.claims
+            .get(&(ns.to_owned(), prefix.to_owned()))
+            .into_iter()
+            .flatten()
+            .take_while(move |&&(ordinal, _)| ordinal < below)
+            .filter_map(|&(ordinal, id)| match &self.objects[id].typed {
+                Typed::Pvc(p) => Some((ordinal, id, p)),
+                _ => None,
+            })
     }
+}
+
+/// `data-pg-3` -> (`data-pg`, 3). The ordinal is written as Kubernetes
+/// writes it: decimal digits, no sign, no leading zero.
+fn split_ordinal(name: &str) -> Option<(&str, u64)> {
+    let (prefix, digits) = name.rsplit_once('-')?;
+    let canonical = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    canonical.then(|| digits.parse().ok().map(|n| (prefix, n)))?
 }
 
 /// Kubernetes label-selector semantics: every matchLabels pair and every
@@ -281,6 +315,17 @@ mod tests {
             }]),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn claim_ordinals() {
+        assert_eq!(split_ordinal("data-pg-3"), Some(("data-pg", 3)));
+        assert_eq!(split_ordinal("data-pg-0"), Some(("data-pg", 0)));
+        assert_eq!(split_ordinal("data-pg-03"), None);
+        assert_eq!(split_ordinal("data-pg-"), None);
+        assert_eq!(split_ordinal("data-pg-+3"), None);
+        assert_eq!(split_ordinal("data"), None);
+        assert_eq!(split_ordinal("d-99999999999999999999999"), None);
     }
 
     #[test]

@@ -131,3 +131,33 @@ fn big_files_are_parsed_in_pieces_with_exact_positions() {
     assert_eq!(r.summary.documents, 30_000);
     assert_eq!(r.summary.objects, 30_000);
 }
+
+#[test]
+fn a_huge_replica_count_costs_nothing() {
+    // Work per StatefulSet follows the objects that exist, never `replicas`.
+    let pvc = |name: &str, size: &str| {
+        format!(
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: {name}\nspec:\n  resources:\n    requests:\n      storage: {size}\n---\n"
+        )
+    };
+    let mut doc = pvc("data-pg-7", "20Gi") + &pvc("data-pg-07", "30Gi") + &pvc("data-pg-3", "10Gi");
+    doc.push_str(
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: pg\nspec:\n  replicas: 2147483647\n  selector:\n    matchLabels: {app: pg}\n  template:\n    metadata:\n      labels: {app: pg}\n    spec:\n      containers:\n      - name: pg\n        image: postgres:16\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n      resources:\n        requests:\n          storage: 10Gi\n",
+    );
+    let start = std::time::Instant::now();
+    let r = lint_text("huge.yaml", &doc, &Options::default());
+    assert!(start.elapsed().as_secs() < 5);
+    let drift: Vec<_> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == "volume-claim-size-drift")
+        .collect();
+    assert_eq!(drift.len(), 1);
+    assert_eq!(drift[0].at.line, 49);
+    assert!(
+        drift[0].message.contains("data-pg-7 (20Gi)"),
+        "{}",
+        drift[0].message
+    );
+    assert!(!drift[0].message.contains("data-pg-07"));
+}

@@ -27,7 +27,7 @@ impl Rule for VolumeClaimSizeDrift {
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
         let spec = &s.sts.spec;
-        let n = replicas(s.sts).max(0);
+        let n = u64::try_from(replicas(s.sts)).unwrap_or(0);
         for (t, tpl) in spec.volume_claim_templates.iter().flatten().enumerate() {
             let Some(tname) = tpl.metadata.name.as_deref() else {
                 continue;
@@ -45,15 +45,12 @@ impl Rule for VolumeClaimSizeDrift {
                 continue;
             };
             let mut drifted = Vec::new();
-            for i in 0..n {
-                let name = format!("{tname}-{}-{i}", s.obj.name);
-                let Some((pvc_id, pvc)) = cx.index.pvc(&s.obj.namespace, &name) else {
-                    continue;
-                };
+            let prefix = format!("{tname}-{}", s.obj.name);
+            for (i, pvc_id, pvc) in cx.index.claims(&s.obj.namespace, &prefix, n) {
                 if let Some(have) = &pvc.storage
                     && parse_nanos(have).is_some_and(|h| h != want_n)
                 {
-                    drifted.push((pvc_id, name, have.clone()));
+                    drifted.push((pvc_id, format!("{prefix}-{i}"), have.clone()));
                 }
             }
             if drifted.is_empty() {
