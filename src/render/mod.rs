@@ -316,36 +316,54 @@ pub fn resolve(
     findings: Vec<Finding>,
     policy: &Policy,
 ) -> Vec<Diagnostic> {
-    let mut trees = Trees::default();
-    let mut findings = findings;
-    // Group by document so each is parsed again at most once or twice.
-    findings.sort_by_key(|f| match &f.at {
+    use rayon::prelude::*;
+    let doc_of = |f: &Finding| match &f.at {
         Loc::Field { obj, .. } | Loc::Located { obj, .. } => {
             let o = index.object(*obj);
             (o.file, o.document)
         }
         Loc::Span { file, document, .. } => (*file, document.unwrap_or(0)),
-    });
-    let mut out: Vec<Diagnostic> = findings
-        .into_iter()
-        .filter_map(|f| {
-            let severity = policy.severity(f.rule)?;
-            let related = f
-                .related
-                .iter()
-                .map(|r| RelatedDiag {
-                    at: position(files, index, &mut trees, &r.at),
-                    message: r.message.clone(),
+    };
+    // Group by document so each is parsed again at most once, and locate
+    // the groups in parallel.
+    let mut findings = findings;
+    findings.sort_by_key(doc_of);
+    let mut groups: Vec<Vec<Finding>> = Vec::new();
+    let mut last = None;
+    for f in findings {
+        let key = doc_of(&f);
+        match groups.last_mut() {
+            Some(g) if last == Some(key) => g.push(f),
+            _ => groups.push(vec![f]),
+        }
+        last = Some(key);
+    }
+    let mut out: Vec<Diagnostic> = groups
+        .into_par_iter()
+        .flat_map_iter(|group| {
+            let mut trees = Trees::default();
+            group
+                .into_iter()
+                .filter_map(|f| {
+                    let severity = policy.severity(f.rule)?;
+                    let related = f
+                        .related
+                        .iter()
+                        .map(|r| RelatedDiag {
+                            at: position(files, index, &mut trees, &r.at),
+                            message: r.message.clone(),
+                        })
+                        .collect();
+                    Some(Diagnostic {
+                        rule: f.rule,
+                        severity,
+                        at: position(files, index, &mut trees, &f.at),
+                        message: f.message,
+                        help: f.help,
+                        related,
+                    })
                 })
-                .collect();
-            Some(Diagnostic {
-                rule: f.rule,
-                severity,
-                at: position(files, index, &mut trees, &f.at),
-                message: f.message,
-                help: f.help,
-                related,
-            })
+                .collect::<Vec<_>>()
         })
         .collect();
     sort(&mut out);
