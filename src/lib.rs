@@ -175,8 +175,10 @@ fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Rep
     } else {
         Vec::new()
     };
-    // The objects are not needed to render: free them first.
-    drop(index);
+    // The objects are not needed to render: free them on another thread
+    // while the caller renders (if no thread can be started, the index is
+    // dropped here all the same).
+    let _ = std::thread::Builder::new().spawn(move || drop(index));
     Report {
         files,
         diagnostics,
