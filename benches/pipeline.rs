@@ -37,7 +37,7 @@ fn input() -> String {
 
 fn stages(c: &mut Criterion) {
     let text = input();
-    let arc: Arc<str> = Arc::from(text.as_str());
+    let arc = Arc::new(text.clone());
     let mut g = c.benchmark_group("pipeline");
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.sample_size(20);

@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let text: std::sync::Arc<str> = std::sync::Arc::from(text);
+    let text = std::sync::Arc::new(text.to_owned());
     let (docs, _) = parse_source(&text);
     let objects = objects_of(0, &docs, "default");
     for doc in &docs {

@@ -11,6 +11,11 @@ use std::sync::{Arc, OnceLock};
 
 pub use tree::{Document, Node, NodeKind, ParseProblem, Tree};
 
+/// A file's text, shared by the trees that slice it. An `Arc<String>`
+/// rather than `Arc<str>`: the text read from disk is moved in, not copied
+/// (a copy would briefly hold every file twice).
+pub type Text = Arc<String>;
+
 /// Index of a file in the run's file list.
 pub type FileId = usize;
 
@@ -19,7 +24,7 @@ pub type FileId = usize;
 pub struct SourceFile {
     /// Name as given on the command line (or `--stdin-filename`).
     pub name: String,
-    pub text: Arc<str>,
+    pub text: Text,
     /// Line starts, computed the first time a position is asked for (only
     /// files with diagnostics ever need them).
     line_starts: OnceLock<Vec<u32>>,
@@ -29,7 +34,7 @@ impl SourceFile {
     pub fn new(name: String, text: String) -> Self {
         SourceFile {
             name,
-            text: Arc::from(text),
+            text: Arc::new(text),
             line_starts: OnceLock::new(),
         }
     }
@@ -102,12 +107,12 @@ pub fn decode_text(bytes: Vec<u8>) -> Result<String, (usize, String)> {
 
 /// Parse a file's text: YAML, or JSON (where tabs are whitespace, which YAML
 /// block indentation rejects). A UTF-8 byte order mark is skipped.
-pub fn parse_source(text: &Arc<str>) -> (Vec<Document>, Vec<ParseProblem>) {
+pub fn parse_source(text: &Text) -> (Vec<Document>, Vec<ParseProblem>) {
     parse_range(text, 0, text.len())
 }
 
 /// Parse `text[from..to]`; offsets in the result are offsets in `text`.
-pub fn parse_range(text: &Arc<str>, from: usize, to: usize) -> (Vec<Document>, Vec<ParseProblem>) {
+pub fn parse_range(text: &Text, from: usize, to: usize) -> (Vec<Document>, Vec<ParseProblem>) {
     let Some(slice) = text.get(from..to) else {
         return (Vec::new(), Vec::new());
     };
@@ -160,7 +165,7 @@ pub fn split_documents(text: &str, target: usize) -> Vec<(usize, usize)> {
 
 /// Re-parse one document of a file (trees are released after decoding) and
 /// return its tree, with offsets in the whole file.
-pub fn reparse_document(text: &Arc<str>, docs: &[Document], index: usize) -> Option<Tree> {
+pub fn reparse_document(text: &Text, docs: &[Document], index: usize) -> Option<Tree> {
     let start = docs.get(index)?.start.min(text.len());
     let end = docs
         .get(index + 1)
@@ -178,7 +183,7 @@ const MAX_REINDENTS: usize = 64;
 /// indented less than its parent. Such lines are re-indented in a copy (line
 /// folding strips that whitespace from the value anyway) and offsets are
 /// mapped back to the original text.
-fn parse_lenient(text: &Arc<str>, body: &str, base: usize) -> (Vec<Document>, Vec<ParseProblem>) {
+fn parse_lenient(text: &Text, body: &str, base: usize) -> (Vec<Document>, Vec<ParseProblem>) {
     const KIND: &str = "invalid indentation in multiline quoted scalar";
     let first = tree::parse(text, body, base);
     if !first.1.iter().any(|p| p.message.contains(KIND)) {

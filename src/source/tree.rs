@@ -8,6 +8,8 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
+use super::Text;
+
 use granit_parser::{Event, Parser, ScalarStyle, Span, StructureStyle};
 
 /// Most nodes that alias expansion may add to one document (billion-laughs guard).
@@ -36,7 +38,7 @@ struct Rec {
 /// The nodes of one document.
 #[derive(Debug, Clone)]
 pub struct Tree {
-    text: Arc<str>,
+    text: Text,
     nodes: Vec<Rec>,
     /// Scalar values that are not a slice of the text.
     extra: String,
@@ -323,7 +325,7 @@ fn offset(m: &granit_parser::Marker) -> usize {
 /// Parse `buf` into documents. `buf` is `text[base..]` or a same-layout
 /// copy of it; every offset in the result is `base` + the offset in `buf`.
 /// Recovers at the next document after a syntax error.
-pub fn parse(text: &Arc<str>, buf: &str, base: usize) -> (Vec<Document>, Vec<ParseProblem>) {
+pub fn parse(text: &Text, buf: &str, base: usize) -> (Vec<Document>, Vec<ParseProblem>) {
     let options = granit_parser::options! { emit_comments: false };
     let mut parser = Parser::new_from_str_with_options(buf, options);
     let mut b = Builder {
@@ -371,7 +373,7 @@ struct Open {
 }
 
 struct Builder {
-    text: Arc<str>,
+    text: Text,
     buf_ptr: usize,
     buf_len: usize,
     base: usize,
