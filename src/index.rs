@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use crate::finding::ObjId;
+use crate::model::labels::{LabelMap, LabelSet};
 use crate::model::{Object, Pdb, Pvc, Svc, Typed};
 
 pub type Labels = BTreeMap<String, String>;
@@ -75,7 +76,7 @@ impl Index {
                     .entry(o.namespace.clone())
                     .or_default()
                     .push(id);
-                for (k, v) in labels {
+                for (k, v) in labels.iter() {
                     ix.workloads_by_label
                         .entry(pair_key(&o.namespace, k, v))
                         .or_default()
@@ -263,18 +264,19 @@ fn split_ordinal(name: &str) -> Option<(&str, u64)> {
 /// Kubernetes label-selector semantics: every matchLabels pair and every
 /// matchExpressions requirement must hold. An empty selector selects
 /// everything.
-pub fn selector_matches(sel: &LabelSelector, labels: &Labels) -> bool {
+pub fn selector_matches(sel: &LabelSelector, labels: &impl LabelSet) -> bool {
     let labels_ok = sel
         .match_labels
         .iter()
         .flatten()
-        .all(|(k, v)| labels.get(k) == Some(v));
+        .all(|(k, v)| labels.label(k) == Some(v.as_str()));
     let exprs_ok = sel.match_expressions.iter().flatten().all(|e| {
         let values = e.values.as_deref().unwrap_or(&[]);
-        let have = labels.get(&e.key);
+        let have = labels.label(&e.key);
+        let listed = |v: &str| values.iter().any(|x| x == v);
         match e.operator.as_str() {
-            "In" => have.is_some_and(|v| values.contains(v)),
-            "NotIn" => have.is_none_or(|v| !values.contains(v)),
+            "In" => have.is_some_and(listed),
+            "NotIn" => have.is_none_or(|v| !listed(v)),
             "Exists" => have.is_some(),
             "DoesNotExist" => have.is_none(),
             _ => false,
@@ -284,8 +286,8 @@ pub fn selector_matches(sel: &LabelSelector, labels: &Labels) -> bool {
 }
 
 /// A Service selector (a plain map) selects pods carrying all its pairs.
-pub fn map_selector_matches(sel: &Labels, labels: &Labels) -> bool {
-    sel.iter().all(|(k, v)| labels.get(k) == Some(v))
+pub fn map_selector_matches(sel: &LabelMap, labels: &impl LabelSet) -> bool {
+    sel.iter().all(|(k, v)| labels.label(k) == Some(v))
 }
 
 /// True when the selector has no requirement at all.

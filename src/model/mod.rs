@@ -1,6 +1,7 @@
 //! Kubernetes objects: identity, typed decoding (k8s-openapi), field paths.
 
 pub mod decode;
+pub mod labels;
 pub mod path;
 pub mod quantity;
 
@@ -33,7 +34,7 @@ pub enum Typed {
 #[derive(Debug, Clone)]
 pub struct Svc {
     pub cluster_ip: Option<String>,
-    pub selector: Option<std::collections::BTreeMap<String, String>>,
+    pub selector: Option<labels::LabelMap>,
 }
 
 /// What rules read of a PodDisruptionBudget: its spec.
@@ -66,7 +67,7 @@ pub struct Object {
     pub ignore: Option<String>,
     /// The labels of the pods a workload creates (pod template labels; a
     /// Pod's own labels), for PodDisruptionBudget selectors.
-    pub pod_labels: Option<crate::index::Labels>,
+    pub pod_labels: Option<labels::LabelMap>,
     pub typed: Typed,
 }
 
@@ -166,7 +167,7 @@ fn add_object(
 }
 
 /// Pod labels of a workload, read from its tree.
-fn pod_labels_of(kind: &str, node: Node<'_>) -> Option<crate::index::Labels> {
+fn pod_labels_of(kind: &str, node: Node<'_>) -> Option<labels::LabelMap> {
     let labels = match kind {
         "Pod" => node.get("metadata")?.get("labels"),
         "Deployment"
@@ -188,15 +189,15 @@ fn pod_labels_of(kind: &str, node: Node<'_>) -> Option<crate::index::Labels> {
             .get("labels"),
         _ => return None,
     };
-    let mut out = crate::index::Labels::new();
+    let mut pairs = Vec::new();
     if let Some(NodeKind::Map(entries)) = labels.map(|l| l.kind()) {
         for (k, v) in entries.iter() {
             if let (Some(k), Some(v)) = (k.as_scalar(), v.as_scalar()) {
-                out.insert(k.to_owned(), v.to_owned());
+                pairs.push((k, v));
             }
         }
     }
-    Some(out)
+    Some(labels::LabelMap::from_pairs(pairs))
 }
 
 /// The v1 apiVersion a known kind is decoded as, if stslint checks it.
@@ -233,7 +234,9 @@ fn decode_known(
             let spec = s.spec.unwrap_or_default();
             Typed::Service(Box::new(Svc {
                 cluster_ip: spec.cluster_ip,
-                selector: spec.selector,
+                selector: spec.selector.as_ref().map(|m| {
+                    labels::LabelMap::from_pairs(m.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                }),
             }))
         }),
         "PodDisruptionBudget" => wrap(
