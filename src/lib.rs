@@ -151,12 +151,20 @@ fn load_texts(
 
 fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Report {
     let mut findings: Vec<Finding> = Vec::new();
-    let mut objects = Vec::with_capacity(files.iter().map(|f| f.objects.objects.len()).sum());
+    let total: usize = files.iter().map(|f| f.objects.objects.len()).sum();
+    let mut objects = Vec::new();
     for f in &mut files {
         findings.append(&mut f.findings);
         findings.extend(model::problem_findings(&f.objects, objects.len()));
-        // Moved, not appended: the file's vector is freed now.
-        objects.extend(std::mem::take(&mut f.objects.objects));
+        let mine = std::mem::take(&mut f.objects.objects);
+        if mine.len() == total {
+            // One file holds every object: its vector is the run's.
+            objects = mine;
+        } else {
+            // Moved, not appended: the file's vector is freed now.
+            objects.reserve_exact(total - objects.len());
+            objects.extend(mine);
+        }
     }
     let unreadable_input = files.iter().any(|f| !f.readable);
     let pending = take_statefulset_trees(&mut files, &objects);
