@@ -1,6 +1,6 @@
 //! The object set of one run and its cross-reference lookups, built once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
@@ -11,37 +11,68 @@ use crate::model::{Object, Pdb, Pvc, Svc, Typed};
 pub type Labels = BTreeMap<String, String>;
 
 /// All objects of the run, with lookups by namespace and name.
+///
+/// Every lookup table is a sorted vector of (hash of the key, object):
+/// 16 bytes an entry, no string copied, no allocation per key. Lookups
+/// check each candidate's real namespace, name or labels, so a hash
+/// collision costs a comparison, not a wrong answer.
 #[derive(Debug, Default)]
 pub struct Index {
     pub objects: Vec<Object>,
-    services: HashMap<(String, String), ObjId>,
-    services_by_name: HashMap<String, Vec<ObjId>>,
+    /// Services by (namespace, name), and by name alone.
+    services: Keyed,
+    services_by_name: Keyed,
     /// PDBs keyed by (namespace, one of their matchLabels pairs): a pod can
     /// only be selected by a PDB whose pair it carries.
-    pdbs_by_label: HashMap<u64, Vec<ObjId>>,
+    pdbs_by_label: Keyed,
     /// PDBs without matchLabels (expressions only, or empty), by namespace.
-    pdbs_unkeyed: HashMap<String, Vec<ObjId>>,
-    /// PVCs named `<prefix>-<ordinal>` by (namespace, prefix): sorted by
-    /// ordinal, the first object of a name only.
-    claims: HashMap<(String, String), Vec<(u64, ObjId)>>,
+    pdbs_unkeyed: Keyed,
+    /// PVCs named `<prefix>-<ordinal>` by (namespace, prefix).
+    claims: Keyed,
     /// Workloads by (namespace, pod label key, value), and by namespace.
-    workloads_by_label: HashMap<u64, Vec<ObjId>>,
-    workloads_by_ns: HashMap<String, Vec<ObjId>>,
+    workloads_by_label: Keyed,
+    workloads_by_ns: Keyed,
     /// Objects of baseline files (`--baseline`) by (API group, kind,
     /// namespace, name). They take part in nothing else.
-    baseline: HashMap<(String, String, String, String), ObjId>,
+    baseline: Keyed,
     /// Per object: true when it is from a baseline file.
     in_baseline: Vec<bool>,
 }
 
-/// The key of a (namespace, label key, label value) triple in the label
-/// maps: a hash, so that the maps hold no strings. Lookups check namespace
-/// and selector on every candidate, so a collision costs a comparison, not
-/// a wrong answer.
-fn pair_key(ns: &str, k: &str, v: &str) -> u64 {
+/// A multimap from a key's hash to objects, in object order per key.
+#[derive(Debug, Default)]
+struct Keyed(Vec<(u64, ObjId)>);
+
+impl Keyed {
+    fn push(&mut self, key: u64, id: ObjId) {
+        self.0.push((key, id));
+    }
+
+    fn seal(&mut self) {
+        self.0.sort_unstable();
+        self.0.shrink_to_fit();
+    }
+
+    /// The objects under `key`, in object order.
+    fn get(&self, key: u64) -> impl Iterator<Item = ObjId> + '_ {
+        let from = self.0.partition_point(|&(k, _)| k < key);
+        self.0[from..]
+            .iter()
+            .take_while(move |&&(k, _)| k == key)
+            .map(|&(_, id)| id)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The hash of a key made of strings. Components are length-prefixed by
+/// `Hash for str`, so ("ab", "c") and ("a", "bc") differ.
+fn key(parts: &[&str]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    (ns, k, v).hash(&mut h);
+    parts.hash(&mut h);
     h.finish()
 }
 
@@ -50,13 +81,8 @@ pub fn api_group(api_version: &str) -> &str {
     api_version.rsplit_once('/').map_or("", |(g, _)| g)
 }
 
-fn identity(o: &Object) -> (String, String, String, String) {
-    (
-        api_group(&o.api_version).to_owned(),
-        o.kind.clone(),
-        o.namespace.clone(),
-        o.name.clone(),
-    )
+fn identity(o: &Object) -> u64 {
+    key(&[api_group(&o.api_version), &o.kind, &o.namespace, &o.name])
 }
 
 impl Index {
@@ -68,33 +94,24 @@ impl Index {
             let base = is_baseline(o.file);
             ix.in_baseline.push(base);
             if base {
-                ix.baseline.entry(identity(o)).or_insert(id);
+                ix.baseline.push(identity(o), id);
                 continue;
             }
+            let ns = o.namespace.as_str();
             if let Some(labels) = &o.pod_labels {
-                ix.workloads_by_ns
-                    .entry(o.namespace.clone())
-                    .or_default()
-                    .push(id);
+                ix.workloads_by_ns.push(key(&[ns]), id);
                 for (k, v) in labels.iter() {
-                    ix.workloads_by_label
-                        .entry(pair_key(&o.namespace, k, v))
-                        .or_default()
-                        .push(id);
+                    ix.workloads_by_label.push(key(&[ns, k, v]), id);
                 }
             }
-            let key = (o.namespace.clone(), o.name.clone());
             match &o.typed {
                 Typed::Service(_) => {
-                    ix.services.entry(key).or_insert(id);
-                    ix.services_by_name
-                        .entry(o.name.clone())
-                        .or_default()
-                        .push(id);
+                    ix.services.push(key(&[ns, &o.name]), id);
+                    ix.services_by_name.push(key(&[&o.name]), id);
                 }
                 // The same object in two files is one object in a cluster:
                 // only the first PDB of a namespace/name counts.
-                Typed::Pdb(_) if !pdb_names.insert(key.clone()) => {}
+                Typed::Pdb(_) if !pdb_names.insert((ns, o.name.as_str())) => {}
                 Typed::Pdb(p) => {
                     let pair = p
                         .spec
@@ -103,34 +120,30 @@ impl Index {
                         .and_then(|sel| sel.match_labels.as_ref())
                         .and_then(|ml| ml.iter().next());
                     match pair {
-                        Some((k, v)) => ix
-                            .pdbs_by_label
-                            .entry(pair_key(&o.namespace, k, v))
-                            .or_default()
-                            .push(id),
-                        None => ix
-                            .pdbs_unkeyed
-                            .entry(o.namespace.clone())
-                            .or_default()
-                            .push(id),
+                        Some((k, v)) => ix.pdbs_by_label.push(key(&[ns, k, v]), id),
+                        None => ix.pdbs_unkeyed.push(key(&[ns]), id),
                     }
                 }
                 Typed::Pvc(_) => {
-                    if let Some((prefix, ordinal)) = split_ordinal(&o.name) {
-                        ix.claims
-                            .entry((o.namespace.clone(), prefix.to_owned()))
-                            .or_default()
-                            .push((ordinal, id));
+                    if let Some((prefix, _)) = split_ordinal(&o.name) {
+                        ix.claims.push(key(&[ns, prefix]), id);
                     }
                 }
                 Typed::StatefulSet => {}
                 Typed::Untyped => {}
             }
         }
-        for list in ix.claims.values_mut() {
-            // Stable: of two PVCs with one name, the first read stays.
-            list.sort_by_key(|&(ordinal, _)| ordinal);
-            list.dedup_by_key(|&mut (ordinal, _)| ordinal);
+        for k in [
+            &mut ix.services,
+            &mut ix.services_by_name,
+            &mut ix.pdbs_by_label,
+            &mut ix.pdbs_unkeyed,
+            &mut ix.claims,
+            &mut ix.workloads_by_label,
+            &mut ix.workloads_by_ns,
+            &mut ix.baseline,
+        ] {
+            k.seal();
         }
         ix.objects = objects;
         ix
@@ -145,12 +158,22 @@ impl Index {
         self.in_baseline.get(id).copied().unwrap_or(false)
     }
 
-    /// The same object (API group, kind, namespace, name) in the baseline.
+    /// The same object (API group, kind, namespace, name) in the baseline:
+    /// the first one read.
     pub fn baseline_of(&self, id: ObjId) -> Option<ObjId> {
         if self.baseline.is_empty() || self.is_baseline(id) {
             return None;
         }
-        self.baseline.get(&identity(&self.objects[id])).copied()
+        let o = &self.objects[id];
+        let same = |b: &Object| {
+            api_group(&b.api_version) == api_group(&o.api_version)
+                && b.kind == o.kind
+                && b.namespace == o.namespace
+                && b.name == o.name
+        };
+        self.baseline
+            .get(identity(o))
+            .find(|&b| same(&self.objects[b]))
     }
 
     /// True when the run has a baseline to compare with.
@@ -158,38 +181,30 @@ impl Index {
         !self.baseline.is_empty()
     }
 
-    /// The Service `name` in namespace `ns`.
+    /// The Service `name` in namespace `ns` (the first one read).
     pub fn service(&self, ns: &str, name: &str) -> Option<(ObjId, &Svc)> {
-        let id = *self.services.get(&(ns.to_owned(), name.to_owned()))?;
-        match &self.objects[id].typed {
-            Typed::Service(s) => Some((id, s.as_ref())),
-            _ => None,
-        }
+        self.services.get(key(&[ns, name])).find_map(|id| {
+            let o = &self.objects[id];
+            match &o.typed {
+                Typed::Service(s) if o.namespace == ns && o.name == name => Some((id, s.as_ref())),
+                _ => None,
+            }
+        })
     }
 
     /// Services called `name` in any namespace.
-    pub fn services_named(&self, name: &str) -> impl Iterator<Item = ObjId> + '_ {
+    pub fn services_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = ObjId> + 'a {
         self.services_by_name
-            .get(name)
-            .into_iter()
-            .flatten()
-            .copied()
+            .get(key(&[name]))
+            .filter(move |&id| self.objects[id].name == name)
     }
 
     /// PodDisruptionBudgets in `ns` whose selector selects pods with `labels`,
     /// in object order.
     pub fn pdbs_selecting(&self, ns: &str, labels: &Labels) -> Vec<(ObjId, &Pdb)> {
-        let mut candidates: Vec<ObjId> = self
-            .pdbs_unkeyed
-            .get(ns)
-            .into_iter()
-            .flatten()
-            .copied()
-            .collect();
+        let mut candidates: Vec<ObjId> = self.pdbs_unkeyed.get(key(&[ns])).collect();
         for (k, v) in labels {
-            if let Some(ids) = self.pdbs_by_label.get(&pair_key(ns, k, v)) {
-                candidates.extend(ids);
-            }
+            candidates.extend(self.pdbs_by_label.get(key(&[ns, k, v])));
         }
         candidates.sort_unstable();
         candidates.dedup();
@@ -209,16 +224,11 @@ impl Index {
     /// Workloads in `ns` whose pods `sel` selects.
     pub fn workloads_selected(&self, ns: &str, sel: &LabelSelector) -> Vec<ObjId> {
         let pair = sel.match_labels.as_ref().and_then(|m| m.iter().next());
-        let candidates: &[ObjId] = match pair {
-            Some((k, v)) => self
-                .workloads_by_label
-                .get(&pair_key(ns, k, v))
-                .map_or(&[], Vec::as_slice),
-            None => self.workloads_by_ns.get(ns).map_or(&[], Vec::as_slice),
+        let candidates = match pair {
+            Some((k, v)) => self.workloads_by_label.get(key(&[ns, k, v])),
+            None => self.workloads_by_ns.get(key(&[ns])),
         };
         candidates
-            .iter()
-            .copied()
             .filter(|&id| {
                 let o = &self.objects[id];
                 o.namespace == ns
@@ -230,24 +240,29 @@ impl Index {
     }
 
     /// The PersistentVolumeClaims `<prefix>-<ordinal>` in namespace `ns`
-    /// with an ordinal below `below`, by ordinal: the claims a StatefulSet's
-    /// pods use (prefix `<template>-<statefulset>`). The cost follows the
-    /// PVCs that exist, not the replica count.
-    pub fn claims<'a>(
-        &'a self,
-        ns: &str,
-        prefix: &str,
-        below: u64,
-    ) -> impl Iterator<Item = (u64, ObjId, &'a Pvc)> + 'a {
-        self.claims
-            .get(&(ns.to_owned(), prefix.to_owned()))
-            .into_iter()
-            .flatten()
-            .take_while(move |&&(ordinal, _)| ordinal < below)
-            .filter_map(|&(ordinal, id)| match &self.objects[id].typed {
-                Typed::Pvc(p) => Some((ordinal, id, p)),
-                _ => None,
+    /// with an ordinal below `below`, by ordinal (of two with one name, the
+    /// first read): the claims a StatefulSet's pods use (prefix
+    /// `<template>-<statefulset>`). The cost follows the PVCs that exist,
+    /// not the replica count.
+    pub fn claims(&self, ns: &str, prefix: &str, below: u64) -> Vec<(u64, ObjId, &Pvc)> {
+        let mut out: Vec<(u64, ObjId, &Pvc)> = self
+            .claims
+            .get(key(&[ns, prefix]))
+            .filter_map(|id| {
+                let o = &self.objects[id];
+                let (p, ordinal) = split_ordinal(&o.name)?;
+                match &o.typed {
+                    Typed::Pvc(pvc) if o.namespace == ns && p == prefix && ordinal < below => {
+                        Some((ordinal, id, pvc))
+                    }
+                    _ => None,
+                }
             })
+            .collect();
+        // Stable, and ids ascend: of two PVCs with one name the first stays.
+        out.sort_by_key(|&(ordinal, _, _)| ordinal);
+        out.dedup_by_key(|&mut (ordinal, _, _)| ordinal);
+        out
     }
 }
 
