@@ -234,7 +234,7 @@ impl Index {
                 o.namespace == ns
                     && o.pod_labels
                         .as_ref()
-                        .is_some_and(|l| selector_matches(sel, l))
+                        .is_some_and(|l| selector_matches(sel, l.as_ref()))
             })
             .collect()
     }

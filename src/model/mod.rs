@@ -9,6 +9,7 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde_json::Value;
+use std::borrow::Cow;
 
 use crate::finding::{Finding, Loc, ObjId};
 use crate::source;
@@ -58,17 +59,54 @@ pub struct Object {
     /// 0-based index of the document in its file.
     pub document: usize,
     /// Path of the object inside its document (`/items/3` in a List).
-    pub base: Vec<Seg>,
-    pub api_version: String,
-    pub kind: String,
+    pub base: Box<[Seg]>,
+    /// Common apiVersions and kinds are static strings, not copies.
+    pub api_version: Cow<'static, str>,
+    pub kind: Cow<'static, str>,
     pub namespace: String,
     pub name: String,
     /// The `stslint.io/ignore` annotation, if the object has one.
-    pub ignore: Option<String>,
+    pub ignore: Option<Box<str>>,
     /// The labels of the pods a workload creates (pod template labels; a
     /// Pod's own labels), for PodDisruptionBudget selectors.
-    pub pod_labels: Option<labels::LabelMap>,
+    pub pod_labels: Option<Box<labels::LabelMap>>,
     pub typed: Typed,
+}
+
+/// apiVersions and kinds common enough to keep as static strings.
+const ATOMS: &[&str] = &[
+    "v1",
+    "apps/v1",
+    "policy/v1",
+    "batch/v1",
+    "networking.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1",
+    "autoscaling/v2",
+    "StatefulSet",
+    "Service",
+    "PodDisruptionBudget",
+    "PersistentVolumeClaim",
+    "ConfigMap",
+    "Secret",
+    "Deployment",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "Pod",
+    "ServiceAccount",
+    "Role",
+    "RoleBinding",
+    "Ingress",
+    "NetworkPolicy",
+    "HorizontalPodAutoscaler",
+];
+
+/// `s` as a static string when it is a common one, else a copy.
+fn atom(s: &str) -> Cow<'static, str> {
+    match ATOMS.iter().find(|a| **a == s) {
+        Some(a) => Cow::Borrowed(a),
+        None => Cow::Owned(s.to_owned()),
+    }
 }
 
 /// The annotation that silences rules for one object.
@@ -145,8 +183,8 @@ fn add_object(
     let ignore = meta
         .and_then(|m| m.get("annotations"))
         .and_then(|a| str_of(a, IGNORE_ANNOTATION))
-        .map(str::to_owned);
-    let pod_labels = pod_labels_of(kind, node);
+        .map(Box::from);
+    let pod_labels = pod_labels_of(kind, node).map(Box::new);
     let index = out.objects.len();
     let (typed, problems) = decode_known(api_version, kind, node);
     for p in problems {
@@ -155,9 +193,9 @@ fn add_object(
     out.objects.push(Object {
         file,
         document,
-        base,
-        api_version: api_version.to_owned(),
-        kind: kind.to_owned(),
+        base: base.into_boxed_slice(),
+        api_version: atom(api_version),
+        kind: atom(kind),
         namespace,
         name,
         ignore,

@@ -195,8 +195,8 @@ pub fn object_list(files: &[LoadedFile], index: &Index) -> Vec<(FileId, ObjectIn
             let f = &files[o.file];
             let start = f.docs.get(o.document).map_or(0, |d| d.start);
             let info = ObjectInfo {
-                api_version: o.api_version.clone(),
-                kind: o.kind.clone(),
+                api_version: o.api_version.to_string(),
+                kind: o.kind.to_string(),
                 namespace: o.namespace.clone(),
                 name: o.name.clone(),
             };
@@ -250,7 +250,7 @@ fn position(files: &[LoadedFile], index: &Index, trees: &mut Trees, loc: &Loc) -
         Loc::Field { obj, path } | Loc::Located { obj, path, .. } => {
             let o = index.object(*obj);
             let f = &files[o.file];
-            let mut full = o.base.clone();
+            let mut full = o.base.to_vec();
             full.extend(path.segs().iter().cloned());
             let (span, missing) = match loc {
                 Loc::Located { span, missing, .. } => (span.clone(), missing.clone()),
@@ -263,8 +263,8 @@ fn position(files: &[LoadedFile], index: &Index, trees: &mut Trees, loc: &Loc) -
                 }
             };
             let info = ObjectInfo {
-                api_version: o.api_version.clone(),
-                kind: o.kind.clone(),
+                api_version: o.api_version.to_string(),
+                kind: o.kind.to_string(),
                 namespace: o.namespace.clone(),
                 name: o.name.clone(),
             };
