@@ -25,14 +25,14 @@ pub struct Pending {
 }
 
 /// Turn a field location on object `id` into a located one.
-fn locate_on(at: &mut Loc, id: ObjId, base: &[Seg], root: Node<'_>, text: &str) {
+fn locate_on(at: &mut Loc, id: ObjId, base: &[Seg], root: Node<'_>) {
     let Loc::Field { obj, path } = at else { return };
     if *obj != id {
         return;
     }
     let mut full = base.to_vec();
     full.extend(path.segs().iter().cloned());
-    let l = locate(text, root, &full);
+    let l = locate(root, &full);
     *at = Loc::Located {
         obj: id,
         path: std::mem::take(path),
@@ -51,7 +51,7 @@ fn decode(
     let obj = index.object(id);
     let tree = tree.or_else(|| {
         let f = &files[obj.file];
-        reparse_document(&f.source.text, &f.docs, obj.document)
+        reparse_document(&f.source, &f.docs, obj.document)
     });
     let node = tree
         .as_ref()
@@ -147,11 +147,10 @@ pub fn run(
             }
             // Locate the findings on this StatefulSet while its tree is here.
             if let Some(root) = tree.as_ref().and_then(Tree::root) {
-                let text = &files[obj.file].source.text;
                 for f in &mut out {
-                    locate_on(&mut f.at, id, &obj.base, root, text);
+                    locate_on(&mut f.at, id, &obj.base, root);
                     for r in &mut f.related {
-                        locate_on(&mut r.at, id, &obj.base, root, text);
+                        locate_on(&mut r.at, id, &obj.base, root);
                     }
                 }
             }

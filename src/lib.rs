@@ -149,7 +149,7 @@ fn load_texts(
         .collect()
 }
 
-fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Report {
+fn finish(mut files: Vec<LoadedFile>, mut notes: Vec<String>, opts: &Options) -> Report {
     let mut findings: Vec<Finding> = Vec::new();
     let total: usize = files.iter().map(|f| f.objects.objects.len()).sum();
     let mut objects = Vec::new();
@@ -177,6 +177,12 @@ fn finish(mut files: Vec<LoadedFile>, notes: Vec<String>, opts: &Options) -> Rep
     diagnostics.extend(render::resolve(&files, &index, unused, &opts.policy));
     diagnostics.retain(|d| files[d.at.file].reported());
     render::sort(&mut diagnostics);
+    notes.extend(files.iter().filter(|f| f.source.changed()).map(|f| {
+        format!(
+            "{}: the file changed while it was being linted; positions in it may be wrong",
+            f.source.name
+        )
+    }));
     let summary = render::Summary::of(&files, &index, &diagnostics);
     let objects = if opts.list_objects {
         render::object_list(&files, &index)

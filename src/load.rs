@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::discover::Input;
 use crate::finding::{Finding, Loc};
 use crate::model::{self, FileObjects};
-use crate::source::{self, Document, FileId, SourceFile};
+use crate::source::{self, Document, FileId, OnDisk, SourceFile};
 
 /// Files larger than this are reported, not read.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -66,9 +66,11 @@ impl LoadedFile {
 
 const HELM_HELP: &str = "This looks like a Helm template; lint the rendered manifests instead: `helm template CHART | stslint check -`.";
 
-/// How many bytes of StatefulSet trees a run keeps for the engine. Past
-/// this, trees are released and the engine parses those documents again:
-/// a little time for bounded memory on very large inputs.
+/// How many bytes of StatefulSet tree nodes a run keeps for the engine
+/// (each kept tree also holds its document's text, about 0.6 bytes per node
+/// byte). Past this, trees are released and the engine reads and parses
+/// those documents again: a little time for bounded memory on very large
+/// inputs.
 pub const TREE_BUDGET_BYTES: usize = 24 << 20;
 
 /// The bytes of kept trees, shared by the parallel loaders of one run.
@@ -95,7 +97,8 @@ pub fn load_all(inputs: &[Input], namespace: &str, max_bytes: u64) -> Vec<Loaded
         .collect()
 }
 
-fn read(input: &Input, max_bytes: u64) -> Result<Vec<u8>, String> {
+/// The bytes of an input, and for a file where to read it again.
+fn read(input: &Input, max_bytes: u64) -> Result<(Vec<u8>, Option<OnDisk>), String> {
     match input {
         Input::Stdin { .. } => {
             let mut buf = Vec::new();
@@ -108,7 +111,7 @@ fn read(input: &Input, max_bytes: u64) -> Result<Vec<u8>, String> {
                     "standard input is larger than the limit of {max_bytes} bytes"
                 ));
             }
-            Ok(buf)
+            Ok((buf, None))
         }
         Input::File { path, .. } => {
             // Check the type before opening: opening a FIFO would block.
@@ -137,7 +140,12 @@ fn read(input: &Input, max_bytes: u64) -> Result<Vec<u8>, String> {
                     "file is over the limit of {max_bytes} bytes; it was not read"
                 ));
             }
-            Ok(buf)
+            let disk = OnDisk {
+                path: path.clone(),
+                len: buf.len() as u64,
+                modified: meta.modified().ok(),
+            };
+            Ok((buf, Some(disk)))
         }
     }
 }
@@ -169,7 +177,7 @@ pub fn load_one(
     budget: &TreeBudget,
 ) -> LoadedFile {
     let name = input.name().to_owned();
-    let bytes = match read(input, max_bytes) {
+    let (bytes, disk) = match read(input, max_bytes) {
         Ok(b) => b,
         Err(message) => {
             // A file found by walking that cannot be read is a diagnostic;
@@ -209,7 +217,11 @@ pub fn load_one(
             };
         }
     };
-    parse_text(id, name, text, namespace, budget)
+    let source = match disk {
+        Some(disk) => SourceFile::from_disk(name, text, disk),
+        None => SourceFile::new(name, text),
+    };
+    parse_file(id, source, namespace, budget)
 }
 
 /// Files larger than this are cut at document boundaries into pieces of
@@ -225,16 +237,30 @@ pub fn parse_text(
     namespace: &str,
     budget: &TreeBudget,
 ) -> LoadedFile {
-    let source = SourceFile::new(name, text);
-    let helm = source.text.contains("{{");
-    let pieces = source::split_documents(&source.text, CHUNK_BYTES);
+    parse_file(id, SourceFile::new(name, text), namespace, budget)
+}
+
+/// Parse a file; its text is released afterwards if it can be read again.
+fn parse_file(
+    id: FileId,
+    mut source: SourceFile,
+    namespace: &str,
+    budget: &TreeBudget,
+) -> LoadedFile {
+    let helm = source.text().contains("{{");
+    let pieces = source::split_documents(source.text(), CHUNK_BYTES);
     let parsed: Vec<Piece> = pieces
         .par_iter()
         .map(|&(from, to)| parse_piece(&source, id, (from, to), namespace, budget))
         .collect();
-    let mut docs = Vec::new();
+    // Sized once: growing by doubling would briefly hold a big file's
+    // objects twice.
+    let mut docs = Vec::with_capacity(parsed.iter().map(|p| p.docs.len()).sum());
     let mut findings = Vec::new();
-    let mut objects = FileObjects::default();
+    let mut objects = FileObjects {
+        objects: Vec::with_capacity(parsed.iter().map(|p| p.objects.objects.len()).sum()),
+        ..FileObjects::default()
+    };
     for mut piece in parsed {
         let doc_offset = docs.len();
         let obj_offset = objects.objects.len();
@@ -259,6 +285,7 @@ pub fn parse_text(
         objects.problems.append(&mut piece.objects.problems);
         objects.skipped += piece.objects.skipped;
     }
+    source.release();
     LoadedFile {
         source,
         docs,
@@ -282,16 +309,25 @@ fn parse_piece(
     namespace: &str,
     budget: &TreeBudget,
 ) -> Piece {
-    let (mut docs, problems) = source::parse_range(&source.text, from, to);
+    let (mut docs, problems) = source::parse_range(source.text(), from, to);
     let objects = model::objects_of(id, &docs, namespace);
     // Trees are released once objects are decoded (StatefulSets' trees are
     // kept for the engine); the few documents that get a diagnostic are
     // parsed again to locate it (render::resolve).
-    for d in &mut docs {
-        let keep = objects
+    let ends: Vec<usize> = docs.iter().skip(1).map(|d| d.start).chain([to]).collect();
+    for (d, end) in docs.iter_mut().zip(ends) {
+        let sts = objects
             .objects_in(d.index)
-            .any(|o| matches!(o.typed, model::Typed::StatefulSet))
-            && d.tree.as_ref().is_some_and(|t| budget.take(t.bytes()));
+            .any(|o| matches!(o.typed, model::Typed::StatefulSet));
+        let keep = match &mut d.tree {
+            Some(t) if sts => {
+                // The kept tree holds only its document's text, so that
+                // the file's can be released.
+                t.own_text(d.start, end);
+                budget.take(t.bytes())
+            }
+            _ => false,
+        };
         if !keep {
             d.tree = None;
         }

@@ -92,7 +92,7 @@ pub fn load(path: &Path) -> Result<Config, UsageError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| UsageError(format!("cannot read config `{}`: {e}", path.display())))?;
     let file = source::SourceFile::new(path.display().to_string(), text);
-    let text = &file.text;
+    let text = file.text();
     let at = |node: Node<'_>| {
         let (line, col) = file.line_col(node.span().start);
         format!("{}:{line}:{col}", path.display())

@@ -60,7 +60,7 @@ struct Comment {
 /// Find suppression comments in a file. A comment alone on its line
 /// silences the next line; a trailing comment silences its own line.
 fn comments(file: FileId, f: &LoadedFile) -> Vec<Comment> {
-    let text = &f.source.text;
+    let text = f.source.text();
     let mut out = Vec::new();
     for (at, _) in text.match_indices("stslint:") {
         let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
@@ -140,7 +140,7 @@ pub fn apply(
     let mut comments: Vec<Comment> = files
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.source.text.contains("stslint:"))
+        .filter(|(_, f)| f.source.has_directives())
         .flat_map(|(id, f)| comments(id, f))
         .collect();
     let mut annotations: Vec<Annotation> = index

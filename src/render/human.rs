@@ -121,7 +121,7 @@ fn build<'a>(d: &Diagnostic, files: &'a [LoadedFile]) -> Report<'a> {
                 help: None,
                 src: Src {
                     name: &rf.source.name,
-                    text: &rf.source.text,
+                    text: rf.source.text(),
                 },
                 labels: vec![LabeledSpan::new_primary_with_span(
                     Some(r.message.clone()),
@@ -142,7 +142,7 @@ fn build<'a>(d: &Diagnostic, files: &'a [LoadedFile]) -> Report<'a> {
         help: d.help.clone(),
         src: Src {
             name: &f.source.name,
-            text: &f.source.text,
+            text: f.source.text(),
         },
         labels,
         related,

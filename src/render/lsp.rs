@@ -23,7 +23,7 @@ pub fn position(text: &str, offset: usize) -> Value {
 }
 
 fn range(files: &[LoadedFile], at: &Position) -> Value {
-    let text = files.get(at.file).map_or("", |f| &f.source.text);
+    let text = files.get(at.file).map_or("", |f| f.source.text());
     json!({
         "start": position(text, at.span.start),
         "end": position(text, at.span.end),

@@ -154,7 +154,7 @@ impl RunInfo<'_> {
 
     /// The source text of a position's span, when it is short.
     pub fn snippet(&self, at: &Position) -> Option<&str> {
-        let text = &self.files.get(at.file)?.source.text;
+        let text = self.files.get(at.file)?.source.text();
         if at.span.is_empty() || at.span.len() > 400 {
             return None;
         }
@@ -228,7 +228,7 @@ impl Trees {
                 let f = &files[file];
                 match f.docs.get(doc).and_then(|d| d.tree.as_deref().cloned()) {
                     Some(tree) => Some(tree),
-                    None => reparse_document(&f.source.text, &f.docs, doc),
+                    None => reparse_document(&f.source, &f.docs, doc),
                 }
             })
             .as_ref()
@@ -257,7 +257,7 @@ fn position(files: &[LoadedFile], index: &Index, trees: &mut Trees, loc: &Loc) -
                 _ => {
                     let located = trees
                         .root(files, o.file, o.document)
-                        .map(|root| locate(&f.source.text, root, &full));
+                        .map(|root| locate(root, &full));
                     let span = located.as_ref().map_or(0..0, |l| l.span.clone());
                     (span, located.and_then(|l| l.missing))
                 }

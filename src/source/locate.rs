@@ -43,7 +43,7 @@ fn step<'a>(node: Node<'a>, seg: &Seg) -> Option<(Range<usize>, Node<'a>)> {
 }
 
 /// Find the span for `path` under `root`.
-pub fn locate(text: &str, root: Node<'_>, path: &[Seg]) -> Located {
+pub fn locate(root: Node<'_>, path: &[Seg]) -> Located {
     let mut node = root;
     // The label for the deepest node reached so far.
     let mut label = object_label(&root);
@@ -66,7 +66,7 @@ pub fn locate(text: &str, root: Node<'_>, path: &[Seg]) -> Located {
         }
     }
     Located {
-        span: first_line(text, label),
+        span: first_line(root, label),
         exact,
         missing,
     }
@@ -118,12 +118,12 @@ fn object_label(root: &Node<'_>) -> Range<usize> {
     root.span().start..root.span().start
 }
 
-fn first_line(text: &str, span: Range<usize>) -> Range<usize> {
-    let start = span.start.min(text.len());
-    let end = span.end.clamp(start, text.len());
-    let cut = text
-        .get(start..end)
+/// The part of `span` on its first line.
+fn first_line(root: Node<'_>, span: Range<usize>) -> Range<usize> {
+    let end = span.end.max(span.start);
+    let cut = root
+        .text_at(span.start..end)
         .and_then(|s| s.find(['\n', '\r']))
-        .map_or(end, |i| start + i);
-    start..cut
+        .map_or(end, |i| span.start + i);
+    span.start..cut
 }

@@ -6,8 +6,12 @@ pub mod locate;
 pub mod tree;
 pub mod yaml11;
 
+use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::SystemTime;
 
 pub use tree::{Document, Node, NodeKind, ParseProblem, Tree};
 
@@ -22,22 +26,148 @@ pub type FileId = usize;
 /// Lines per entry of a file's line index.
 const LINE_BLOCK: usize = 32;
 
-/// One input file and its text.
+/// Where a file's text can be read again: its path, and its length and
+/// modification time when it was read (to notice a file changed since).
 #[derive(Debug, Clone)]
+pub struct OnDisk {
+    pub path: PathBuf,
+    pub len: u64,
+    pub modified: Option<SystemTime>,
+}
+
+impl OnDisk {
+    /// The file, opened, if it is still what was read.
+    fn open_unchanged(&self) -> Option<std::fs::File> {
+        let f = std::fs::File::open(&self.path).ok()?;
+        let meta = f.metadata().ok()?;
+        (meta.len() == self.len && meta.modified().ok() == self.modified).then_some(f)
+    }
+}
+
+/// One input file and its text.
+///
+/// The text of a file read from disk is released once the file is parsed
+/// ([`SourceFile::release`]): trees kept for the engine hold their own
+/// document's text, and the few files that get a diagnostic are read again
+/// when one is located. Peak memory then no longer holds every file.
+#[derive(Debug)]
 pub struct SourceFile {
     /// Name as given on the command line (or `--stdin-filename`).
     pub name: String,
-    pub text: Text,
+    text: OnceLock<Text>,
+    /// Length of the text in bytes.
+    len: usize,
+    disk: Option<OnDisk>,
+    /// Set when the file could not be read again as it was.
+    changed: AtomicBool,
+    /// The text contains `stslint:` (a suppression comment, perhaps).
+    directives: bool,
     /// See `block_starts`.
     line_starts: OnceLock<Vec<u32>>,
 }
 
+impl Clone for SourceFile {
+    fn clone(&self) -> Self {
+        SourceFile {
+            name: self.name.clone(),
+            text: self.text.clone(),
+            len: self.len,
+            disk: self.disk.clone(),
+            changed: AtomicBool::new(self.changed.load(Ordering::Relaxed)),
+            directives: self.directives,
+            line_starts: self.line_starts.clone(),
+        }
+    }
+}
+
 impl SourceFile {
+    /// A text held in memory (standard input, an editor's buffer, a test).
     pub fn new(name: String, text: String) -> Self {
         SourceFile {
             name,
-            text: Arc::new(text),
+            len: text.len(),
+            directives: memchr::memmem::find(text.as_bytes(), b"stslint:").is_some(),
+            text: OnceLock::from(Arc::new(text)),
+            disk: None,
+            changed: AtomicBool::new(false),
             line_starts: OnceLock::new(),
+        }
+    }
+
+    /// A text read from `disk`, which can be released and read again.
+    pub fn from_disk(name: String, text: String, disk: OnDisk) -> Self {
+        SourceFile {
+            disk: Some(disk),
+            ..SourceFile::new(name, text)
+        }
+    }
+
+    /// The whole text, read again from disk if it was released. A file that
+    /// changed on disk since it was linted reads as empty (see `changed`).
+    pub fn text(&self) -> &Text {
+        self.text.get_or_init(|| {
+            let again = self.disk.as_ref().and_then(|d| {
+                let mut buf = Vec::with_capacity(self.len);
+                d.open_unchanged()?.read_to_end(&mut buf).ok()?;
+                String::from_utf8(buf).ok().filter(|t| t.len() == self.len)
+            });
+            Arc::new(again.unwrap_or_else(|| {
+                self.changed.store(true, Ordering::Relaxed);
+                String::new()
+            }))
+        })
+    }
+
+    /// True when the text may hold suppression comments (`stslint:`).
+    pub fn has_directives(&self) -> bool {
+        self.directives
+    }
+
+    /// Length of the text in bytes (without reading it again).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// True when the file changed on disk while it was being linted, so
+    /// that positions in it could not be shown.
+    pub fn changed(&self) -> bool {
+        self.changed.load(Ordering::Relaxed)
+    }
+
+    /// Drop the text if it can be read again from disk. Positions are
+    /// computed from then on with a few bytes read again, not the text.
+    pub fn release(&mut self) {
+        if self.disk.is_some() {
+            self.block_starts();
+            self.text.take();
+        }
+    }
+
+    /// Bytes `from..to` of the file and the offset they start at: the whole
+    /// text if it is held, else just that part, read from disk (and not
+    /// kept).
+    pub fn part(&self, from: usize, to: usize) -> Option<(Text, usize)> {
+        if let Some(t) = self.text.get() {
+            return Some((Arc::clone(t), 0));
+        }
+        let d = self.disk.as_ref()?;
+        let read = || -> Option<String> {
+            let mut f = d.open_unchanged()?;
+            f.seek(SeekFrom::Start(from as u64)).ok()?;
+            let mut buf = vec![0; to.checked_sub(from)?];
+            f.read_exact(&mut buf).ok()?;
+            String::from_utf8(buf).ok()
+        };
+        match read() {
+            Some(t) => Some((Arc::new(t), from)),
+            None => {
+                self.changed.store(true, Ordering::Relaxed);
+                None
+            }
         }
     }
 
@@ -49,7 +179,7 @@ impl SourceFile {
         self.line_starts.get_or_init(|| {
             let mut starts = vec![0];
             starts.extend(
-                memchr::memchr_iter(b'\n', self.text.as_bytes())
+                memchr::memchr_iter(b'\n', self.text().as_bytes())
                     .skip(LINE_BLOCK - 1)
                     .step_by(LINE_BLOCK)
                     .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
@@ -65,17 +195,47 @@ impl SourceFile {
         let at = u32::try_from(offset).unwrap_or(u32::MAX);
         let block = blocks.partition_point(|&s| s <= at).saturating_sub(1);
         let from = (blocks[block] as usize).min(offset);
-        let between = &self.text.as_bytes()[from..offset];
-        let newlines = memchr::memchr_iter(b'\n', between).count();
-        let start = memchr::memrchr(b'\n', between).map_or(from, |i| from + i + 1);
-        let col = self.text[start..offset].chars().count();
+        let between = self.bytes(from..offset);
+        let newlines = memchr::memchr_iter(b'\n', &between).count();
+        let line_start = memchr::memrchr(b'\n', &between).map_or(0, |i| i + 1);
+        // Characters: every byte but UTF-8 continuation bytes.
+        let col = between[line_start..]
+            .iter()
+            .filter(|&&b| b & 0xC0 != 0x80)
+            .count();
         (block * LINE_BLOCK + newlines + 1, col + 1)
+    }
+
+    /// Bytes `r` of the text: borrowed when the text is held, else read
+    /// from disk (empty if the file changed since it was linted).
+    fn bytes(&self, r: Range<usize>) -> std::borrow::Cow<'_, [u8]> {
+        use std::borrow::Cow;
+        if let Some(t) = self.text.get() {
+            return Cow::Borrowed(t.as_bytes().get(r).unwrap_or(&[]));
+        }
+        let read = || -> Option<Vec<u8>> {
+            let mut f = self.disk.as_ref()?.open_unchanged()?;
+            f.seek(SeekFrom::Start(r.start as u64)).ok()?;
+            let mut buf = vec![0; r.end.checked_sub(r.start)?];
+            f.read_exact(&mut buf).ok()?;
+            Some(buf)
+        };
+        Cow::Owned(read().unwrap_or_else(|| {
+            self.changed.store(true, Ordering::Relaxed);
+            Vec::new()
+        }))
     }
 
     /// Clamp an offset into the text and onto a char boundary.
     pub fn clamp(&self, offset: usize) -> usize {
-        let mut o = offset.min(self.text.len());
-        while !self.text.is_char_boundary(o) {
+        let mut o = offset.min(self.len);
+        if o == self.len {
+            return o;
+        }
+        // A char is at most 4 bytes: look at the byte and the 3 before.
+        let from = o.saturating_sub(3);
+        let b = self.bytes(from..o + 1);
+        while o > from && b.get(o - from).is_some_and(|c| c & 0xC0 == 0x80) {
             o -= 1;
         }
         o
@@ -85,8 +245,19 @@ impl SourceFile {
     pub fn tidy(&self, span: Range<usize>) -> Range<usize> {
         let start = self.clamp(span.start);
         let mut end = self.clamp(span.end.max(start));
-        while end > start && self.text.as_bytes()[end - 1].is_ascii_whitespace() {
-            end -= 1;
+        while end > start {
+            let from = end.saturating_sub(256).max(start);
+            match self
+                .bytes(from..end)
+                .iter()
+                .rposition(|c| !c.is_ascii_whitespace())
+            {
+                Some(i) => {
+                    end = from + i + 1;
+                    break;
+                }
+                None => end = from,
+            }
         }
         start..end
     }
@@ -114,7 +285,22 @@ pub fn parse_source(text: &Text) -> (Vec<Document>, Vec<ParseProblem>) {
 
 /// Parse `text[from..to]`; offsets in the result are offsets in `text`.
 pub fn parse_range(text: &Text, from: usize, to: usize) -> (Vec<Document>, Vec<ParseProblem>) {
-    let Some(slice) = text.get(from..to) else {
+    parse_part(text, 0, from, to)
+}
+
+/// Parse bytes `from..to` of a file of which `text` holds the part from
+/// offset `text_base` on; offsets in the result are offsets in the file.
+pub fn parse_part(
+    text: &Text,
+    text_base: usize,
+    from: usize,
+    to: usize,
+) -> (Vec<Document>, Vec<ParseProblem>) {
+    let part = from
+        .checked_sub(text_base)
+        .zip(to.checked_sub(text_base))
+        .and_then(|(a, b)| text.get(a..b));
+    let Some(slice) = part else {
         return (Vec::new(), Vec::new());
     };
     let body = slice.strip_prefix('\u{feff}').unwrap_or(slice);
@@ -123,9 +309,9 @@ pub fn parse_range(text: &Text, from: usize, to: usize) -> (Vec<Document>, Vec<P
     if looks_json && body.contains('\t') {
         // Same length, so offsets stay valid; tabs inside JSON strings are
         // invalid JSON anyway.
-        tree::parse(text, &body.replace('\t', " "), base)
+        tree::parse(text, text_base, &body.replace('\t', " "), base)
     } else {
-        parse_lenient(text, body, base)
+        parse_lenient(text, text_base, body, base)
     }
 }
 
@@ -165,14 +351,16 @@ pub fn split_documents(text: &str, target: usize) -> Vec<(usize, usize)> {
 }
 
 /// Re-parse one document of a file (trees are released after decoding) and
-/// return its tree, with offsets in the whole file.
-pub fn reparse_document(text: &Text, docs: &[Document], index: usize) -> Option<Tree> {
-    let start = docs.get(index)?.start.min(text.len());
+/// return its tree, with offsets in the whole file. Only that document's
+/// bytes are read again if the file's text was released.
+pub fn reparse_document(source: &SourceFile, docs: &[Document], index: usize) -> Option<Tree> {
+    let start = docs.get(index)?.start.min(source.len());
     let end = docs
         .get(index + 1)
-        .map_or(text.len(), |d| d.start)
-        .clamp(start, text.len());
-    let (parsed, _) = parse_range(text, start, end);
+        .map_or(source.len(), |d| d.start)
+        .clamp(start, source.len());
+    let (text, base) = source.part(start, end)?;
+    let (parsed, _) = parse_part(&text, base, start, end);
     parsed.into_iter().find_map(|d| d.tree).map(|t| *t)
 }
 
@@ -184,9 +372,14 @@ const MAX_REINDENTS: usize = 64;
 /// indented less than its parent. Such lines are re-indented in a copy (line
 /// folding strips that whitespace from the value anyway) and offsets are
 /// mapped back to the original text.
-fn parse_lenient(text: &Text, body: &str, base: usize) -> (Vec<Document>, Vec<ParseProblem>) {
+fn parse_lenient(
+    text: &Text,
+    text_base: usize,
+    body: &str,
+    base: usize,
+) -> (Vec<Document>, Vec<ParseProblem>) {
     const KIND: &str = "invalid indentation in multiline quoted scalar";
-    let first = tree::parse(text, body, base);
+    let first = tree::parse(text, text_base, body, base);
     if !first.1.iter().any(|p| p.message.contains(KIND)) {
         return first;
     }
@@ -195,7 +388,7 @@ fn parse_lenient(text: &Text, body: &str, base: usize) -> (Vec<Document>, Vec<Pa
     let mut patched = body.to_owned();
     for _ in 0..MAX_REINDENTS {
         // Offsets from this parse are `base` + offsets in `patched`.
-        let (docs, problems) = tree::parse(text, &patched, base);
+        let (docs, problems) = tree::parse(text, text_base, &patched, base);
         let Some(p) = problems.iter().find(|p| p.message.contains(KIND)) else {
             return map_back(docs, problems, &inserts, base);
         };
@@ -279,5 +472,49 @@ mod tests {
         }
         assert_eq!(f.line_col(text.len()), (line, col));
         assert_eq!(f.line_col(text.len() + 10), (line, col));
+    }
+
+    fn on_disk(dir: &std::path::Path, text: &str) -> SourceFile {
+        let path = dir.join("f.yaml");
+        std::fs::write(&path, text).unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        let disk = OnDisk {
+            path,
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        };
+        SourceFile::from_disk("f.yaml".into(), text.to_owned(), disk)
+    }
+
+    #[test]
+    fn a_released_text_gives_the_same_positions_and_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "a: 1\nb: ü\n---\nc:  \n  d\n".repeat(40);
+        let held = SourceFile::new("f.yaml".into(), text.clone());
+        let mut released = on_disk(dir.path(), &text);
+        released.release();
+        for offset in 0..text.len() + 2 {
+            assert_eq!(released.line_col(offset), held.line_col(offset), "{offset}");
+            assert_eq!(released.clamp(offset), held.clamp(offset));
+            assert_eq!(
+                released.tidy(offset / 2..offset),
+                held.tidy(offset / 2..offset)
+            );
+        }
+        let (part, base) = released.part(16, 40).unwrap();
+        assert_eq!((part.as_str(), base), (&text[16..40], 16));
+        assert_eq!(released.text().as_str(), text);
+        assert!(!released.changed());
+    }
+
+    #[test]
+    fn a_file_changed_after_linting_is_noticed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut f = on_disk(dir.path(), "a: 1\n");
+        f.release();
+        std::fs::write(dir.path().join("f.yaml"), "a: 12\n").unwrap();
+        assert_eq!(f.line_col(3), (1, 1));
+        assert!(f.changed());
+        assert_eq!(f.text().as_str(), "");
     }
 }

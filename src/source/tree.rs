@@ -38,7 +38,11 @@ struct Rec {
 /// The nodes of one document.
 #[derive(Debug, Clone)]
 pub struct Tree {
+    /// The file's text from offset `base` on: the whole file while
+    /// loading, only this document's text once the tree is kept alone
+    /// (`own_text`).
     text: Text,
+    base: usize,
     nodes: Vec<Rec>,
     /// Scalar values that are not a slice of the text.
     extra: String,
@@ -49,9 +53,22 @@ impl Tree {
         (!self.nodes.is_empty()).then_some(Node { t: self, i: 0 })
     }
 
-    /// Heap bytes the tree holds.
+    /// Heap bytes of the tree's nodes (not of the text it slices).
     pub fn bytes(&self) -> usize {
         self.nodes.capacity() * std::mem::size_of::<Rec>() + self.extra.capacity()
+    }
+
+    /// Keep only `from..to` of the file's text (the document's), so that
+    /// the tree no longer holds the whole file.
+    pub fn own_text(&mut self, from: usize, to: usize) {
+        let part = window(&self.text, self.base, from..to).unwrap_or("");
+        self.text = Arc::new(part.to_owned());
+        self.base = from;
+    }
+
+    /// The text at byte range `r` of the file, if the tree holds it.
+    pub fn text_at(&self, r: Range<usize>) -> Option<&str> {
+        window(&self.text, self.base, r)
     }
 
     /// The node at record index `i` (see [`Node::index`]).
@@ -73,6 +90,11 @@ impl Tree {
             }
         }
     }
+}
+
+/// `r` (offsets in the file) of `text`, which starts at file offset `base`.
+fn window(text: &str, base: usize, r: Range<usize>) -> Option<&str> {
+    text.get(r.start.checked_sub(base)?..r.end.checked_sub(base)?)
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -136,6 +158,11 @@ impl<'a> Node<'a> {
         r.start as usize..r.end as usize
     }
 
+    /// The file's text at byte range `r`, if the node's tree holds it.
+    pub fn text_at(&self, r: Range<usize>) -> Option<&'a str> {
+        self.t.text_at(r)
+    }
+
     /// Record index of the node in its tree.
     pub fn index(&self) -> u32 {
         self.i
@@ -160,13 +187,13 @@ impl<'a> Node<'a> {
 
     fn scalar_of(&self, r: &Rec) -> Scalar<'a> {
         let range = r.a as usize..(r.a as usize + r.b as usize);
-        let source: &'a str = if r.flags & IN_EXTRA != 0 {
-            &self.t.extra
+        let value = if r.flags & IN_EXTRA != 0 {
+            self.t.extra.get(range)
         } else {
-            &self.t.text
+            self.t.text_at(range)
         };
         Scalar {
-            value: source.get(range).unwrap_or(""),
+            value: value.unwrap_or(""),
             plain: r.flags & PLAIN != 0,
             tag: TAGS[usize::from(r.flags >> 4).min(TAGS.len() - 1)],
         }
@@ -325,11 +352,20 @@ fn offset(m: &granit_parser::Marker) -> usize {
 /// Parse `buf` into documents. `buf` is `text[base..]` or a same-layout
 /// copy of it; every offset in the result is `base` + the offset in `buf`.
 /// Recovers at the next document after a syntax error.
-pub fn parse(text: &Text, buf: &str, base: usize) -> (Vec<Document>, Vec<ParseProblem>) {
+///
+/// `text` is the file's text from offset `text_base` on (all of it, or the
+/// part read again for one document).
+pub fn parse(
+    text: &Text,
+    text_base: usize,
+    buf: &str,
+    base: usize,
+) -> (Vec<Document>, Vec<ParseProblem>) {
     let options = granit_parser::options! { emit_comments: false };
     let mut parser = Parser::new_from_str_with_options(buf, options);
     let mut b = Builder {
         text: Arc::clone(text),
+        text_base,
         buf_ptr: buf.as_ptr() as usize,
         buf_len: buf.len(),
         base,
@@ -374,6 +410,7 @@ struct Open {
 
 struct Builder {
     text: Text,
+    text_base: usize,
     buf_ptr: usize,
     buf_len: usize,
     base: usize,
@@ -559,12 +596,13 @@ impl Builder {
         for child in 0..r.a {
             let c = self.nodes[next];
             if child % 2 == 0 && c.kind == SCALAR {
-                let source: &str = if c.flags & IN_EXTRA != 0 {
-                    &self.extra
+                let range = c.a as usize..c.a as usize + c.b as usize;
+                let key = if c.flags & IN_EXTRA != 0 {
+                    self.extra.get(range)
                 } else {
-                    &self.text
+                    window(&self.text, self.text_base, range)
                 };
-                let key = source.get(c.a as usize..(c.a + c.b) as usize).unwrap_or("");
+                let key = key.unwrap_or("");
                 if key != "<<" {
                     keys.push((key, c.start, c.end));
                 }
@@ -625,6 +663,7 @@ impl Builder {
         let tree = (!self.nodes.is_empty()).then(|| {
             Box::new(Tree {
                 text: Arc::clone(&self.text),
+                base: self.text_base,
                 nodes: self.nodes.as_slice().to_vec(),
                 extra: self.extra.as_str().to_owned(),
             })
