@@ -176,6 +176,9 @@ pub fn load_one(
     max_bytes: u64,
     budget: &TreeBudget,
 ) -> LoadedFile {
+    if let Some(f) = load_streamed(id, input, namespace, max_bytes, budget) {
+        return f;
+    }
     let name = input.name().to_owned();
     let (bytes, disk) = match read(input, max_bytes) {
         Ok(b) => b,
@@ -251,8 +254,65 @@ fn parse_file(
     let pieces = source::split_documents(source.text(), CHUNK_BYTES);
     let parsed: Vec<Piece> = pieces
         .par_iter()
-        .map(|&(from, to)| parse_piece(&source, id, (from, to), namespace, budget))
+        .map(|&range| parse_piece((source.text(), 0), id, range, namespace, budget))
         .collect();
+    source.release();
+    combine(id, source, parsed, helm)
+}
+
+/// Files larger than this are read piece by piece, never whole.
+pub const STREAM_BYTES: u64 = 2 * CHUNK_BYTES as u64;
+
+/// Read and parse a large file piece by piece (pieces parsed in parallel
+/// as they are read), so that its whole text is never in memory. `None`
+/// when that did not work out (invalid UTF-8, a read error, over the size
+/// limit): the caller reads the file whole, and reports the problem.
+fn load_streamed(
+    id: FileId,
+    input: &Input,
+    namespace: &str,
+    max_bytes: u64,
+    budget: &TreeBudget,
+) -> Option<LoadedFile> {
+    let Input::File { name, path, .. } = input else {
+        return None;
+    };
+    // The type first: opening a FIFO would block.
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() <= STREAM_BYTES || meta.len() > max_bytes {
+        return None;
+    }
+    let file = std::fs::File::open(path).ok()?;
+    let mut reader = source::stream::PieceReader::new(file, CHUNK_BYTES, max_bytes);
+    let mut parsed: Vec<(usize, Piece)> = (&mut reader)
+        .enumerate()
+        .par_bridge()
+        .map(|(i, p)| {
+            let range = (p.base, p.base + p.text.len());
+            let text = std::sync::Arc::new(p.text);
+            (
+                i,
+                parse_piece((&text, p.base), id, range, namespace, budget),
+            )
+        })
+        .collect();
+    if reader.failed.is_some() {
+        return None;
+    }
+    parsed.sort_by_key(|(i, _)| *i);
+    let disk = OnDisk {
+        path: path.clone(),
+        len: reader.len() as u64,
+        modified: meta.modified().ok(),
+    };
+    let helm = reader.helm;
+    let source = SourceFile::streamed(name.clone(), disk, reader.directives, reader.lines);
+    let parsed = parsed.into_iter().map(|(_, p)| p).collect();
+    Some(combine(id, source, parsed, helm))
+}
+
+/// One file from its pieces, parsed in order.
+fn combine(id: FileId, source: SourceFile, parsed: Vec<Piece>, helm: bool) -> LoadedFile {
     // Sized once: growing by doubling would briefly hold a big file's
     // objects twice.
     let mut docs = Vec::with_capacity(parsed.iter().map(|p| p.docs.len()).sum());
@@ -285,7 +345,6 @@ fn parse_file(
         objects.problems.append(&mut piece.objects.problems);
         objects.skipped += piece.objects.skipped;
     }
-    source.release();
     LoadedFile {
         source,
         docs,
@@ -302,14 +361,16 @@ struct Piece {
     objects: FileObjects,
 }
 
+/// Parse bytes `from..to` of a file, of which `text` holds the part from
+/// offset `text_base` on.
 fn parse_piece(
-    source: &SourceFile,
+    (text, text_base): (&source::Text, usize),
     id: FileId,
     (from, to): (usize, usize),
     namespace: &str,
     budget: &TreeBudget,
 ) -> Piece {
-    let (mut docs, problems) = source::parse_range(source.text(), from, to);
+    let (mut docs, problems) = source::parse_part(text, text_base, from, to);
     let objects = model::objects_of(id, &docs, namespace);
     // Trees are released once objects are decoded (StatefulSets' trees are
     // kept for the engine); the few documents that get a diagnostic are

@@ -3,6 +3,7 @@
 
 pub mod de;
 pub mod locate;
+pub mod stream;
 pub mod tree;
 pub mod yaml11;
 
@@ -41,6 +42,36 @@ impl OnDisk {
         let f = std::fs::File::open(&self.path).ok()?;
         let meta = f.metadata().ok()?;
         (meta.len() == self.len && meta.modified().ok() == self.modified).then_some(f)
+    }
+}
+
+/// A file's sparse line index (the start of every `LINE_BLOCK`th line),
+/// built from its bytes fed in order.
+#[derive(Debug)]
+pub struct LineBlocks {
+    starts: Vec<u32>,
+    newlines: usize,
+}
+
+impl Default for LineBlocks {
+    fn default() -> Self {
+        LineBlocks {
+            starts: vec![0],
+            newlines: 0,
+        }
+    }
+}
+
+impl LineBlocks {
+    /// Feed the next bytes of the file, which start at offset `base`.
+    pub fn feed(&mut self, bytes: &[u8], base: usize) {
+        for i in memchr::memchr_iter(b'\n', bytes) {
+            self.newlines += 1;
+            if self.newlines.is_multiple_of(LINE_BLOCK) {
+                self.starts
+                    .push(u32::try_from(base + i + 1).unwrap_or(u32::MAX));
+            }
+        }
     }
 }
 
@@ -91,6 +122,20 @@ impl SourceFile {
             disk: None,
             changed: AtomicBool::new(false),
             line_starts: OnceLock::new(),
+        }
+    }
+
+    /// A file read piece by piece and never held whole (see
+    /// [`stream`]): what is known of its text without the text.
+    pub fn streamed(name: String, disk: OnDisk, directives: bool, lines: LineBlocks) -> Self {
+        SourceFile {
+            name,
+            text: OnceLock::new(),
+            len: usize::try_from(disk.len).unwrap_or(usize::MAX),
+            disk: Some(disk),
+            changed: AtomicBool::new(false),
+            directives,
+            line_starts: OnceLock::from(lines.starts),
         }
     }
 
@@ -177,14 +222,9 @@ impl SourceFile {
     /// asked for (at most `LINE_BLOCK` of them).
     fn block_starts(&self) -> &[u32] {
         self.line_starts.get_or_init(|| {
-            let mut starts = vec![0];
-            starts.extend(
-                memchr::memchr_iter(b'\n', self.text().as_bytes())
-                    .skip(LINE_BLOCK - 1)
-                    .step_by(LINE_BLOCK)
-                    .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-            );
-            starts
+            let mut blocks = LineBlocks::default();
+            blocks.feed(self.text().as_bytes(), 0);
+            blocks.starts
         })
     }
 
