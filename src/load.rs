@@ -97,8 +97,15 @@ pub fn load_all(inputs: &[Input], namespace: &str, max_bytes: u64) -> Vec<Loaded
         .collect()
 }
 
-/// The bytes of an input, and for a file where to read it again.
-fn read(input: &Input, max_bytes: u64) -> Result<(Vec<u8>, Option<OnDisk>), String> {
+/// What reading an input gave.
+enum Got {
+    /// Its bytes, and for a file where to read it again.
+    Bytes(Vec<u8>, Option<OnDisk>),
+    /// A file large enough to be read piece by piece (when `stream`).
+    Large(std::fs::Metadata),
+}
+
+fn read(input: &Input, max_bytes: u64, stream: bool) -> Result<Got, String> {
     match input {
         Input::Stdin { .. } => {
             let mut buf = Vec::new();
@@ -111,7 +118,7 @@ fn read(input: &Input, max_bytes: u64) -> Result<(Vec<u8>, Option<OnDisk>), Stri
                     "standard input is larger than the limit of {max_bytes} bytes"
                 ));
             }
-            Ok((buf, None))
+            Ok(Got::Bytes(buf, None))
         }
         Input::File { path, .. } => {
             // Check the type before opening: opening a FIFO would block.
@@ -124,13 +131,16 @@ fn read(input: &Input, max_bytes: u64) -> Result<(Vec<u8>, Option<OnDisk>), Stri
                     "not a regular file (a FIFO, socket or device); it was not read".to_owned(),
                 );
             }
-            let f = std::fs::File::open(path).map_err(|e| format!("cannot read file: {e}"))?;
             if meta.len() > max_bytes {
                 return Err(format!(
                     "file is {} bytes, over the limit of {max_bytes} bytes; it was not read",
                     meta.len()
                 ));
             }
+            if stream && meta.len() > STREAM_BYTES {
+                return Ok(Got::Large(meta));
+            }
+            let f = std::fs::File::open(path).map_err(|e| format!("cannot read file: {e}"))?;
             let mut buf = Vec::with_capacity(meta.len() as usize);
             f.take(max_bytes + 1)
                 .read_to_end(&mut buf)
@@ -145,7 +155,7 @@ fn read(input: &Input, max_bytes: u64) -> Result<(Vec<u8>, Option<OnDisk>), Stri
                 len: buf.len() as u64,
                 modified: meta.modified().ok(),
             };
-            Ok((buf, Some(disk)))
+            Ok(Got::Bytes(buf, Some(disk)))
         }
     }
 }
@@ -176,12 +186,19 @@ pub fn load_one(
     max_bytes: u64,
     budget: &TreeBudget,
 ) -> LoadedFile {
-    if let Some(f) = load_streamed(id, input, namespace, max_bytes, budget) {
-        return f;
-    }
     let name = input.name().to_owned();
-    let (bytes, disk) = match read(input, max_bytes) {
-        Ok(b) => b,
+    let got = match read(input, max_bytes, true) {
+        Ok(Got::Large(meta)) => match load_streamed(id, input, &meta, namespace, max_bytes, budget)
+        {
+            Some(f) => return f,
+            // Read it whole: that reports what went wrong, where.
+            None => read(input, max_bytes, false),
+        },
+        other => other,
+    };
+    let (bytes, disk) = match got {
+        Ok(Got::Bytes(b, disk)) => (b, disk),
+        Ok(Got::Large(_)) => unreachable!("not asked to stream"),
         Err(message) => {
             // A file found by walking that cannot be read is a diagnostic;
             // an input named on the command line also makes the exit code 2.
@@ -270,6 +287,7 @@ pub const STREAM_BYTES: u64 = 2 * CHUNK_BYTES as u64;
 fn load_streamed(
     id: FileId,
     input: &Input,
+    meta: &std::fs::Metadata,
     namespace: &str,
     max_bytes: u64,
     budget: &TreeBudget,
@@ -277,11 +295,6 @@ fn load_streamed(
     let Input::File { name, path, .. } = input else {
         return None;
     };
-    // The type first: opening a FIFO would block.
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() <= STREAM_BYTES || meta.len() > max_bytes {
-        return None;
-    }
     let file = std::fs::File::open(path).ok()?;
     let mut reader = source::stream::PieceReader::new(file, CHUNK_BYTES, max_bytes);
     let mut parsed: Vec<(usize, Piece)> = (&mut reader)

@@ -1,7 +1,7 @@
 //! A spanned YAML tree built from one pass over the parser's events.
 //!
-//! Each document's nodes live in one flat vector in pre-order (20 bytes a
-//! node, no allocation per node); scalar values are slices of the file's text
+//! Each document's nodes live in flat vectors in pre-order (17 bytes a node,
+//! no allocation per node); scalar values are slices of the file's text
 //! unless escapes or folding changed them. `Node` is a cheap handle into it.
 
 use std::collections::{HashMap, HashSet};
@@ -21,6 +21,8 @@ const MAP: u8 = 2;
 const PLAIN: u8 = 1;
 const IN_EXTRA: u8 = 2;
 
+/// A node as the builder makes it and readers see it. Trees store it in
+/// two arrays (`Slot` and one byte of kind and flags): 17 bytes a node.
 #[derive(Debug, Clone, Copy)]
 struct Rec {
     start: u32,
@@ -35,6 +37,37 @@ struct Rec {
     flags: u8,
 }
 
+/// Offsets and sizes of a stored node (see `Rec`).
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    start: u32,
+    end: u32,
+    a: u32,
+    b: u32,
+}
+
+/// Kind in bits 2-3 of the packed byte; flags use bits 0-1 and 4-6.
+fn pack(r: &Rec) -> (Slot, u8) {
+    let slot = Slot {
+        start: r.start,
+        end: r.end,
+        a: r.a,
+        b: r.b,
+    };
+    (slot, r.flags | (r.kind << 2))
+}
+
+fn unpack(s: Slot, bits: u8) -> Rec {
+    Rec {
+        start: s.start,
+        end: s.end,
+        a: s.a,
+        b: s.b,
+        kind: (bits >> 2) & 3,
+        flags: bits & !0b1100,
+    }
+}
+
 /// The nodes of one document.
 #[derive(Debug, Clone)]
 pub struct Tree {
@@ -43,7 +76,8 @@ pub struct Tree {
     /// (`own_text`).
     text: Text,
     base: usize,
-    nodes: Vec<Rec>,
+    nodes: Vec<Slot>,
+    bits: Vec<u8>,
     /// Scalar values that are not a slice of the text.
     extra: String,
 }
@@ -55,7 +89,9 @@ impl Tree {
 
     /// Heap bytes of the tree's nodes (not of the text it slices).
     pub fn bytes(&self) -> usize {
-        self.nodes.capacity() * std::mem::size_of::<Rec>() + self.extra.capacity()
+        self.nodes.capacity() * std::mem::size_of::<Slot>()
+            + self.bits.capacity()
+            + self.extra.capacity()
     }
 
     /// Keep only `from..to` of the file's text (the document's), so that
@@ -76,17 +112,18 @@ impl Tree {
         ((i as usize) < self.nodes.len()).then_some(Node { t: self, i })
     }
 
-    fn rec(&self, i: u32) -> &Rec {
-        &self.nodes[i as usize]
+    fn rec(&self, i: u32) -> Rec {
+        unpack(self.nodes[i as usize], self.bits[i as usize])
     }
 
     /// Shift every offset (spans and text-slice values) with `f`.
     pub(crate) fn remap(&mut self, f: impl Fn(usize) -> usize) {
-        for r in &mut self.nodes {
-            r.start = to_u32(f(r.start as usize));
-            r.end = to_u32(f(r.end as usize));
+        for (s, &bits) in self.nodes.iter_mut().zip(&self.bits) {
+            let r = unpack(*s, bits);
+            s.start = to_u32(f(r.start as usize));
+            s.end = to_u32(f(r.end as usize));
             if r.kind == SCALAR && r.flags & IN_EXTRA == 0 {
-                r.a = to_u32(f(r.a as usize));
+                s.a = to_u32(f(r.a as usize));
             }
         }
     }
@@ -169,7 +206,7 @@ impl<'a> Node<'a> {
     }
 
     pub fn kind(&self) -> NodeKind<'a> {
-        let r = *self.t.rec(self.i);
+        let r = self.t.rec(self.i);
         match r.kind {
             SEQ => NodeKind::Seq(Items {
                 t: self.t,
@@ -201,7 +238,7 @@ impl<'a> Node<'a> {
 
     pub fn scalar(&self) -> Option<Scalar<'a>> {
         let r = self.t.rec(self.i);
-        (r.kind == SCALAR).then(|| self.scalar_of(r))
+        (r.kind == SCALAR).then(|| self.scalar_of(&r))
     }
 
     /// The text of a scalar node, whatever its style.
@@ -664,7 +701,8 @@ impl Builder {
             Box::new(Tree {
                 text: Arc::clone(&self.text),
                 base: self.text_base,
-                nodes: self.nodes.as_slice().to_vec(),
+                nodes: self.nodes.iter().map(|r| pack(r).0).collect(),
+                bits: self.nodes.iter().map(|r| pack(r).1).collect(),
                 extra: self.extra.as_str().to_owned(),
             })
         });
