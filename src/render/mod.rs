@@ -324,23 +324,23 @@ pub fn resolve(
         }
         Loc::Span { file, document, .. } => (*file, document.unwrap_or(0)),
     };
-    // Group by document so each is parsed again at most once, and locate
-    // the groups in parallel.
+    // Group by file, in document order so each document is parsed again at
+    // most once; the file is read again once for all its diagnostics. The
+    // groups are located in parallel.
     let mut findings = findings;
     findings.sort_by_key(doc_of);
-    let mut groups: Vec<Vec<Finding>> = Vec::new();
-    let mut last = None;
+    let mut groups: Vec<(FileId, Vec<Finding>)> = Vec::new();
     for f in findings {
-        let key = doc_of(&f);
+        let file = doc_of(&f).0;
         match groups.last_mut() {
-            Some(g) if last == Some(key) => g.push(f),
-            _ => groups.push(vec![f]),
+            Some((last, g)) if *last == file => g.push(f),
+            _ => groups.push((file, vec![f])),
         }
-        last = Some(key);
     }
     let mut out: Vec<Diagnostic> = groups
         .into_par_iter()
-        .flat_map_iter(|group| {
+        .flat_map_iter(|(file, group)| {
+            let _pinned = files.get(file).map(|f| f.source.pin());
             let mut trees = Trees::default();
             group
                 .into_iter()

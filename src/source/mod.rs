@@ -11,7 +11,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
 pub use tree::{Document, Node, NodeKind, ParseProblem, Tree};
@@ -95,6 +95,23 @@ pub struct SourceFile {
     directives: bool,
     /// See `block_starts`.
     line_starts: OnceLock<Vec<u32>>,
+    /// The text read again for a while (see `pin`).
+    pinned: Mutex<Option<Text>>,
+}
+
+/// Files up to this size are read again whole while their diagnostics are
+/// located (see [`SourceFile::pin`]); larger ones a few bytes at a time.
+const PIN_BYTES: usize = 2 << 20;
+
+/// Keeps a file's text read again until dropped.
+pub struct Pinned<'a>(&'a SourceFile);
+
+impl Drop for Pinned<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut p) = self.0.pinned.lock() {
+            *p = None;
+        }
+    }
 }
 
 impl Clone for SourceFile {
@@ -107,6 +124,7 @@ impl Clone for SourceFile {
             changed: AtomicBool::new(self.changed.load(Ordering::Relaxed)),
             directives: self.directives,
             line_starts: self.line_starts.clone(),
+            pinned: Mutex::new(None),
         }
     }
 }
@@ -118,6 +136,7 @@ impl SourceFile {
             name,
             len: text.len(),
             directives: memchr::memmem::find(text.as_bytes(), b"stslint:").is_some(),
+            pinned: Mutex::new(None),
             text: OnceLock::from(Arc::new(text)),
             disk: None,
             changed: AtomicBool::new(false),
@@ -136,6 +155,7 @@ impl SourceFile {
             changed: AtomicBool::new(false),
             directives,
             line_starts: OnceLock::from(lines.starts),
+            pinned: Mutex::new(None),
         }
     }
 
@@ -151,16 +171,44 @@ impl SourceFile {
     /// changed on disk since it was linted reads as empty (see `changed`).
     pub fn text(&self) -> &Text {
         self.text.get_or_init(|| {
-            let again = self.disk.as_ref().and_then(|d| {
-                let mut buf = Vec::with_capacity(self.len);
-                d.open_unchanged()?.read_to_end(&mut buf).ok()?;
-                String::from_utf8(buf).ok().filter(|t| t.len() == self.len)
-            });
-            Arc::new(again.unwrap_or_else(|| {
+            Arc::new(self.read_again().unwrap_or_else(|| {
                 self.changed.store(true, Ordering::Relaxed);
                 String::new()
             }))
         })
+    }
+
+    /// The whole text read again from disk, if it is what was read.
+    fn read_again(&self) -> Option<String> {
+        let mut buf = Vec::with_capacity(self.len);
+        self.disk
+            .as_ref()?
+            .open_unchanged()?
+            .read_to_end(&mut buf)
+            .ok()?;
+        String::from_utf8(buf).ok().filter(|t| t.len() == self.len)
+    }
+
+    /// The text, held or pinned.
+    fn held(&self) -> Option<Text> {
+        if let Some(t) = self.text.get() {
+            return Some(Arc::clone(t));
+        }
+        self.pinned.lock().ok().and_then(|p| p.clone())
+    }
+
+    /// Read a released text again and keep it until the guard is dropped,
+    /// for locating many diagnostics in one file with one read (files up
+    /// to `PIN_BYTES`; larger ones keep being read a few bytes at a time).
+    pub fn pin(&self) -> Pinned<'_> {
+        if self.text.get().is_none()
+            && self.len <= PIN_BYTES
+            && let Some(t) = self.read_again()
+            && let Ok(mut p) = self.pinned.lock()
+        {
+            *p = Some(Arc::new(t));
+        }
+        Pinned(self)
     }
 
     /// True when the text may hold suppression comments (`stslint:`).
@@ -196,8 +244,8 @@ impl SourceFile {
     /// text if it is held, else just that part, read from disk (and not
     /// kept).
     pub fn part(&self, from: usize, to: usize) -> Option<(Text, usize)> {
-        if let Some(t) = self.text.get() {
-            return Some((Arc::clone(t), 0));
+        if let Some(t) = self.held() {
+            return Some((t, 0));
         }
         let d = self.disk.as_ref()?;
         let read = || -> Option<String> {
@@ -252,6 +300,9 @@ impl SourceFile {
         use std::borrow::Cow;
         if let Some(t) = self.text.get() {
             return Cow::Borrowed(t.as_bytes().get(r).unwrap_or(&[]));
+        }
+        if let Some(t) = self.held() {
+            return Cow::Owned(t.as_bytes().get(r).unwrap_or(&[]).to_vec());
         }
         let read = || -> Option<Vec<u8>> {
             let mut f = self.disk.as_ref()?.open_unchanged()?;
