@@ -187,12 +187,18 @@ pub fn percent_encode(path: &str) -> String {
 
 /// Every object with its file and the line its document starts on.
 pub fn object_list(files: &[LoadedFile], index: &Index) -> Vec<(FileId, ObjectInfo, usize)> {
+    // Objects come file by file: each file is read again once.
+    let mut pinned = None;
     index
         .objects
         .iter()
         .filter(|o| files[o.file].reported())
         .map(|o| {
             let f = &files[o.file];
+            if pinned.as_ref().is_none_or(|(file, _)| *file != o.file) {
+                pinned = None;
+                pinned = Some((o.file, f.source.pin()));
+            }
             let start = f.docs.get(o.document).map_or(0, |d| d.start);
             let info = ObjectInfo {
                 api_version: o.api_version.to_string(),
