@@ -17,7 +17,7 @@ use crate::policy::Policy;
 use std::collections::HashMap;
 
 use crate::source::locate::{Seg, locate};
-use crate::source::{FileId, Node, Tree, reparse_document};
+use crate::source::{FileId, Node, PIN_BYTES, Tree, reparse_document};
 
 /// The object a diagnostic is about.
 #[derive(Debug, Clone)]
@@ -330,23 +330,38 @@ pub fn resolve(
         }
         Loc::Span { file, document, .. } => (*file, document.unwrap_or(0)),
     };
-    // Group by file, in document order so each document is parsed again at
-    // most once; the file is read again once for all its diagnostics. The
-    // groups are located in parallel.
+    // Group by file (by document in files over `PIN_BYTES`), in document
+    // order so each document is parsed again at most once, and read each
+    // group's text again once for all its diagnostics. The groups are
+    // located in parallel.
+    let group_of = |f: &Finding| {
+        let (file, doc) = doc_of(f);
+        let big = files.get(file).is_some_and(|f| f.source.len() > PIN_BYTES);
+        (file, big.then_some(doc))
+    };
     let mut findings = findings;
     findings.sort_by_key(doc_of);
-    let mut groups: Vec<(FileId, Vec<Finding>)> = Vec::new();
+    // (file, document when grouped by document) and the findings.
+    type Group = ((FileId, Option<usize>), Vec<Finding>);
+    let mut groups: Vec<Group> = Vec::new();
     for f in findings {
-        let file = doc_of(&f).0;
+        let key = group_of(&f);
         match groups.last_mut() {
-            Some((last, g)) if *last == file => g.push(f),
-            _ => groups.push((file, vec![f])),
+            Some((last, g)) if *last == key => g.push(f),
+            _ => groups.push((key, vec![f])),
         }
     }
     let mut out: Vec<Diagnostic> = groups
         .into_par_iter()
-        .flat_map_iter(|(file, group)| {
-            let _pinned = files.get(file).map(|f| f.source.pin());
+        .flat_map_iter(|((file, doc), group)| {
+            let _pinned = files.get(file).map(|f| match doc {
+                None => f.source.pin(),
+                Some(d) => {
+                    let start = f.docs.get(d).map_or(0, |x| x.start);
+                    let end = f.docs.get(d + 1).map_or(f.source.len(), |x| x.start);
+                    f.source.pin_part(start, end)
+                }
+            });
             let mut trees = Trees::default();
             group
                 .into_iter()

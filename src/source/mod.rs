@@ -95,21 +95,22 @@ pub struct SourceFile {
     directives: bool,
     /// See `block_starts`.
     line_starts: OnceLock<Vec<u32>>,
-    /// The text read again for a while (see `pin`).
-    pinned: Mutex<Option<Text>>,
+    /// Parts of the text read again for a while, and the offsets they
+    /// start at (see `pin`).
+    pinned: Mutex<Vec<(Text, usize)>>,
 }
 
 /// Files up to this size are read again whole while their diagnostics are
-/// located (see [`SourceFile::pin`]); larger ones a few bytes at a time.
-const PIN_BYTES: usize = 2 << 20;
+/// located (see [`SourceFile::pin`]); larger ones a document at a time.
+pub const PIN_BYTES: usize = 2 << 20;
 
-/// Keeps a file's text read again until dropped.
-pub struct Pinned<'a>(&'a SourceFile);
+/// Keeps a part of a file's text read again until dropped.
+pub struct Pinned<'a>(&'a SourceFile, Option<Text>);
 
 impl Drop for Pinned<'_> {
     fn drop(&mut self) {
-        if let Ok(mut p) = self.0.pinned.lock() {
-            *p = None;
+        if let (Some(mine), Ok(mut p)) = (&self.1, self.0.pinned.lock()) {
+            p.retain(|(t, _)| !Arc::ptr_eq(t, mine));
         }
     }
 }
@@ -124,7 +125,7 @@ impl Clone for SourceFile {
             changed: AtomicBool::new(self.changed.load(Ordering::Relaxed)),
             directives: self.directives,
             line_starts: self.line_starts.clone(),
-            pinned: Mutex::new(None),
+            pinned: Mutex::new(Vec::new()),
         }
     }
 }
@@ -136,7 +137,7 @@ impl SourceFile {
             name,
             len: text.len(),
             directives: memchr::memmem::find(text.as_bytes(), b"stslint:").is_some(),
-            pinned: Mutex::new(None),
+            pinned: Mutex::new(Vec::new()),
             text: OnceLock::from(Arc::new(text)),
             disk: None,
             changed: AtomicBool::new(false),
@@ -155,7 +156,7 @@ impl SourceFile {
             changed: AtomicBool::new(false),
             directives,
             line_starts: OnceLock::from(lines.starts),
-            pinned: Mutex::new(None),
+            pinned: Mutex::new(Vec::new()),
         }
     }
 
@@ -189,26 +190,67 @@ impl SourceFile {
         String::from_utf8(buf).ok().filter(|t| t.len() == self.len)
     }
 
-    /// The text, held or pinned.
-    fn held(&self) -> Option<Text> {
+    /// Text holding bytes `r`, held or pinned, and the offset it starts at.
+    fn held(&self, r: &Range<usize>) -> Option<(Text, usize)> {
         if let Some(t) = self.text.get() {
-            return Some(Arc::clone(t));
+            return Some((Arc::clone(t), 0));
         }
-        self.pinned.lock().ok().and_then(|p| p.clone())
+        let pins = self.pinned.lock().ok()?;
+        pins.iter()
+            .find(|(t, base)| *base <= r.start && r.start <= r.end && r.end <= base + t.len())
+            .cloned()
     }
 
     /// Read a released text again and keep it until the guard is dropped,
     /// for locating many diagnostics in one file with one read (files up
-    /// to `PIN_BYTES`; larger ones keep being read a few bytes at a time).
+    /// to `PIN_BYTES`; see `pin_part` for larger ones).
     pub fn pin(&self) -> Pinned<'_> {
-        if self.text.get().is_none()
-            && self.len <= PIN_BYTES
-            && let Some(t) = self.read_again()
-            && let Ok(mut p) = self.pinned.lock()
-        {
-            *p = Some(Arc::new(t));
+        if self.text.get().is_some() || self.len > PIN_BYTES {
+            return Pinned(self, None);
         }
-        Pinned(self)
+        match self.read_again() {
+            Some(t) => self.pin_text(Arc::new(t), 0),
+            None => Pinned(self, None),
+        }
+    }
+
+    /// Like `pin`, for bytes `from..to` of a file (a document), from the
+    /// start of the line block before them so positions in them need no
+    /// other read.
+    pub fn pin_part(&self, from: usize, to: usize) -> Pinned<'_> {
+        if self.text.get().is_some() {
+            return Pinned(self, None);
+        }
+        let blocks = self.block_starts();
+        let at = u32::try_from(from).unwrap_or(u32::MAX);
+        let block = blocks.partition_point(|&s| s <= at).saturating_sub(1);
+        let from = (blocks[block] as usize).min(from);
+        let text = self
+            .read_range(from..to.min(self.len))
+            .and_then(|b| String::from_utf8(b).ok());
+        match text {
+            Some(t) => self.pin_text(Arc::new(t), from),
+            None => Pinned(self, None),
+        }
+    }
+
+    fn pin_text(&self, text: Text, base: usize) -> Pinned<'_> {
+        match self.pinned.lock() {
+            Ok(mut p) => {
+                p.push((Arc::clone(&text), base));
+                Pinned(self, Some(text))
+            }
+            Err(_) => Pinned(self, None),
+        }
+    }
+
+    /// Bytes `r` read again from disk, if the file is what was read.
+    fn read_range(&self, r: Range<usize>) -> Option<Vec<u8>> {
+        let mut f = self.disk.as_ref()?.open_unchanged()?;
+        f.seek(SeekFrom::Start(r.start as u64)).ok()?;
+        let mut buf = vec![0; r.end.checked_sub(r.start)?];
+        f.read_exact(&mut buf).ok()?;
+        Some(buf)
     }
 
     /// True when the text may hold suppression comments (`stslint:`).
@@ -244,18 +286,13 @@ impl SourceFile {
     /// text if it is held, else just that part, read from disk (and not
     /// kept).
     pub fn part(&self, from: usize, to: usize) -> Option<(Text, usize)> {
-        if let Some(t) = self.held() {
-            return Some((t, 0));
+        if let Some(held) = self.held(&(from..to)) {
+            return Some(held);
         }
-        let d = self.disk.as_ref()?;
-        let read = || -> Option<String> {
-            let mut f = d.open_unchanged()?;
-            f.seek(SeekFrom::Start(from as u64)).ok()?;
-            let mut buf = vec![0; to.checked_sub(from)?];
-            f.read_exact(&mut buf).ok()?;
-            String::from_utf8(buf).ok()
-        };
-        match read() {
+        match self
+            .read_range(from..to)
+            .and_then(|b| String::from_utf8(b).ok())
+        {
             Some(t) => Some((Arc::new(t), from)),
             None => {
                 self.changed.store(true, Ordering::Relaxed);
@@ -301,17 +338,11 @@ impl SourceFile {
         if let Some(t) = self.text.get() {
             return Cow::Borrowed(t.as_bytes().get(r).unwrap_or(&[]));
         }
-        if let Some(t) = self.held() {
-            return Cow::Owned(t.as_bytes().get(r).unwrap_or(&[]).to_vec());
+        if let Some((t, base)) = self.held(&r) {
+            let part = t.as_bytes().get(r.start - base..r.end - base);
+            return Cow::Owned(part.unwrap_or(&[]).to_vec());
         }
-        let read = || -> Option<Vec<u8>> {
-            let mut f = self.disk.as_ref()?.open_unchanged()?;
-            f.seek(SeekFrom::Start(r.start as u64)).ok()?;
-            let mut buf = vec![0; r.end.checked_sub(r.start)?];
-            f.read_exact(&mut buf).ok()?;
-            Some(buf)
-        };
-        Cow::Owned(read().unwrap_or_else(|| {
+        Cow::Owned(self.read_range(r).unwrap_or_else(|| {
             self.changed.store(true, Ordering::Relaxed);
             Vec::new()
         }))
@@ -592,6 +623,18 @@ mod tests {
                 held.tidy(offset / 2..offset)
             );
         }
+        for (from, to) in [(0, text.len()), (300, 900), (1000, 1000)] {
+            let _whole = (from == 0).then(|| released.pin());
+            let _part = released.pin_part(from, to);
+            for offset in (0..text.len() + 2).step_by(7) {
+                assert_eq!(released.line_col(offset), held.line_col(offset), "{offset}");
+                assert_eq!(
+                    released.tidy(offset / 2..offset),
+                    held.tidy(offset / 2..offset)
+                );
+            }
+        }
+        assert!(released.pinned.lock().unwrap().is_empty());
         let (part, base) = released.part(16, 40).unwrap();
         assert_eq!((part.as_str(), base), (&text[16..40], 16));
         assert_eq!(released.text().as_str(), text);
