@@ -196,9 +196,13 @@ pub fn load_one(
         },
         other => other,
     };
+    let got = got.and_then(|g| match g {
+        Got::Bytes(b, disk) => Ok((b, disk)),
+        // Not returned when not asked to stream.
+        Got::Large(_) => Err("cannot read file".to_owned()),
+    });
     let (bytes, disk) = match got {
-        Ok(Got::Bytes(b, disk)) => (b, disk),
-        Ok(Got::Large(_)) => unreachable!("not asked to stream"),
+        Ok(b) => b,
         Err(message) => {
             // A file found by walking that cannot be read is a diagnostic;
             // an input named on the command line also makes the exit code 2.

@@ -4,30 +4,16 @@
 //! panic.
 #![no_main]
 
-use std::io::Read;
-
 use libfuzzer_sys::fuzz_target;
 use stslint::source::LineBlocks;
-use stslint::source::stream::PieceReader;
-
-/// Gives at most `n` bytes a call.
-struct Trickle<'a>(&'a [u8], usize);
-
-impl Read for Trickle<'_> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.0.len().min(self.1).min(out.len());
-        out[..n].copy_from_slice(&self.0[..n]);
-        self.0 = &self.0[n..];
-        Ok(n)
-    }
-}
+use stslint::source::stream::{PieceReader, Trickle};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&[target, trickle], rest)) = data.split_first_chunk::<2>() else {
         return;
     };
     let mut r = PieceReader::new(
-        Trickle(rest, usize::from(trickle).max(1)),
+        Trickle(rest, usize::from(trickle)),
         usize::from(target),
         u64::MAX,
     );

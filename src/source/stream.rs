@@ -151,21 +151,22 @@ impl<R: Read> Iterator for PieceReader<R> {
     }
 }
 
+/// A reader that gives at most `.1` bytes a call, to try every way reads
+/// can fall across piece boundaries (tests and fuzzing).
+pub struct Trickle<'a>(pub &'a [u8], pub usize);
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.len().min(self.1.max(1)).min(out.len());
+        out[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A reader that gives at most `n` bytes a call.
-    struct Trickle<'a>(&'a [u8], usize);
-
-    impl Read for Trickle<'_> {
-        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.0.len().min(self.1).min(out.len());
-            out[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
-        }
-    }
 
     fn pieces(text: &str, target: usize, trickle: usize) -> Vec<(usize, String)> {
         PieceReader::new(Trickle(text.as_bytes(), trickle), target, u64::MAX)
