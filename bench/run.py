@@ -71,13 +71,10 @@ def corpora():
 
 
 def raw_mbps(path):
-    """Median over RUNS runs: this machine's speed drifts between runs."""
-    speeds = []
-    for _ in range(RUNS):
-        line = subprocess.run([RAW, path], check=True, capture_output=True, text=True).stdout
-        # "... in 1.234 s: 55.6 MB/s (1 thread)"
-        speeds.append(float(line.split(": ")[-1].split()[0]))
-    return statistics.median(speeds)
+    """One run of the raw parser over path, in MB/s."""
+    line = subprocess.run([RAW, path], check=True, capture_output=True, text=True).stdout
+    # "... in 1.234 s: 55.6 MB/s (1 thread)"
+    return float(line.split(": ")[-1].split()[0])
 
 
 def main():
@@ -91,15 +88,22 @@ def main():
         )["summary"]
         objects = summary["objects"]
         for threads in (1, cores):
-            # Measured right next to each run, on the same bytes.
-            raw = raw_mbps(path)
+            # The raw parser runs right before each run, on the same bytes,
+            # and each run is compared with it: this machine's speed drifts
+            # by a third from minute to minute, so a ratio of neighbours is
+            # steadier than a ratio of medians taken apart.
             env = dict(os.environ, RAYON_NUM_THREADS=str(threads))
-            results = [timed([BIN, "check", path, "--format", "json"], env) for _ in range(RUNS)]
+            raws, results = [], []
+            for _ in range(RUNS):
+                raws.append(raw_mbps(path))
+                results.append(timed([BIN, "check", path, "--format", "json"], env))
             wall = statistics.median(r[0] for r in results)
             rss = max(r[1] for r in results) / 1024
             mbps = size / wall / 1e6
+            ratio = statistics.median(size / r[0] / 1e6 / raw for r, raw in zip(results, raws))
             rows.append(
-                (label, threads, size / 1e6, objects, wall * 1000, mbps, objects / wall, rss, raw, mbps / raw)
+                (label, threads, size / 1e6, objects, wall * 1000, mbps, objects / wall, rss,
+                 statistics.median(raws), ratio)
             )
     print(f"stslint {subprocess.run([BIN, '--version'], capture_output=True, text=True).stdout.strip()}, "
           f"{cores} cores, median of {RUNS} runs\n")
