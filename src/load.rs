@@ -71,7 +71,7 @@ const HELM_HELP: &str = "This looks like a Helm template; lint the rendered mani
 /// byte). Past this, trees are released and the engine reads and parses
 /// those documents again: a little time for bounded memory on very large
 /// inputs.
-pub const TREE_BUDGET_BYTES: usize = 24 << 20;
+pub const TREE_BUDGET_BYTES: usize = 32 << 20;
 
 /// The bytes of kept trees, shared by the parallel loaders of one run.
 #[derive(Debug, Default)]
@@ -278,7 +278,11 @@ fn parse_file(
         .map(|&range| parse_piece((source.text(), 0), id, range, namespace, budget))
         .collect();
     source.release();
-    combine(id, source, parsed, helm)
+    let mut file = Assembler::default();
+    for piece in parsed {
+        file.push(id, piece);
+    }
+    file.finish(source, helm)
 }
 
 /// Files larger than this are read piece by piece, never whole.
@@ -301,22 +305,26 @@ fn load_streamed(
     };
     let file = std::fs::File::open(path).ok()?;
     let mut reader = source::stream::PieceReader::new(file, CHUNK_BYTES, max_bytes);
-    let mut parsed: Vec<(usize, Piece)> = (&mut reader)
-        .enumerate()
-        .par_bridge()
-        .map(|(i, p)| {
-            let range = (p.base, p.base + p.text.len());
-            let text = std::sync::Arc::new(p.text);
-            (
-                i,
-                parse_piece((&text, p.base), id, range, namespace, budget),
-            )
-        })
-        .collect();
+    // Pieces finish out of order: each is appended once those before it
+    // are, so only the few in between wait.
+    let state = std::sync::Mutex::new((0, std::collections::BTreeMap::new(), Assembler::default()));
+    (&mut reader).enumerate().par_bridge().for_each(|(i, p)| {
+        let range = (p.base, p.base + p.text.len());
+        let text = std::sync::Arc::new(p.text);
+        let piece = parse_piece((&text, p.base), id, range, namespace, budget);
+        drop(text);
+        let mut guard = state.lock().unwrap_or_else(|e| e.into_inner());
+        let (next, waiting, file) = &mut *guard;
+        waiting.insert(i, piece);
+        while let Some(piece) = waiting.remove(next) {
+            file.push(id, piece);
+            *next += 1;
+        }
+    });
     if reader.failed.is_some() {
         return None;
     }
-    parsed.sort_by_key(|(i, _)| *i);
+    let (_, _, file) = state.into_inner().unwrap_or_else(|e| e.into_inner());
     let disk = OnDisk {
         path: path.clone(),
         len: reader.len() as u64,
@@ -324,23 +332,24 @@ fn load_streamed(
     };
     let helm = reader.helm;
     let source = SourceFile::streamed(name.clone(), disk, reader.directives, reader.lines);
-    let parsed = parsed.into_iter().map(|(_, p)| p).collect();
-    Some(combine(id, source, parsed, helm))
+    Some(file.finish(source, helm))
 }
 
-/// One file from its pieces, parsed in order.
-fn combine(id: FileId, source: SourceFile, parsed: Vec<Piece>, helm: bool) -> LoadedFile {
-    // Sized once: growing by doubling would briefly hold a big file's
-    // objects twice.
-    let mut docs = Vec::with_capacity(parsed.iter().map(|p| p.docs.len()).sum());
-    let mut findings = Vec::new();
-    let mut objects = FileObjects {
-        objects: Vec::with_capacity(parsed.iter().map(|p| p.objects.objects.len()).sum()),
-        ..FileObjects::default()
-    };
-    for mut piece in parsed {
-        let doc_offset = docs.len();
-        let obj_offset = objects.objects.len();
+/// A file put together from its pieces, taken in order.
+#[derive(Default)]
+struct Assembler {
+    docs: Vec<Document>,
+    findings: Vec<Finding>,
+    objects: FileObjects,
+}
+
+impl Assembler {
+    /// Append the next piece (its vectors are freed as it goes: the large
+    /// vectors here grow in place, so a big file's objects are never held
+    /// twice).
+    fn push(&mut self, id: FileId, mut piece: Piece) {
+        let doc_offset = self.docs.len();
+        let obj_offset = self.objects.objects.len();
         for d in &mut piece.docs {
             d.index += doc_offset;
         }
@@ -350,25 +359,32 @@ fn combine(id: FileId, source: SourceFile, parsed: Vec<Piece>, helm: bool) -> Lo
         for p in &mut piece.objects.problems {
             p.0 += obj_offset;
         }
-        findings.extend(piece.problems.into_iter().map(|p| {
-            let mut f = syntax(id, Some(p.document + doc_offset), p.span, p.message);
-            if helm {
+        self.findings.extend(
+            piece
+                .problems
+                .into_iter()
+                .map(|p| syntax(id, Some(p.document + doc_offset), p.span, p.message)),
+        );
+        self.docs.append(&mut piece.docs);
+        self.objects.objects.append(&mut piece.objects.objects);
+        self.objects.problems.append(&mut piece.objects.problems);
+        self.objects.skipped += piece.objects.skipped;
+    }
+
+    fn finish(mut self, source: SourceFile, helm: bool) -> LoadedFile {
+        if helm {
+            for f in &mut self.findings {
                 f.help = Some(HELM_HELP.to_owned());
             }
-            f
-        }));
-        docs.append(&mut piece.docs);
-        objects.objects.append(&mut piece.objects.objects);
-        objects.problems.append(&mut piece.objects.problems);
-        objects.skipped += piece.objects.skipped;
-    }
-    LoadedFile {
-        source,
-        docs,
-        findings,
-        objects,
-        readable: true,
-        role: Role::Reported,
+        }
+        LoadedFile {
+            source,
+            docs: self.docs,
+            findings: self.findings,
+            objects: self.objects,
+            readable: true,
+            role: Role::Reported,
+        }
     }
 }
 
