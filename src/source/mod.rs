@@ -437,6 +437,12 @@ pub fn parse_part(
     }
 }
 
+/// True when the byte after a `---` at the start of a line (`None`: the
+/// end of the text) makes it a document marker.
+pub fn ends_marker(after: Option<u8>) -> bool {
+    matches!(after, None | Some(b'\n' | b'\r' | b' ' | b'\t'))
+}
+
 /// Cut `text` into pieces of about `target` bytes at lines that start a
 /// document (`---` at column 0). Such a line ends any scalar or collection
 /// before it (YAML forbids document markers inside them), so each piece
@@ -451,8 +457,7 @@ pub fn split_documents(text: &str, target: usize) -> Vec<(usize, usize)> {
             match text.get(at..).and_then(|rest| rest.find("\n---")) {
                 Some(i) => {
                     let line = at + i + 1;
-                    let after = bytes.get(line + 3).copied();
-                    if matches!(after, None | Some(b'\n' | b'\r' | b' ' | b'\t')) {
+                    if ends_marker(bytes.get(line + 3).copied()) {
                         break Some(line);
                     }
                     at = line;

@@ -98,13 +98,13 @@ impl<R: Read> PieceReader<R> {
         let from = from.saturating_sub(4).max(self.target.min(from));
         for i in memchr::memmem::find_iter(&self.buf[from..], b"\n---") {
             let line = from + i + 1;
-            match self.buf.get(line + 3) {
-                None if !self.eof => {
-                    self.scanned = from + i;
-                    return Err(());
-                }
-                None | Some(b'\n' | b'\r' | b' ' | b'\t') => return Ok(Some(line)),
-                Some(_) => {}
+            let after = self.buf.get(line + 3).copied();
+            if after.is_none() && !self.eof {
+                self.scanned = from + i;
+                return Err(());
+            }
+            if super::ends_marker(after) {
+                return Ok(Some(line));
             }
         }
         self.scanned = self.buf.len();
