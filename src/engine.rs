@@ -124,6 +124,7 @@ pub fn run(
                 .into_iter()
                 .map(|p| Finding {
                     rule: p.rule,
+                    at_most: None,
                     message: p.message,
                     help: p.help,
                     at: Loc::Field {

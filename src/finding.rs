@@ -73,6 +73,9 @@ pub struct Related {
 #[derive(Debug, Clone)]
 pub struct Finding {
     pub rule: &'static str,
+    /// The most the finding's evidence supports, when that is below the
+    /// rule's severity: the finding is reported at the lower of the two.
+    pub at_most: Option<Severity>,
     pub message: String,
     pub help: Option<String>,
     pub at: Loc,

@@ -27,6 +27,10 @@ pub struct Index {
     pdbs_by_label: Keyed,
     /// PDBs without matchLabels (expressions only, or empty), by namespace.
     pdbs_unkeyed: Keyed,
+    /// ConfigMaps by (namespace, name).
+    config_maps: Keyed,
+    /// Endpoints and EndpointSlices by (namespace, Service name).
+    endpoints: Keyed,
     /// PVCs named `<prefix>-<ordinal>` by (namespace, prefix).
     claims: Keyed,
     /// Workloads by (namespace, pod label key, value), and by namespace.
@@ -129,6 +133,8 @@ impl Index {
                         ix.claims.push(key(&[ns, prefix]), id);
                     }
                 }
+                Typed::ConfigMap(_) => ix.config_maps.push(key(&[ns, &o.name]), id),
+                Typed::Endpoints(svc) => ix.endpoints.push(key(&[ns, svc]), id),
                 Typed::StatefulSet => {}
                 Typed::Untyped => {}
             }
@@ -139,6 +145,8 @@ impl Index {
             &mut ix.pdbs_by_label,
             &mut ix.pdbs_unkeyed,
             &mut ix.claims,
+            &mut ix.config_maps,
+            &mut ix.endpoints,
             &mut ix.workloads_by_label,
             &mut ix.workloads_by_ns,
             &mut ix.baseline,
@@ -189,6 +197,27 @@ impl Index {
                 Typed::Service(s) if o.namespace == ns && o.name == name => Some((id, s.as_ref())),
                 _ => None,
             }
+        })
+    }
+
+    /// The data of ConfigMap `name` in namespace `ns` (the first one read).
+    pub fn config_map(&self, ns: &str, name: &str) -> Option<(ObjId, &LabelMap)> {
+        self.config_maps.get(key(&[ns, name])).find_map(|id| {
+            let o = &self.objects[id];
+            match &o.typed {
+                Typed::ConfigMap(d) if o.namespace == ns && o.name == name => {
+                    Some((id, d.as_ref()))
+                }
+                _ => None,
+            }
+        })
+    }
+
+    /// An Endpoints object or EndpointSlice for Service `service` in `ns`.
+    pub fn endpoints_of(&self, ns: &str, service: &str) -> Option<ObjId> {
+        self.endpoints.get(key(&[ns, service])).find(|&id| {
+            let o = &self.objects[id];
+            matches!(&o.typed, Typed::Endpoints(s) if o.namespace == ns && s.as_ref() == service)
         })
     }
 

@@ -7,6 +7,7 @@ pub mod discover;
 pub mod engine;
 pub mod finding;
 pub mod index;
+pub mod knowledge;
 pub mod load;
 pub mod lsp;
 pub mod model;

@@ -168,6 +168,7 @@ fn syntax(
 ) -> Finding {
     Finding {
         rule: "yaml-syntax",
+        at_most: None,
         message,
         help: None,
         at: Loc::Span {

@@ -63,7 +63,7 @@ fn a_storage_increase_since_the_base_revision_is_reported_with_the_old_value() {
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         found(&v),
-        [("k8s/db.yaml".into(), 31, "immutable-field-change".into())]
+        [("k8s/db.yaml".into(), 34, "immutable-field-change".into())]
     );
     let d = &v["diagnostics"][0];
     assert_eq!(
@@ -77,7 +77,7 @@ fn a_storage_increase_since_the_base_revision_is_reported_with_the_old_value() {
             .contains("--cascade=orphan")
     );
     assert_eq!(d["related"][0]["file"], "HEAD:k8s/db.yaml");
-    assert_eq!(d["related"][0]["line"], 31);
+    assert_eq!(d["related"][0]["line"], 34);
     assert_eq!(d["related"][0]["message"], "was 10Gi at the baseline");
 }
 
@@ -177,7 +177,7 @@ fn rendered_manifests_on_stdin_are_compared_with_a_rendered_base() {
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(
         found(&v),
-        [("<stdin>".into(), 31, "immutable-field-change".into())]
+        [("<stdin>".into(), 34, "immutable-field-change".into())]
     );
     assert!(
         v["diagnostics"][0]["help"]

@@ -158,7 +158,7 @@ fn stdin_uses_stdin_filename() {
     assert_eq!(code, 1);
     assert_eq!(
         out,
-        "rendered/db.yaml:6:3: error[missing-headless-service]: serviceName `db` names no Service in namespace `default`\n"
+        "rendered/db.yaml:6:3: error[missing-headless-service]: serviceName `db` names no Service in namespace `default` (assumed: the manifest sets none), but the pods are addressed by per-pod DNS names (`db-0.db`)\n"
     );
 }
 
@@ -310,7 +310,7 @@ fn walk_skips_hidden_ignored_and_excluded_files() {
     assert_eq!(code, 1);
     assert_eq!(
         out,
-        "apps/db.yaml:6:3: error[missing-headless-service]: serviceName `db` names no Service in namespace `default`\n"
+        "apps/db.yaml:6:3: error[missing-headless-service]: serviceName `db` names no Service in namespace `default` (assumed: the manifest sets none), but the pods are addressed by per-pod DNS names (`db-0.db`)\n"
     );
     // An explicit file argument is always read, even if ignored.
     let (_, out) =

@@ -1,6 +1,7 @@
 //! Data-driven fixture test: for every file under testdata/<rule-id>/, the
 //! set of (line, rule) diagnostics must equal the `# expect: <rule-id>`
-//! markers exactly, so both misses and false positives fail.
+//! markers exactly, so both misses and false positives fail. A marker may
+//! name the severity too (`# expect: rule(warning)`): then it must match.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -8,24 +9,36 @@ use std::path::{Path, PathBuf};
 
 use stslint::Options;
 
-fn markers(text: &str) -> BTreeSet<(usize, String)> {
+/// (line, rule) of each marker, and the severities markers name.
+type Marks = (BTreeSet<(usize, String)>, BTreeSet<(usize, String, String)>);
+
+fn markers(text: &str) -> Marks {
     let mut out = BTreeSet::new();
+    let mut severities = BTreeSet::new();
     for (i, line) in text.lines().enumerate() {
         if let Some(pos) = line.find("# expect:") {
             for id in line[pos + "# expect:".len()..].split(',') {
                 let id = id.trim();
-                if !id.is_empty() {
-                    out.insert((i + 1, id.to_owned()));
+                if id.is_empty() {
+                    continue;
+                }
+                let (id, sev) = match id.strip_suffix(')').and_then(|x| x.split_once('(')) {
+                    Some((id, sev)) => (id.trim(), Some(sev.trim())),
+                    None => (id, None),
+                };
+                out.insert((i + 1, id.to_owned()));
+                if let Some(sev) = sev {
+                    severities.insert((i + 1, id.to_owned(), sev.to_owned()));
                 }
             }
         }
     }
-    out
+    (out, severities)
 }
 
 /// A fixture `testdata/<rule>/NAME` is compared with the baseline
 /// `testdata/<rule>/base/NAME` when there is one.
-fn found(file: &Path) -> BTreeSet<(usize, String)> {
+fn found(file: &Path) -> Marks {
     let base = file
         .parent()
         .zip(file.file_name())
@@ -37,11 +50,17 @@ fn found(file: &Path) -> BTreeSet<(usize, String)> {
         ..Options::default()
     };
     let report = stslint::run(&opts).expect("fixture path exists");
-    report
+    let lines = report
         .diagnostics
         .iter()
         .map(|d| (d.at.line, d.rule.to_owned()))
-        .collect()
+        .collect();
+    let severities = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.at.line, d.rule.to_owned(), d.severity.to_string()))
+        .collect();
+    (lines, severities)
 }
 
 fn fixture_files() -> Vec<PathBuf> {
@@ -70,8 +89,8 @@ fn diagnostics_match_expect_markers() {
     assert!(files.len() > 20, "fixtures are missing");
     for file in files {
         let text = String::from_utf8_lossy(&fs::read(&file).expect("readable")).into_owned();
-        let want = markers(&text);
-        let got = found(&file);
+        let (want, want_severity) = markers(&text);
+        let (got, got_severity) = found(&file);
         let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if name.starts_with("pass-") {
             assert!(
@@ -85,6 +104,13 @@ fn diagnostics_match_expect_markers() {
                 "{} is a fail fixture without markers",
                 file.display()
             );
+        }
+        let wrong: Vec<_> = want_severity.difference(&got_severity).collect();
+        if !wrong.is_empty() {
+            failures.push(format!(
+                "{}\n  not found at this severity: {wrong:?}",
+                file.display()
+            ));
         }
         if want != got {
             let missed: Vec<_> = want.difference(&got).collect();
@@ -122,7 +148,7 @@ fn every_rule_has_pass_and_fail_fixtures() {
         );
         // Each fail fixture of a rule must fire that rule.
         for n in names.iter().filter(|n| n.starts_with("fail-")) {
-            let got = found(&dir.join(n));
+            let (got, _) = found(&dir.join(n));
             assert!(
                 got.iter().any(|(_, r)| r == id),
                 "{id}/{n} does not fire {id}"
@@ -133,11 +159,15 @@ fn every_rule_has_pass_and_fail_fixtures() {
 
 #[test]
 fn markers_are_parsed() {
-    let m = markers("a: 1\nb: 2  # expect: pdb-quorum, yaml-syntax\n");
+    let (m, sev) = markers("a: 1\nb: 2  # expect: pdb-quorum, yaml-syntax(warning)\n");
     let want: BTreeSet<_> = [(2, "pdb-quorum".to_owned()), (2, "yaml-syntax".to_owned())]
         .into_iter()
         .collect();
     assert_eq!(m, want);
+    let want_sev: BTreeSet<_> = [(2, "yaml-syntax".to_owned(), "warning".to_owned())]
+        .into_iter()
+        .collect();
+    assert_eq!(sev, want_sev);
 }
 
 #[test]
@@ -157,7 +187,7 @@ fn examples_match_their_markers() {
         for f in fs::read_dir(dir).expect("examples dir") {
             let path = f.expect("readable").path();
             let text = fs::read_to_string(&path).expect("utf-8");
-            for (line, rule) in markers(&text) {
+            for (line, rule) in markers(&text).0 {
                 want.insert((path.to_string_lossy().into_owned(), line, rule));
             }
         }

@@ -137,8 +137,8 @@ impl Client {
 /// a boolean, after characters that take 1 (é) and 2 (😀) UTF-16 code units.
 fn statefulset(env_value: &str) -> String {
     MISSING_SERVICE.replace(
-        "        readinessProbe:\n",
-        &format!("        env:\n        - {{name: CAFÉ_😀, value: {env_value}}}\n        readinessProbe:\n"),
+        "        env:\n",
+        &format!("        env:\n        - {{name: CAFÉ_😀, value: {env_value}}}\n"),
     )
 }
 

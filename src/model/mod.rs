@@ -27,6 +27,11 @@ pub enum Typed {
     Service(Box<Svc>),
     Pdb(Box<Pdb>),
     Pvc(Pvc),
+    /// A ConfigMap's `data` (config files the pods may mount).
+    ConfigMap(Box<labels::LabelMap>),
+    /// An Endpoints object, or an EndpointSlice: the Service whose
+    /// endpoints it holds (written by hand or by the application).
+    Endpoints(Box<str>),
     /// Another kind, or a known kind that could not be decoded at all.
     Untyped,
 }
@@ -64,6 +69,9 @@ pub struct Object {
     pub api_version: Cow<'static, str>,
     pub kind: Cow<'static, str>,
     pub namespace: String,
+    /// False when the manifest sets no namespace (`namespace` is then the
+    /// run's default, `--namespace` or `default`).
+    pub namespace_set: bool,
     pub name: String,
     /// The `stslint.io/ignore` annotation, if the object has one.
     pub ignore: Option<Box<str>>,
@@ -175,11 +183,11 @@ fn add_object(
         .and_then(|m| str_of(m, "name").or_else(|| str_of(m, "generateName")))
         .unwrap_or("")
         .to_owned();
-    let namespace = meta
+    let written = meta
         .and_then(|m| str_of(m, "namespace"))
-        .filter(|ns| !ns.is_empty())
-        .unwrap_or(default_ns)
-        .to_owned();
+        .filter(|ns| !ns.is_empty());
+    let namespace_set = written.is_some();
+    let namespace = written.unwrap_or(default_ns).to_owned();
     let ignore = meta
         .and_then(|m| m.get("annotations"))
         .and_then(|a| str_of(a, IGNORE_ANNOTATION))
@@ -197,6 +205,7 @@ fn add_object(
         api_version: atom(api_version),
         kind: atom(kind),
         namespace,
+        namespace_set,
         name,
         ignore,
         pod_labels,
@@ -255,7 +264,7 @@ fn decode_known(
     node: Node<'_>,
 ) -> (Typed, Vec<decode::DecodeProblem>) {
     let Some(v1) = decoded_as(api_version, kind) else {
-        return (Typed::Untyped, Vec::new());
+        return (read_untyped(api_version, kind, node), Vec::new());
     };
     fn wrap<T>(
         r: (Option<T>, Vec<decode::DecodeProblem>),
@@ -293,6 +302,34 @@ fn decode_known(
                 Typed::Pvc(Pvc { storage })
             },
         ),
+    }
+}
+
+/// What rules read of kinds that are not decoded into k8s-openapi types:
+/// a ConfigMap's data, the Service an Endpoints or EndpointSlice serves.
+fn read_untyped(api_version: &str, kind: &str, node: Node<'_>) -> Typed {
+    match (api_version, kind) {
+        ("v1", "ConfigMap") => {
+            let mut pairs = Vec::new();
+            if let Some(NodeKind::Map(entries)) = node.get("data").map(|d| d.kind()) {
+                for (k, v) in entries.iter() {
+                    if let (Some(k), Some(v)) = (k.as_scalar(), v.as_scalar()) {
+                        pairs.push((k, v));
+                    }
+                }
+            }
+            Typed::ConfigMap(Box::new(labels::LabelMap::from_pairs(pairs)))
+        }
+        ("v1", "Endpoints") => node
+            .get("metadata")
+            .and_then(|m| str_of(m, "name"))
+            .map_or(Typed::Untyped, |n| Typed::Endpoints(n.into())),
+        (v, "EndpointSlice") if v.starts_with("discovery.k8s.io/") => node
+            .get("metadata")
+            .and_then(|m| m.get("labels"))
+            .and_then(|l| str_of(l, "kubernetes.io/service-name"))
+            .map_or(Typed::Untyped, |n| Typed::Endpoints(n.into())),
+        _ => Typed::Untyped,
     }
 }
 
@@ -473,6 +510,7 @@ pub fn problem_findings(fo: &FileObjects, first: ObjId) -> Vec<Finding> {
         .iter()
         .map(|(i, p)| Finding {
             rule: p.rule,
+            at_most: None,
             message: p.message.clone(),
             help: p.help.clone(),
             at: Loc::Field {

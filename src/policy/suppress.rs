@@ -238,6 +238,7 @@ fn unused_finding(name: &str, at: Loc) -> Finding {
     };
     Finding {
         rule: "unused-suppression",
+        at_most: None,
         message,
         help: Some(help),
         at,

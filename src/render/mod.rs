@@ -366,7 +366,9 @@ pub fn resolve(
             group
                 .into_iter()
                 .filter_map(|f| {
-                    let severity = policy.severity(f.rule)?;
+                    let severity = policy
+                        .severity(f.rule)?
+                        .min(f.at_most.unwrap_or(Severity::Error));
                     let related = f
                         .related
                         .iter()

@@ -1,5 +1,6 @@
-use super::{Cx, Rule, RuleMeta, Sts};
+use super::{Cx, Rule, RuleMeta, Sts, namespace_shown, replicas};
 use crate::finding::Severity;
+use crate::knowledge::pod_dns_use;
 use crate::model::path::{FieldPath, sts as p};
 
 pub static META: RuleMeta = RuleMeta {
@@ -7,9 +8,13 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     summary: "spec.serviceName is not set, or names no Service in the StatefulSet's namespace",
     why: "A StatefulSet's pods get their stable DNS names (`pod-0.service.namespace.svc`) from the \
-          headless Service named by serviceName. serviceName has been optional since 2025, but \
-          without it, or with a name that matches no Service, peers cannot find each other and \
-          clustered databases never form.",
+          headless Service named by serviceName. serviceName has been optional since Kubernetes \
+          1.33, but without it, or with a name that matches no Service, peers cannot find each other \
+          and clustered databases never form. A missing Service is an error when the manifests use \
+          per-pod names (`<pod>.<service>` in env, command, args or a mounted ConfigMap, a member \
+          list, peer discovery through the Service's name); otherwise a warning for several \
+          replicas and info for one. When the Service lives in files not given to stslint, name \
+          them with `--context`.",
     bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db-hl\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
     good: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db-hl\nspec:\n  clusterIP: None\n  selector: {app: db}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db-hl\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
     since: "0.1.0",
@@ -40,7 +45,10 @@ impl Rule for MissingHeadlessService {
             return;
         }
         let elsewhere = cx.index.services_named(name).next();
-        let mut message = format!("serviceName `{name}` names no Service in namespace `{ns}`");
+        let mut message = format!(
+            "serviceName `{name}` names no Service in namespace {}",
+            namespace_shown(s.obj)
+        );
         if let Some(other) = elsewhere {
             let other_ns = cx.index.object(other).namespace.clone();
             message.push_str(&format!(
@@ -49,9 +57,41 @@ impl Rule for MissingHeadlessService {
             cx.report(s.id, p::service_name(), message)
                 .help("A StatefulSet only uses a Service in its own namespace: move the Service or the StatefulSet so they share one.")
                 .related(other, FieldPath::from_keys(&["metadata", "namespace"]), "the Service is in this namespace");
-        } else {
-            cx.report(s.id, p::service_name(), message)
-                .help("Add a headless Service (clusterIP: None) with this name that selects the pods, or fix the name.");
+            return;
+        }
+        let help = "Add a headless Service (clusterIP: None) with this name that selects the pods, or fix the name.";
+        let n = replicas(s.sts);
+        match pod_dns_use(s, cx.index, name) {
+            Some(used) => {
+                let (obj, path) = used.origin.place(s.id);
+                message.push_str(&format!(
+                    ", but the pods are addressed by per-pod DNS names (`{}`)",
+                    used.text
+                ));
+                cx.report(s.id, p::service_name(), message)
+                    .help(help)
+                    .related(obj, path, "a per-pod name is used here");
+            }
+            None => {
+                let (tail, at_most) = if n > 1 {
+                    (
+                        format!(
+                            ": the {n} pods get no per-pod DNS names (none is used in these manifests)"
+                        ),
+                        Severity::Warning,
+                    )
+                } else {
+                    (
+                        ": the pod gets no per-pod DNS name (none is used in these manifests)"
+                            .to_owned(),
+                        Severity::Info,
+                    )
+                };
+                message.push_str(&tail);
+                cx.report(s.id, p::service_name(), message)
+                    .at_most(at_most)
+                    .help(help);
+            }
         }
     }
 }

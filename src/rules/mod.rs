@@ -207,6 +207,7 @@ impl<'a> Cx<'a> {
     ) -> Report<'_> {
         self.findings.push(Finding {
             rule: self.rule.meta().id,
+            at_most: None,
             message: message.into(),
             help: None,
             at: Loc::Field { obj, path },
@@ -223,6 +224,13 @@ pub struct Report<'f>(&'f mut Finding);
 impl Report<'_> {
     pub fn help(self, help: impl Into<String>) -> Self {
         self.0.help = Some(help.into());
+        self
+    }
+
+    /// Report at `severity` at most: the evidence is weaker than the
+    /// rule's severity assumes (the message says what it rests on).
+    pub fn at_most(self, severity: Severity) -> Self {
+        self.0.at_most = Some(severity);
         self
     }
 
@@ -246,6 +254,40 @@ pub fn named_service<'s, 'i>(
     let name = s.sts.spec.service_name.as_deref()?;
     let (id, svc) = cx.index.service(&s.obj.namespace, name)?;
     Some((name, id, svc))
+}
+
+/// A namespace as a message shows it: `` `prod` ``, or `` `default`
+/// (assumed: the manifest sets none) ``.
+pub fn namespace_shown(obj: &Object) -> String {
+    if obj.namespace_set {
+        format!("`{}`", obj.namespace)
+    } else {
+        format!("`{}` (assumed: the manifest sets none)", obj.namespace)
+    }
+}
+
+/// True when the Service's endpoints are not made from a selector but
+/// written by someone else: it has no selector, and an Endpoints or
+/// EndpointSlice of that Service is in the run, or the pods run Patroni
+/// (which writes its leader Service's endpoints itself).
+pub fn self_managed_endpoints(
+    s: &Sts<'_>,
+    cx: &Cx<'_>,
+    name: &str,
+    svc: &crate::model::Svc,
+) -> Option<String> {
+    if svc.selector.as_ref().is_some_and(|sel| !sel.is_empty()) {
+        return None;
+    }
+    if cx.index.endpoints_of(&s.obj.namespace, name).is_some() {
+        return Some(format!(
+            "an Endpoints object of `{name}` is in the manifests"
+        ));
+    }
+    crate::knowledge::profiles(s, cx.index, &[])
+        .iter()
+        .any(|p| p.system == crate::knowledge::System::Patroni)
+        .then(|| "Patroni writes the endpoints of its Service itself".to_owned())
 }
 
 /// The schema field name closest to an unknown `key`, if one is close.

@@ -1,5 +1,6 @@
-use super::{Cx, Rule, RuleMeta, Sts, named_service};
+use super::{Cx, Rule, RuleMeta, Sts, named_service, replicas, self_managed_endpoints};
 use crate::finding::Severity;
+use crate::knowledge::pod_dns_use;
 use crate::model::path::{sts as p, svc};
 
 pub static META: RuleMeta = RuleMeta {
@@ -8,9 +9,14 @@ pub static META: RuleMeta = RuleMeta {
     summary: "the Service named by serviceName is not headless (clusterIP is not None)",
     why: "Only a headless Service (`clusterIP: None`) publishes a DNS record per pod. With a normal \
           ClusterIP Service, `db-0.db` does not resolve and members that address each other by pod \
-          name cannot connect.",
-    bad: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  selector: {app: db}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
-    good: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  selector: {app: db}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
+          name cannot connect. The severity follows the evidence: an error when the manifests use \
+          per-pod names (`<pod>.<service>` in env, command, args or a mounted ConfigMap, a member \
+          list, peer discovery through the Service's name, `hostname -f`, RabbitMQ's hostname \
+          naming); a warning for several replicas where no such use is written; info for one replica \
+          reached through the Service's virtual IP, or a Service whose endpoints the application \
+          writes itself (Patroni, or an Endpoints object in the manifests).",
+    bad: "apiVersion: v1\nkind: Service\nmetadata:\n  name: zk\nspec:\n  selector: {app: zk}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  serviceName: zk\n  replicas: 3\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9\n        env:\n        - name: ZOO_SERVERS\n          value: server.1=zk-0.zk:2888:3888;2181 server.2=zk-1.zk:2888:3888;2181 server.3=zk-2.zk:2888:3888;2181\n",
+    good: "apiVersion: v1\nkind: Service\nmetadata:\n  name: zk\nspec:\n  clusterIP: None\n  selector: {app: zk}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  serviceName: zk\n  replicas: 3\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9\n        env:\n        - name: ZOO_SERVERS\n          value: server.1=zk-0.zk:2888:3888;2181 server.2=zk-1.zk:2888:3888;2181 server.3=zk-2.zk:2888:3888;2181\n",
     since: "0.1.0",
     needs_baseline: false,
     options: &[],
@@ -35,12 +41,50 @@ impl Rule for ServiceNotHeadless {
             Some(ip) if !ip.is_empty() => format!("clusterIP is `{ip}`"),
             _ => "clusterIP is not set".to_owned(),
         };
-        cx.report(
-            svc_id,
-            svc::cluster_ip(),
-            format!("Service `{name}` is not headless ({what}): pods of StatefulSet `{}` get no DNS names", s.obj.name),
-        )
-        .help("Set `clusterIP: None` on the Service (clusterIP cannot change in place: delete and re-create the Service).")
-        .related(s.id, p::service_name(), "the StatefulSet names this Service here");
+        let sts = &s.obj.name;
+        let n = replicas(s.sts);
+        let help = "Set `clusterIP: None` on the Service (clusterIP cannot change in place: delete and re-create the Service), or add a headless Service for the pods and name it in serviceName.";
+        if let Some(used) = pod_dns_use(s, cx.index, name) {
+            let (obj, path) = used.origin.place(s.id);
+            cx.report(
+                svc_id,
+                svc::cluster_ip(),
+                format!("Service `{name}` is not headless ({what}), but the pods of StatefulSet `{sts}` are addressed by per-pod DNS names (`{}`) that only a headless Service publishes", used.text),
+            )
+            .help(help)
+            .related(s.id, p::service_name(), "the StatefulSet names this Service here")
+            .related(obj, path, "a per-pod name is used here");
+            return;
+        }
+        let (message, at_most) = if let Some(why) = self_managed_endpoints(s, cx, name, service) {
+            (
+                format!(
+                    "Service `{name}` is not headless ({what}): the pods of StatefulSet `{sts}` get no per-pod DNS names ({why}, and no `<pod>.{name}` name is used in these manifests)"
+                ),
+                Severity::Info,
+            )
+        } else if n > 1 {
+            (
+                format!(
+                    "Service `{name}` is not headless ({what}): the {n} pods of StatefulSet `{sts}` get no per-pod DNS names (none is used in these manifests, but members of a replicated set usually find each other by them)"
+                ),
+                Severity::Warning,
+            )
+        } else {
+            (
+                format!(
+                    "Service `{name}` is not headless ({what}): the one pod of StatefulSet `{sts}` gets no per-pod DNS name and is reached through the Service's virtual IP (no `<pod>.{name}` name is used in these manifests)"
+                ),
+                Severity::Info,
+            )
+        };
+        cx.report(svc_id, svc::cluster_ip(), message)
+            .at_most(at_most)
+            .help(help)
+            .related(
+                s.id,
+                p::service_name(),
+                "the StatefulSet names this Service here",
+            );
     }
 }

@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, named_service};
+use super::{Cx, Rule, RuleMeta, Sts, named_service, self_managed_endpoints};
 use crate::finding::Severity;
 use crate::index::map_selector_matches;
 use crate::model::path::{sts as p, svc};
@@ -9,7 +9,10 @@ pub static META: RuleMeta = RuleMeta {
     summary: "the Service named by serviceName has no selector, or its selector does not select the pod template's labels",
     why: "The headless Service's endpoints, and with them the per-pod DNS records, come from its \
           selector. A selector that misses the StatefulSet's pods (a typo, a renamed label) leaves \
-          every pod without a DNS name while everything looks deployed.",
+          every pod without a DNS name while everything looks deployed. A Service without a \
+          selector whose endpoints the application writes itself (Patroni's leader Service, or an \
+          Endpoints or EndpointSlice object of that name in the manifests) is a known design and \
+          is not reported.",
     bad: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  selector: {app: postgres}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
     good: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  selector: {app: db}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
     since: "0.1.0",
@@ -45,6 +48,7 @@ impl Rule for ServiceSelectorMismatch {
                     .related(s.id, p::template_labels(), "the pods carry these labels");
                 }
             }
+            _ if self_managed_endpoints(s, cx, name, service).is_some() => {}
             _ => {
                 cx.report(
                     svc_id,

@@ -19,6 +19,9 @@ spec:
       containers:
       - name: db
         image: postgres:16.4
+        env:
+        - name: PRIMARY_HOST
+          value: db-0.db
         readinessProbe:
           exec:
             command: [pg_isready]
