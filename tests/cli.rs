@@ -30,7 +30,7 @@ fn examples_exit_1_with_short_lines() {
     assert!(out.lines().any(|l| l
         == "testdata/examples/broken/kafka.yaml:23:3: warning[pdb-quorum]: minAvailable: 1 keeps only 1 of 3 pods of StatefulSet `kafka` available; a majority needs 2"));
     assert!(out.lines().any(|l| {
-        l.starts_with("testdata/examples/broken/postgres.yaml:80:11: error[pgdata-mount-root]: ")
+        l.starts_with("testdata/examples/broken/postgres.yaml:80:11: error[data-dir-mount-root]: ")
     }));
     assert_eq!(out.lines().count(), 10);
 }

@@ -32,6 +32,8 @@ spec:
           valueFrom:
             fieldRef:
               fieldPath: metadata.name
+        - name: KAFKA_LOG_DIRS
+          value: /var/lib/kafka/data
         readinessProbe:
           tcpSocket:
             port: 9092
@@ -266,7 +268,7 @@ spec:
     let (code, _, err) = run(dir.path(), &["."]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("unknown option `image` for rule `data-on-emptydir` (images)"),
+        err.contains("unknown option `image` for rule `data-on-emptydir` (images, data-dirs)"),
         "{err}"
     );
 }

@@ -96,7 +96,7 @@ impl System {
 /// `lost+found` makes the directory non-empty).
 #[derive(Debug, Clone, Copy)]
 pub struct Trap {
-    /// The program that refuses, e.g. `initdb`.
+    /// What goes wrong, e.g. `initdb refuses to initialise it`.
     pub who: &'static str,
     /// True when every version fails; false when only some do.
     pub always: bool,
@@ -112,6 +112,9 @@ pub struct DataDir {
     /// documented default.
     pub set_by: Option<Setting>,
     pub trap: Option<Trap>,
+    /// The default is assumed: the image is not one whose defaults are
+    /// documented, but it reads the official image's env variables.
+    pub assumed: bool,
 }
 
 /// How members of a system agree.
@@ -147,19 +150,50 @@ pub struct Profile {
     pub quorum: Quorum,
 }
 
+/// What users add to the model in `.stslint.yaml` (options of
+/// data-on-emptydir): image names that keep data somewhere unknown (any
+/// mount counts), and `IMAGE=PATH` data directories of their own images.
+#[derive(Debug, Default)]
+pub struct Extra {
+    pub images: Vec<String>,
+    pub dirs: Vec<String>,
+}
+
 /// The main containers of a StatefulSet the model recognises.
-/// `extra_images` are image names users declared as keeping data
-/// (`images` option), `extra_dirs` `image=path` pairs (`data-dirs`).
-pub fn profiles(s: &Sts<'_>, index: &Index, extra_images: &[String]) -> Vec<Profile> {
+pub fn profiles(s: &Sts<'_>, index: &Index, extra: &Extra) -> Vec<Profile> {
     let pod = Pod::new(s, index);
     containers(s.sts)
         .into_iter()
         .filter(|(p, _)| !is_init(p))
         .filter_map(|(cpath, c)| {
             let view = View::new(&pod, &cpath, c);
-            recognise(&view, extra_images)
+            configured(&view, extra).or_else(|| recognise(&view, &extra.images))
         })
         .collect()
+}
+
+/// A container whose image has `IMAGE=PATH` entries in the `data-dirs`
+/// option: those are its data directories.
+fn configured(v: &View<'_>, extra: &Extra) -> Option<Profile> {
+    let last = repo(v.image()).rsplit('/').next().unwrap_or("");
+    let dirs: Vec<DataDir> = extra
+        .dirs
+        .iter()
+        .filter_map(|e| e.split_once('='))
+        .filter(|(image, _)| *image == last)
+        .map(|(_, path)| dir(path.to_owned(), "data", None, None))
+        .collect();
+    if dirs.is_empty() {
+        return None;
+    }
+    let evidence = format!("image `{}` (option `data-dirs`)", v.image());
+    Some(profile(
+        v,
+        System::Configured,
+        evidence,
+        dirs,
+        Quorum::None("not known"),
+    ))
 }
 
 fn is_init(p: &FieldPath) -> bool {
@@ -180,15 +214,7 @@ pub struct Pod<'a> {
 impl<'a> Pod<'a> {
     pub fn new(s: &Sts<'a>, index: &'a Index) -> Pod<'a> {
         let mut names: Vec<&str> = Vec::new();
-        for v in s
-            .sts
-            .spec
-            .template
-            .spec
-            .as_ref()
-            .and_then(|p| p.volumes.as_deref())
-            .unwrap_or(&[])
-        {
+        for v in crate::rules::pod_volumes(s.sts) {
             if let Some(cm) = &v.config_map {
                 names.push(cm.name.as_str());
             }
@@ -475,6 +501,7 @@ fn dir(path: String, role: &'static str, set_by: Option<Setting>, trap: Option<T
         role,
         set_by,
         trap,
+        assumed: false,
     }
 }
 
@@ -483,12 +510,128 @@ fn dir_from(s: Setting, role: &'static str, trap: Option<Trap>) -> DataDir {
 }
 
 const INITDB: Trap = Trap {
-    who: "initdb",
+    who: "initdb refuses to initialise it",
     always: true,
 };
 
-/// Recognise one container, strongest evidence first.
+/// The images whose documented defaults the model knows, per system
+/// (repository paths without registry host; `None`: the default is the
+/// program's own, whatever the image).
+fn documented_images(system: System) -> Option<&'static [&'static str]> {
+    Some(match system {
+        System::Postgres => &[
+            "postgres",
+            "bitnami/postgresql",
+            "bitnami/postgresql-repmgr",
+        ],
+        System::MySql => &[
+            "mysql",
+            "mysql/mysql-server",
+            "container-registry.oracle.com/mysql/community-server",
+            "percona",
+            "percona/percona-server",
+            "bitnami/mysql",
+        ],
+        System::MariaDb => &["mariadb", "bitnami/mariadb", "bitnami/mariadb-galera"],
+        System::MongoDb => &[
+            "mongo",
+            "bitnami/mongodb",
+            "mongodb/mongodb-community-server",
+        ],
+        System::Cassandra => &["cassandra", "bitnami/cassandra"],
+        System::Elasticsearch => &[
+            "elasticsearch",
+            "docker.elastic.co/elasticsearch/elasticsearch",
+            "docker.elastic.co/elasticsearch/elasticsearch-oss",
+            "opensearchproject/opensearch",
+            "bitnami/elasticsearch",
+        ],
+        System::RabbitMq => &["rabbitmq", "bitnami/rabbitmq"],
+        System::Redis => &[
+            "redis",
+            "bitnami/redis",
+            "valkey/valkey",
+            "redis/redis-stack-server",
+        ],
+        System::Consul => &["consul", "hashicorp/consul"],
+        System::CockroachDb => &["cockroachdb/cockroach", "gcr.io/cockroachdb/cockroach"],
+        _ => return None,
+    })
+}
+
+/// The image's repository as published: Docker Hub's hosts (and the
+/// public ECR mirror of its official images) dropped, `library/` dropped,
+/// other registry hosts kept (`k8s.gcr.io/elasticsearch` is not Docker
+/// Hub's `elasticsearch`).
+fn published_as(image: &str) -> String {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let last_slash = no_digest.rfind('/').map_or(0, |i| i + 1);
+    let name = match no_digest[last_slash..].find(':') {
+        Some(c) => &no_digest[..last_slash + c],
+        None => no_digest,
+    };
+    let mut r = name;
+    for hub in [
+        "docker.io/",
+        "index.docker.io/",
+        "registry-1.docker.io/",
+        "public.ecr.aws/docker/",
+        "mirror.gcr.io/",
+    ] {
+        if let Some(rest) = r.strip_prefix(hub) {
+            r = rest;
+        }
+    }
+    r.strip_prefix("library/").unwrap_or(r).to_owned()
+}
+
+/// The official entrypoint's env variables, which an image built on the
+/// official one still reads (so it keeps the official data directory).
+fn official_env(system: System) -> &'static [&'static str] {
+    match system {
+        System::Postgres => &[
+            "POSTGRES_PASSWORD",
+            "POSTGRES_USER",
+            "POSTGRES_DB",
+            "POSTGRES_INITDB_ARGS",
+            "POSTGRES_HOST_AUTH_METHOD",
+        ],
+        System::MySql => &[
+            "MYSQL_ROOT_PASSWORD",
+            "MYSQL_ALLOW_EMPTY_PASSWORD",
+            "MYSQL_RANDOM_ROOT_PASSWORD",
+            "MYSQL_DATABASE",
+        ],
+        System::MariaDb => &[
+            "MARIADB_ROOT_PASSWORD",
+            "MARIADB_DATABASE",
+            "MARIADB_USER",
+            "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD",
+        ],
+        _ => &[],
+    }
+}
+
+/// Recognise one container; an image's documented defaults are kept only
+/// for the images that document them (or images that read the official
+/// entrypoint's variables, as assumed defaults).
 fn recognise(v: &View<'_>, extra_images: &[String]) -> Option<Profile> {
+    let mut p = recognise_by_evidence(v, extra_images)?;
+    if let Some(images) = documented_images(p.system)
+        && !images.contains(&published_as(v.image()).as_str())
+    {
+        let derived = v.has_env(|n| official_env(p.system).contains(&n)).is_some();
+        p.dirs.retain(|d| d.set_by.is_some() || derived);
+        for d in &mut p.dirs {
+            d.assumed = d.set_by.is_none();
+        }
+        p.any_mount = p.dirs.is_empty();
+    }
+    Some(p)
+}
+
+/// Recognise one container, strongest evidence first.
+fn recognise_by_evidence(v: &View<'_>, extra_images: &[String]) -> Option<Profile> {
     let image = v.image();
     let env_family = |prefixes: &[&str], server_only: &[&str]| {
         v.has_env(|n| server_only.contains(&n) && prefixes.iter().any(|p| n.starts_with(p)))
@@ -626,7 +769,7 @@ fn recognise(v: &View<'_>, extra_images: &[String]) -> Option<Profile> {
         .or_else(|| mysql.map(|e| (System::MySql, e)))
     {
         let trap = (system == System::MySql).then_some(Trap {
-            who: "mysqld --initialize",
+            who: "`mysqld --initialize` aborts",
             always: true,
         });
         let data = v
@@ -752,8 +895,18 @@ fn recognise(v: &View<'_>, extra_images: &[String]) -> Option<Profile> {
             .map(|n| format!("env {n}"))
         });
     if let Some(evidence) = kafka {
-        let trap = Some(Trap {
-            who: "Kafka brokers before 3.x (`lost+found` is not in the form of topic-partition)",
+        // Kafka 3 (Confluent Platform 7) and later are not known to stop
+        // at lost+found; older or unknown versions may.
+        let r = repo(image);
+        let kafka_major = major(image).map(|m| {
+            if r.starts_with("confluentinc/") {
+                m.saturating_sub(4)
+            } else {
+                m
+            }
+        });
+        let trap = (kafka_major.is_none_or(|m| m < 3)).then_some(Trap {
+            who: "Kafka brokers of 2.x and earlier stop at start-up (`lost+found` is not a topic-partition directory)",
             always: false,
         });
         let set = v
@@ -871,30 +1024,39 @@ fn recognise(v: &View<'_>, extra_images: &[String]) -> Option<Profile> {
             .env_setting(&["ETCD_DATA_DIR"])
             .or_else(|| v.flag(&["--data-dir", "-data-dir"]))
             .map(|s| dir_from(s, "data", None))
-            .unwrap_or_else(|| {
+            .or_else(|| {
                 if repo(image).contains("bitnami/") {
-                    return dir("/bitnami/etcd/data".to_owned(), "data", None, None);
+                    return Some(dir("/bitnami/etcd/data".to_owned(), "data", None, None));
                 }
-                // etcd's default is `<name>.etcd` in the working directory.
+                // etcd's default is `<name>.etcd` in the working directory:
+                // the container's, else the image's (/var/lib/etcd in the
+                // etcd project's images); unknown for other images.
                 let name = v
                     .env_setting(&["ETCD_NAME"])
                     .or_else(|| v.flag(&["--name", "-name"]))
                     .map_or_else(|| "default".to_owned(), |s| s.value);
+                let project = matches!(
+                    published_as(image).as_str(),
+                    "quay.io/coreos/etcd" | "gcr.io/etcd-development/etcd"
+                );
                 let wd = v
                     .container
                     .working_dir
                     .as_deref()
-                    .unwrap_or("/")
+                    .or(project.then_some("/var/lib/etcd"))?
                     .trim_end_matches('/');
-                dir(format!("{wd}/{name}.etcd"), "data", None, None)
+                Some(dir(format!("{wd}/{name}.etcd"), "data", None, None))
             });
-        return Some(profile(
-            v,
-            System::Etcd,
-            evidence,
-            vec![data],
-            Quorum::Majority,
-        ));
+        return Some(
+            profile(
+                v,
+                System::Etcd,
+                evidence,
+                data.into_iter().collect(),
+                Quorum::Majority,
+            )
+            .any_mount_if_unknown(),
+        );
     }
 
     // Elasticsearch.
@@ -1085,6 +1247,17 @@ fn recognise(v: &View<'_>, extra_images: &[String]) -> Option<Profile> {
             .map(|s| dir_from(s, "data", None))
             .unwrap_or_else(|| dir("/consul/data".to_owned(), "data", None, None));
         let server = v.has_word(|w| w == "-server" || w == "--server").is_some();
+        if v.has_word(|w| w == "-dev" || w == "--dev").is_some() {
+            let mut p = profile(
+                v,
+                System::Consul,
+                evidence,
+                Vec::new(),
+                Quorum::None("a Consul dev agent runs alone"),
+            );
+            p.cache = Some("`-dev` keeps everything in memory".to_owned());
+            return Some(p);
+        }
         let quorum = if server {
             Quorum::Majority
         } else {
@@ -1412,6 +1585,24 @@ mod tests {
         );
         assert_eq!(dns_in("$OTHER.db", "db", "db", &vars), None);
         assert_eq!(dns_in("db.db", "db", "", &vars), None);
+    }
+
+    #[test]
+    fn published_names() {
+        assert_eq!(
+            published_as("docker.io/library/postgres:16@sha256:ab"),
+            "postgres"
+        );
+        assert_eq!(
+            published_as("public.ecr.aws/docker/library/redis:8-alpine"),
+            "redis"
+        );
+        assert_eq!(
+            published_as("k8s.gcr.io/elasticsearch:v6.5.1"),
+            "k8s.gcr.io/elasticsearch"
+        );
+        assert_eq!(published_as("bitnami/kafka:3.7"), "bitnami/kafka");
+        assert_eq!(published_as("localhost:5000/pg"), "localhost:5000/pg");
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::source::{self, Node, NodeKind};
 pub const FILE_NAME: &str = ".stslint.yaml";
 
 /// Rule ids that were renamed: (old, new). Old ids keep working with a note.
-pub const RENAMED: &[(&str, &str)] = &[];
+pub const RENAMED: &[(&str, &str)] = &[("pgdata-mount-root", "data-dir-mount-root")];
 
 /// What a config file says.
 #[derive(Debug, Default, Clone)]

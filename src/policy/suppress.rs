@@ -37,7 +37,9 @@ impl Rules {
     fn covers(&self, rule: &str) -> Option<usize> {
         match &self.0 {
             None => Some(0),
-            Some(ids) => ids.iter().position(|id| id == rule),
+            Some(ids) => ids
+                .iter()
+                .position(|id| id == rule || renamed_to(id) == Some(rule)),
         }
     }
 
@@ -220,8 +222,16 @@ pub fn apply(
     (kept, unused)
 }
 
+/// The current id of a renamed rule id.
+fn renamed_to(id: &str) -> Option<&'static str> {
+    crate::policy::config::RENAMED
+        .iter()
+        .find(|(old, _)| *old == id)
+        .map(|(_, new)| *new)
+}
+
 fn unused_finding(name: &str, at: Loc) -> Finding {
-    let known = name == "all" || crate::rules::find(name).is_some();
+    let known = name == "all" || crate::rules::find(name).is_some() || renamed_to(name).is_some();
     let (message, help) = if known {
         (
             format!("suppression of `{name}` silences nothing here"),

@@ -13,6 +13,7 @@ use crate::model::path::{FieldPath, container};
 use crate::model::{Object, Pdb};
 
 mod broker_id_from_pod_name;
+mod data_dir_mount_root;
 mod data_on_emptydir;
 mod env_command_substitution;
 mod env_value_not_string;
@@ -32,7 +33,6 @@ mod pdb_blocks_drain;
 mod pdb_overlap;
 mod pdb_quorum;
 mod pdb_selects_nothing;
-mod pgdata_mount_root;
 mod plaintext_secret_env;
 mod pvc_retention_delete;
 mod quorum_members_mismatch;
@@ -120,6 +120,7 @@ pub trait Rule: Sync {
 /// Every rule, in id order. Adding a rule is one line here.
 pub static RULES: &[&dyn Rule] = &[
     &broker_id_from_pod_name::BrokerIdFromPodName,
+    &data_dir_mount_root::DataDirMountRoot,
     &data_on_emptydir::DataOnEmptydir,
     &env_command_substitution::EnvCommandSubstitution,
     &env_value_not_string::EnvValueNotString,
@@ -139,7 +140,6 @@ pub static RULES: &[&dyn Rule] = &[
     &pdb_overlap::PdbOverlap,
     &pdb_quorum::PdbQuorum,
     &pdb_selects_nothing::PdbSelectsNothing,
-    &pgdata_mount_root::PgdataMountRoot,
     &plaintext_secret_env::PlaintextSecretEnv,
     &pvc_retention_delete::PvcRetentionDelete,
     &quorum_members_mismatch::QuorumMembersMismatch,
@@ -284,7 +284,7 @@ pub fn self_managed_endpoints(
             "an Endpoints object of `{name}` is in the manifests"
         ));
     }
-    crate::knowledge::profiles(s, cx.index, &[])
+    crate::knowledge::profiles(s, cx.index, &crate::knowledge::Extra::default())
         .iter()
         .any(|p| p.system == crate::knowledge::System::Patroni)
         .then(|| "Patroni writes the endpoints of its Service itself".to_owned())
@@ -326,6 +326,16 @@ pub fn template_labels(sts: &StatefulSet) -> Labels {
         .as_ref()
         .and_then(|m| m.labels.clone())
         .unwrap_or_default()
+}
+
+/// The pod template's volumes.
+pub fn pod_volumes(sts: &StatefulSet) -> &[k8s_openapi::api::core::v1::Volume] {
+    sts.spec
+        .template
+        .spec
+        .as_ref()
+        .and_then(|p| p.volumes.as_deref())
+        .unwrap_or(&[])
 }
 
 /// Init containers and containers of the pod template, with their paths.
