@@ -272,3 +272,82 @@ spec:
         "{err}"
     );
 }
+
+/// PostgreSQL with its data directory on the claim's mount root.
+const PG_ON_MOUNT_ROOT: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: pg
+spec:
+  clusterIP: None
+  selector:
+    app: pg
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: pg
+spec:
+  serviceName: pg
+  selector:
+    matchLabels:
+      app: pg
+  template:
+    metadata:
+      labels:
+        app: pg
+    spec:
+      containers:
+      - name: pg
+        image: postgres:16.4
+        readinessProbe:
+          exec:
+            command: [pg_isready]
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql/data
+  volumeClaimTemplates:
+  - metadata:
+      name: data
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests:
+          storage: 10Gi
+";
+
+#[test]
+fn the_old_id_pgdata_mount_root_still_works() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("pg.yaml"), PG_ON_MOUNT_ROOT).expect("write");
+    let (code, out, _) = run(dir.path(), &["."]);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("pg.yaml:32:11: error[data-dir-mount-root]"),
+        "{out}"
+    );
+    // In the configuration, with a note.
+    fs::write(
+        dir.path().join(".stslint.yaml"),
+        "rules:\n  pgdata-mount-root: off\n",
+    )
+    .expect("write");
+    let (code, out, err) = run(dir.path(), &["."]);
+    assert_eq!((code, out.as_str()), (0, ""));
+    assert!(
+        err.contains("rule `pgdata-mount-root` is now called `data-dir-mount-root`"),
+        "{err}"
+    );
+    // In a suppression comment, which is then used.
+    fs::remove_file(dir.path().join(".stslint.yaml")).expect("rm");
+    fs::write(
+        dir.path().join("pg.yaml"),
+        PG_ON_MOUNT_ROOT.replace(
+            "mountPath: /var/lib/postgresql/data\n",
+            "mountPath: /var/lib/postgresql/data  # stslint: ignore[pgdata-mount-root] xfs volume\n",
+        ),
+    )
+    .expect("write");
+    let (code, out, _) = run(dir.path(), &["."]);
+    assert_eq!((code, out.as_str()), (0, ""));
+}
