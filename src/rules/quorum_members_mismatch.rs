@@ -10,7 +10,10 @@ pub static META: RuleMeta = RuleMeta {
           the new pods are not voters, after a scale-down the quorum still waits for members that no \
           longer exist (and may never reach a majority), and a typo in a host name or a copied \
           namespace makes a member unreachable. Members must be `<name>-<ordinal>.<serviceName>`, \
-          optionally followed by `.<namespace>.svc.<cluster domain>`, one per replica.",
+          optionally followed by `.<namespace>.svc.<cluster domain>`, one per replica; a per-pod \
+          Service (one that selects `statefulset.kubernetes.io/pod-name: <name>-<ordinal>`) stands \
+          for its pod, and in a one-replica set the pod's bare name (which resolves in its own pod) \
+          is that pod.",
     bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  serviceName: zk-hs\n  replicas: 5\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9.2\n        env:\n        - name: ZOO_SERVERS\n          value: server.1=zk-0.zk-hs:2888:3888;2181 server.2=zk-1.zk-hs:2888:3888;2181 server.3=zk-2.zk-hs:2888:3888;2181\n",
     good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  serviceName: zk-hs\n  replicas: 3\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9.2\n        env:\n        - name: ZOO_SERVERS\n          value: server.1=zk-0.zk-hs:2888:3888;2181 server.2=zk-1.zk-hs:2888:3888;2181 server.3=zk-2.zk-hs:2888:3888;2181\n",
     since: "0.1.0",
@@ -112,7 +115,7 @@ impl Rule for QuorumMembersMismatch {
                 if value.contains('$') {
                     continue;
                 }
-                if let Some(message) = mismatch(&members(kind, value), s, n, service) {
+                if let Some(message) = mismatch(&members(kind, value), s, cx, n, service) {
                     cx.report(s.id, path, format!("{what}: {message}"))
                         .help(format!(
                             "List exactly the {n} pods {name}-0 .. {name}-{last} as `{name}-<i>.{service}`, and update the list with replicas.",
@@ -126,8 +129,59 @@ impl Rule for QuorumMembersMismatch {
     }
 }
 
+/// The ordinal of the pod a member host names, if it is a pod of the set:
+/// `<sts>-N.<service>...`, the pod's bare name `<sts>-N` in a one-replica
+/// set (its own name resolves in its own pod), or a per-pod Service that
+/// selects `statefulset.kubernetes.io/pod-name: <sts>-N`.
+fn member_ordinal<'h>(
+    host: &'h str,
+    s: &Sts<'_>,
+    cx: &Cx<'_>,
+    n: i32,
+    service: &str,
+) -> Member<'h> {
+    use crate::model::labels::LabelSet;
+    let labels: Vec<&str> = host.split('.').collect();
+    let prefix = format!("{}-", s.obj.name);
+    let ordinal = |name: &str| {
+        name.strip_prefix(&prefix)
+            .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|o| o.parse::<i32>().ok())
+    };
+    let ns_label = |at: usize| labels.get(at).copied();
+    if let Some((_, svc)) = cx.index.service(&s.obj.namespace, labels[0])
+        && let Some(sel) = &svc.selector
+        && let Some(o) = sel
+            .label("statefulset.kubernetes.io/pod-name")
+            .and_then(ordinal)
+    {
+        return Member::Pod(o, ns_label(1));
+    }
+    if let Some(o) = ordinal(labels[0]) {
+        if labels.get(1) == Some(&service) && !service.is_empty() {
+            return Member::Pod(o, ns_label(2));
+        }
+        if labels.len() == 1 {
+            return if n == 1 {
+                Member::Pod(o, None)
+            } else {
+                Member::BareName(o)
+            };
+        }
+    }
+    Member::Other
+}
+
+enum Member<'h> {
+    /// Pod N, and the namespace label of the name, if it has one.
+    Pod(i32, Option<&'h str>),
+    /// `<sts>-N` without the Service part, in a set of several pods.
+    BareName(i32),
+    Other,
+}
+
 /// What is wrong with a member list, if anything.
-fn mismatch(hosts: &[String], s: &Sts<'_>, n: i32, service: &str) -> Option<String> {
+fn mismatch(hosts: &[String], s: &Sts<'_>, cx: &Cx<'_>, n: i32, service: &str) -> Option<String> {
     if hosts.is_empty() {
         return None;
     }
@@ -140,27 +194,38 @@ fn mismatch(hosts: &[String], s: &Sts<'_>, n: i32, service: &str) -> Option<Stri
     }
     let prefix = format!("{}-", s.obj.name);
     for host in hosts {
-        let labels: Vec<&str> = host.split('.').collect();
-        let ordinal = labels[0]
-            .strip_prefix(&prefix)
-            .and_then(|o| o.parse::<i32>().ok());
-        let ok_pod = ordinal.is_some_and(|o| (0..n).contains(&o));
-        let ok_service = labels.get(1) == Some(&service);
-        if !ok_pod || !ok_service {
-            return Some(format!(
-                "member `{host}` is not a pod of StatefulSet `{}` (`{}<0..{}>.{service}`)",
-                s.obj.name,
-                prefix,
-                n - 1
-            ));
-        }
-        if let Some(ns) = labels.get(2)
-            && *ns != s.obj.namespace
-        {
-            return Some(format!(
-                "member `{host}` is in namespace `{ns}`, not `{}`",
-                s.obj.namespace
-            ));
+        match member_ordinal(host, s, cx, n, service) {
+            Member::Pod(o, ns) => {
+                if !(0..n).contains(&o) {
+                    return Some(format!(
+                        "member `{host}` is pod {o} of StatefulSet `{}`, which has only pods 0..{}",
+                        s.obj.name,
+                        n - 1
+                    ));
+                }
+                if let Some(ns) = ns
+                    && ns != s.obj.namespace
+                {
+                    return Some(format!(
+                        "member `{host}` is in namespace `{ns}`, not {}",
+                        super::namespace_shown(s.obj)
+                    ));
+                }
+            }
+            Member::BareName(o) => {
+                return Some(format!(
+                    "member `{host}` is pod {o} of StatefulSet `{}` without its Service part: only that pod itself resolves the bare name (`{host}.{service}`)",
+                    s.obj.name
+                ));
+            }
+            Member::Other => {
+                return Some(format!(
+                    "member `{host}` is not a pod of StatefulSet `{}` (`{}<0..{}>.{service}`, or a per-pod Service)",
+                    s.obj.name,
+                    prefix,
+                    n - 1
+                ));
+            }
         }
     }
     None

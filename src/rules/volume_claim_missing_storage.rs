@@ -34,10 +34,23 @@ impl Rule for VolumeClaimMissingStorage {
         {
             let name = tpl.metadata.name.as_deref().unwrap_or("");
             let spec = tpl.spec.as_ref();
+            let no_modes = spec
+                .and_then(|sp| sp.access_modes.as_ref())
+                .is_none_or(Vec::is_empty);
             let storage = spec
                 .and_then(|sp| sp.resources.as_ref())
                 .and_then(|r| r.requests.as_ref())
                 .and_then(|r| r.get("storage"));
+            if storage.is_none() && no_modes {
+                // One mistake, one diagnostic: the claim says neither.
+                cx.report(
+                    s.id,
+                    p::claim_template(t).key("spec"),
+                    format!("volumeClaimTemplate `{name}` has no accessModes and requests no storage: the API server rejects the claim"),
+                )
+                .help("Set spec.accessModes (usually `[ReadWriteOnce]`) and spec.resources.requests.storage (e.g. `storage: 10Gi`).");
+                continue;
+            }
             if storage.is_none() {
                 cx.report(
                     s.id,
@@ -46,10 +59,7 @@ impl Rule for VolumeClaimMissingStorage {
                 )
                 .help("Set spec.resources.requests.storage, e.g. `storage: 10Gi`.");
             }
-            if spec
-                .and_then(|sp| sp.access_modes.as_ref())
-                .is_none_or(Vec::is_empty)
-            {
+            if no_modes {
                 cx.report(
                     s.id,
                     p::claim_template_access_modes(t),
