@@ -128,7 +128,7 @@ kind: PodDisruptionBudget
 metadata:
   name: db
 spec:
-  minAvailable: 1
+  minAvailable: 3
   selector:
     matchLabels:
       app: db
@@ -142,6 +142,9 @@ spec:
     ]);
     let (code, v) = json(dir.path(), &["pdb.yaml", "--context", "k8s"]);
     assert_eq!(code, 1);
-    assert_eq!(found(&v), [("pdb.yaml".into(), 6, "pdb-quorum".into())]);
+    assert_eq!(
+        found(&v),
+        [("pdb.yaml".into(), 6, "pdb-blocks-drain".into())]
+    );
     assert_eq!(v["diagnostics"][0]["related"][0]["file"], "k8s/db.yaml");
 }

@@ -997,6 +997,14 @@ fn recognise_by_evidence(v: &View<'_>, extra_images: &[String]) -> Option<Profil
             .or_else(|| v.pod.file_setting(&["zoo.cfg", ".cfg"], "dataLogDir"))
             .map(|s| dir_from(s, "transaction log", None))
             .or_else(|| {
+                // A zoo.cfg of the user's own without dataLogDir keeps the
+                // log in dataDir; the image's default applies to its own.
+                if v.pod
+                    .file_setting(&["zoo.cfg", ".cfg"], "dataDir")
+                    .is_some()
+                {
+                    return None;
+                }
                 let path = match r {
                     "zookeeper" | "library/zookeeper" => "/datalog",
                     _ if r.starts_with("confluentinc/") => "/var/lib/zookeeper/log",
