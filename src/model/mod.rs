@@ -342,7 +342,46 @@ pub fn decode_statefulset(
     let missing = missing_required_sts(node, api_version == "apps/v1beta1");
     let (typed, mut problems) = decode_as::<StatefulSet>(api_version, "apps/v1", node);
     problems.extend(missing);
+    if api_version == "apps/v1beta1" {
+        problems.push(v1beta1_removed(node));
+    }
     (typed, problems)
+}
+
+/// removed-api-version for an apps/v1beta1 StatefulSet, reported here
+/// because only the tree still shows whether it wrote a selector:
+/// apps/v1beta1 defaulted it to the template's labels, apps/v1 requires it.
+fn v1beta1_removed(node: Node<'_>) -> decode::DecodeProblem {
+    let spec = node.get("spec");
+    let has_selector = spec.and_then(|s| s.get("selector")).is_some();
+    let labels: Vec<String> = match spec
+        .and_then(|s| s.get("template"))
+        .and_then(|t| t.get("metadata"))
+        .and_then(|m| m.get("labels"))
+        .map(|l| l.kind())
+    {
+        Some(NodeKind::Map(entries)) => entries
+            .iter()
+            .filter_map(|(k, v)| Some(format!("{}: {}", k.as_scalar()?, v.as_scalar()?)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let help = if has_selector {
+        "Use apiVersion: apps/v1.".to_owned()
+    } else if labels.is_empty() {
+        "Use apiVersion: apps/v1, and add spec.selector, which apps/v1 requires (apps/v1beta1 defaulted it to the pod template's labels; give the template labels to select).".to_owned()
+    } else {
+        format!(
+            "Use apiVersion: apps/v1, and add spec.selector, which apps/v1 requires (apps/v1beta1 defaulted it to the pod template's labels): `selector: {{matchLabels: {{{}}}}}`.",
+            labels.join(", ")
+        )
+    };
+    decode::DecodeProblem {
+        rule: "removed-api-version",
+        path: vec![Seg::Key("apiVersion".to_owned())],
+        message: "apps/v1beta1 StatefulSet was removed in Kubernetes 1.16".to_owned(),
+        help: Some(help),
+    }
 }
 
 /// Decode `node` as `T`: straight from the tree when that succeeds; anything

@@ -5,7 +5,7 @@ use crate::model::path::container;
 pub static META: RuleMeta = RuleMeta {
     id: "image-mutable-tag",
     severity: Severity::Warning,
-    summary: "an image has no tag or the tag `latest`, and no digest",
+    summary: "an image has no tag, the tag `latest` or another moving tag (`latest-alpine`, `stable`, `alpine`), and no digest",
     why: "A StatefulSet replaces its pods one at a time, so with a moving tag different ordinals can \
           run different versions of a database after any restart, and a node that pulls later gets a \
           newer major version than its peers (postgres:latest moving from 17 to 18 changes the data \
@@ -18,6 +18,30 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 pub struct ImageMutableTag;
+
+/// Tags that follow the newest release: `latest` with a variant
+/// (`latest-alpine`, `alpine-latest`, `latest_ubuntu`), and the bare
+/// channel names `stable`, `edge`, `nightly`, `master`, `main`, `dev`,
+/// `alpine` (the newest release on Alpine).
+fn moving(tag: &str) -> bool {
+    let t = tag.to_ascii_lowercase();
+    t.split(['-', '_', '.']).any(|part| part == "latest")
+        || matches!(
+            t.as_str(),
+            "stable"
+                | "edge"
+                | "nightly"
+                | "master"
+                | "main"
+                | "dev"
+                | "alpine"
+                | "slim"
+                | "bookworm"
+                | "bullseye"
+                | "jammy"
+                | "noble"
+        )
+}
 
 impl Rule for ImageMutableTag {
     fn meta(&self) -> &'static RuleMeta {
@@ -33,8 +57,11 @@ impl Rule for ImageMutableTag {
                 continue;
             }
             let what = match image_parts(image).1 {
-                None => "has no tag (it means `latest`)",
-                Some("latest") => "uses the tag `latest`",
+                None => "has no tag (it means `latest`)".to_owned(),
+                Some("latest") => "uses the tag `latest`".to_owned(),
+                Some(t) if moving(t) => {
+                    format!("uses the moving tag `{t}`, as mutable as `latest`")
+                }
                 Some(_) => continue,
             };
             cx.report(s.id, container::image(&cpath), format!("image `{image}` {what}"))

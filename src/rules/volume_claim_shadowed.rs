@@ -8,7 +8,9 @@ pub static META: RuleMeta = RuleMeta {
     summary: "a pod volume has the same name as a volumeClaimTemplate (the template silently wins)",
     why: "When a pod volume and a volumeClaimTemplate share a name, the StatefulSet controller replaces \
           the pod volume with the claim. Whatever the volume was meant to provide (an emptyDir, a \
-          ConfigMap, an existing claim) is silently not mounted.",
+          ConfigMap, an existing claim) is silently not mounted. A pod volume with no source at \
+          all (only a name, a placeholder that an overlay patches) shadows nothing and is not \
+          reported.",
     bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n      volumes:\n      - name: data\n        emptyDir: {}\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources:\n        requests:\n          storage: 10Gi\n",
     good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n      volumes:\n      - name: scratch\n        emptyDir: {}\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources:\n        requests:\n          storage: 10Gi\n",
     since: "0.1.0",
@@ -17,6 +19,14 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 pub struct VolumeClaimShadowed;
+
+/// True when a pod volume names no source at all (only its name).
+fn has_no_source(vol: &k8s_openapi::api::core::v1::Volume) -> bool {
+    serde_json::to_value(vol)
+        .ok()
+        .and_then(|v| v.as_object().map(|m| m.keys().all(|k| k == "name")))
+        .unwrap_or(false)
+}
 
 impl Rule for VolumeClaimShadowed {
     fn meta(&self) -> &'static RuleMeta {
@@ -27,6 +37,11 @@ impl Rule for VolumeClaimShadowed {
         let spec = &s.sts.spec;
         let volumes = spec.template.spec.as_ref().and_then(|p| p.volumes.as_ref());
         for (v, vol) in volumes.into_iter().flatten().enumerate() {
+            // A volume with no source is a placeholder (an overlay patches
+            // it, or it stands for the claim): it shadows nothing.
+            if has_no_source(vol) {
+                continue;
+            }
             let template = spec
                 .volume_claim_templates
                 .iter()
