@@ -25,7 +25,7 @@ pub struct Pending {
 }
 
 /// Turn a field location on object `id` into a located one.
-fn locate_on(at: &mut Loc, id: ObjId, base: &[Seg], root: Node<'_>) {
+fn locate_on(at: &mut Loc, id: ObjId, base: &[Seg], root: Node<'_>, focus: Option<&str>) {
     let Loc::Field { obj, path } = at else { return };
     if *obj != id {
         return;
@@ -33,10 +33,11 @@ fn locate_on(at: &mut Loc, id: ObjId, base: &[Seg], root: Node<'_>) {
     let mut full = base.to_vec();
     full.extend(path.segs().iter().cloned());
     let l = locate(root, &full);
+    let span = crate::finding::narrow(l.span.clone(), root.text_from(l.span.start), focus);
     *at = Loc::Located {
         obj: id,
         path: std::mem::take(path),
-        span: l.span,
+        span,
         missing: l.missing,
     };
 }
@@ -125,6 +126,7 @@ pub fn run(
                 .map(|p| Finding {
                     rule: p.rule,
                     at_most: None,
+                    focus: None,
                     message: p.message,
                     help: p.help,
                     at: Loc::Field {
@@ -149,9 +151,9 @@ pub fn run(
             // Locate the findings on this StatefulSet while its tree is here.
             if let Some(root) = tree.as_ref().and_then(Tree::root) {
                 for f in &mut out {
-                    locate_on(&mut f.at, id, &obj.base, root);
+                    locate_on(&mut f.at, id, &obj.base, root, f.focus.as_deref());
                     for r in &mut f.related {
-                        locate_on(&mut r.at, id, &obj.base, root);
+                        locate_on(&mut r.at, id, &obj.base, root, None);
                     }
                 }
             }

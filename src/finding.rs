@@ -79,5 +79,20 @@ pub struct Finding {
     pub message: String,
     pub help: Option<String>,
     pub at: Loc,
+    /// A text inside the field's value to point at (a DNS name inside a
+    /// multi-line script), when the value is longer than what is wrong.
+    pub focus: Option<Box<str>>,
     pub related: Vec<Related>,
+}
+
+/// `span` narrowed to the first occurrence of `focus` in `text` (the
+/// source from the start of `span` on: a block scalar's span may cover only
+/// its first line, and the value's text occurs in its source first).
+pub fn narrow(span: Range<usize>, text: Option<&str>, focus: Option<&str>) -> Range<usize> {
+    match (text, focus) {
+        (Some(t), Some(f)) if !f.is_empty() => t
+            .find(f)
+            .map_or(span.clone(), |k| span.start + k..span.start + k + f.len()),
+        _ => span,
+    }
 }

@@ -169,6 +169,7 @@ fn syntax(
     Finding {
         rule: "yaml-syntax",
         at_most: None,
+        focus: None,
         message,
         help: None,
         at: Loc::Span {

@@ -550,6 +550,7 @@ pub fn problem_findings(fo: &FileObjects, first: ObjId) -> Vec<Finding> {
         .map(|(i, p)| Finding {
             rule: p.rule,
             at_most: None,
+            focus: None,
             message: p.message.clone(),
             help: p.help.clone(),
             at: Loc::Field {

@@ -249,6 +249,7 @@ fn unused_finding(name: &str, at: Loc) -> Finding {
     Finding {
         rule: "unused-suppression",
         at_most: None,
+        focus: None,
         message,
         help: Some(help),
         at,

@@ -242,7 +242,13 @@ impl Trees {
     }
 }
 
-fn position(files: &[LoadedFile], index: &Index, trees: &mut Trees, loc: &Loc) -> Position {
+fn position(
+    files: &[LoadedFile],
+    index: &Index,
+    trees: &mut Trees,
+    loc: &Loc,
+    focus: Option<&str>,
+) -> Position {
     match loc {
         Loc::Span {
             file,
@@ -261,10 +267,11 @@ fn position(files: &[LoadedFile], index: &Index, trees: &mut Trees, loc: &Loc) -
             let (span, missing) = match loc {
                 Loc::Located { span, missing, .. } => (span.clone(), missing.clone()),
                 _ => {
-                    let located = trees
-                        .root(files, o.file, o.document)
-                        .map(|root| locate(root, &full));
+                    let root = trees.root(files, o.file, o.document);
+                    let located = root.map(|root| locate(root, &full));
                     let span = located.as_ref().map_or(0..0, |l| l.span.clone());
+                    let text = root.and_then(|r| r.text_from(span.start));
+                    let span = crate::finding::narrow(span, text, focus);
                     (span, located.and_then(|l| l.missing))
                 }
             };
@@ -373,14 +380,14 @@ pub fn resolve(
                         .related
                         .iter()
                         .map(|r| RelatedDiag {
-                            at: position(files, index, &mut trees, &r.at),
+                            at: position(files, index, &mut trees, &r.at, None),
                             message: r.message.clone(),
                         })
                         .collect();
                     Some(Diagnostic {
                         rule: f.rule,
                         severity,
-                        at: position(files, index, &mut trees, &f.at),
+                        at: position(files, index, &mut trees, &f.at, f.focus.as_deref()),
                         message: f.message,
                         help: f.help,
                         related,

@@ -18,8 +18,9 @@ pub static META: RuleMeta = RuleMeta {
 
 pub struct HardcodedNamespaceDns;
 
-/// Namespaces named by `<...>.<namespace>.svc` host names in `text`.
-fn svc_namespaces(text: &str) -> Vec<&str> {
+/// The `<...>.<namespace>.svc...` host names in `text`, with their
+/// namespace.
+fn svc_names(text: &str) -> Vec<(&str, &str)> {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
         .filter_map(|host| {
             let labels: Vec<&str> = host.split('.').collect();
@@ -28,6 +29,7 @@ fn svc_namespaces(text: &str) -> Vec<&str> {
             (svc >= 2 && !labels[svc - 2].is_empty())
                 .then(|| labels[svc - 1])
                 .filter(|ns| !ns.is_empty())
+                .map(|ns| (host, ns))
         })
         .collect()
 }
@@ -45,17 +47,14 @@ impl Rule for HardcodedNamespaceDns {
                 .chain(command_and_args(&cpath, c).map(|(path, _, text)| (path, text)))
                 .collect();
             for (path, text) in places {
-                let mut other: Vec<&str> = svc_namespaces(text)
-                    .into_iter()
-                    .filter(|ns| *ns != own)
-                    .collect();
-                other.dedup();
-                if let Some(ns) = other.first() {
+                let other = svc_names(text).into_iter().find(|(_, ns)| *ns != own);
+                if let Some((host, ns)) = other {
                     cx.report(
                         s.id,
                         path,
-                        format!("DNS name in namespace `{ns}` is hard-coded; this StatefulSet runs in `{own}`"),
+                        format!("DNS name `{host}` in namespace `{ns}` is hard-coded; this StatefulSet runs in {}", super::namespace_shown(s.obj)),
                     )
+                    .focus(host)
                     .help("Use the short name (service.namespace-relative), or $(POD_NAMESPACE) from fieldRef metadata.namespace, if the target moves with this StatefulSet.");
                 }
             }
@@ -65,7 +64,11 @@ impl Rule for HardcodedNamespaceDns {
 
 #[cfg(test)]
 mod tests {
-    use super::svc_namespaces;
+    use super::svc_names;
+
+    fn svc_namespaces(text: &str) -> Vec<&str> {
+        svc_names(text).into_iter().map(|(_, ns)| ns).collect()
+    }
 
     #[test]
     fn finds_namespaces() {

@@ -208,6 +208,7 @@ impl<'a> Cx<'a> {
         self.findings.push(Finding {
             rule: self.rule.meta().id,
             at_most: None,
+            focus: None,
             message: message.into(),
             help: None,
             at: Loc::Field { obj, path },
@@ -231,6 +232,13 @@ impl Report<'_> {
     /// rule's severity assumes (the message says what it rests on).
     pub fn at_most(self, severity: Severity) -> Self {
         self.0.at_most = Some(severity);
+        self
+    }
+
+    /// Point at `text` inside the field's value rather than at the whole
+    /// value (the renderer finds it in the source).
+    pub fn focus(self, text: impl Into<String>) -> Self {
+        self.0.focus = Some(text.into().into_boxed_str());
         self
     }
 

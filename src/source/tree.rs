@@ -107,6 +107,11 @@ impl Tree {
         window(&self.text, self.base, r)
     }
 
+    /// The text the tree holds from byte offset `from` of the file on.
+    pub fn text_from(&self, from: usize) -> Option<&str> {
+        self.text.get(from.checked_sub(self.base)?..)
+    }
+
     /// The node at record index `i` (see [`Node::index`]).
     pub fn node(&self, i: u32) -> Option<Node<'_>> {
         ((i as usize) < self.nodes.len()).then_some(Node { t: self, i })
@@ -198,6 +203,11 @@ impl<'a> Node<'a> {
     /// The file's text at byte range `r`, if the node's tree holds it.
     pub fn text_at(&self, r: Range<usize>) -> Option<&'a str> {
         self.t.text_at(r)
+    }
+
+    /// The text its tree holds from byte offset `from` on.
+    pub fn text_from(&self, from: usize) -> Option<&'a str> {
+        self.t.text_from(from)
     }
 
     /// Record index of the node in its tree.
