@@ -36,11 +36,17 @@ pub struct Index {
     /// Workloads by (namespace, pod label key, value), and by namespace.
     workloads_by_label: Keyed,
     workloads_by_ns: Keyed,
+    /// Named objects of the run (not of the baseline) by (API group, kind,
+    /// namespace, name).
+    identities: Keyed,
     /// Objects of baseline files (`--baseline`) by (API group, kind,
     /// namespace, name). They take part in nothing else.
     baseline: Keyed,
     /// Per object: true when it is from a baseline file.
     in_baseline: Vec<bool>,
+    /// (first object of a file that an earlier file defines too, how many
+    /// of the file's objects the earlier file defines), by object.
+    copies: Vec<(ObjId, usize)>,
 }
 
 /// A multimap from a key's hash to objects, in object order per key.
@@ -101,6 +107,9 @@ impl Index {
                 ix.baseline.push(identity(o), id);
                 continue;
             }
+            if !o.name.is_empty() {
+                ix.identities.push(identity(o), id);
+            }
             let ns = o.namespace.as_str();
             if let Some(labels) = &o.pod_labels {
                 ix.workloads_by_ns.push(key(&[ns]), id);
@@ -150,11 +159,44 @@ impl Index {
             &mut ix.workloads_by_label,
             &mut ix.workloads_by_ns,
             &mut ix.baseline,
+            &mut ix.identities,
         ] {
             k.seal();
         }
         ix.objects = objects;
+        ix.group_copies();
         ix
+    }
+
+    /// For each pair of files that define the same objects, the first such
+    /// object of the later file and how many there are (a file copied as a
+    /// variant repeats most of its objects: one finding says so).
+    fn group_copies(&mut self) {
+        let mut groups: Vec<((usize, usize), ObjId, usize)> = Vec::new();
+        for id in 0..self.objects.len() {
+            let Some(first) = self.earlier_same_object(id) else {
+                continue;
+            };
+            let pair = (self.objects[id].file, self.objects[first].file);
+            if pair.0 == pair.1 {
+                continue;
+            }
+            match groups.iter_mut().rev().find(|g| g.0 == pair) {
+                Some(g) => g.2 += 1,
+                None => groups.push((pair, id, 1)),
+            }
+        }
+        self.copies = groups.into_iter().map(|(_, id, n)| (id, n)).collect();
+        self.copies.sort_unstable();
+    }
+
+    /// When `id` is the first object of its file that another, earlier
+    /// file defines too: how many of the file's objects that file defines.
+    pub fn copies_from_file(&self, id: ObjId) -> Option<usize> {
+        self.copies
+            .binary_search_by_key(&id, |&(i, _)| i)
+            .ok()
+            .map(|k| self.copies[k].1)
     }
 
     pub fn object(&self, id: ObjId) -> &Object {
@@ -182,6 +224,25 @@ impl Index {
         self.baseline
             .get(identity(o))
             .find(|&b| same(&self.objects[b]))
+    }
+
+    /// The first object of the run with the same API group, kind,
+    /// namespace and name as `id`, read before it.
+    pub fn earlier_same_object(&self, id: ObjId) -> Option<ObjId> {
+        let o = &self.objects[id];
+        if o.name.is_empty() || self.is_baseline(id) {
+            return None;
+        }
+        self.identities
+            .get(identity(o))
+            .take_while(|&e| e < id)
+            .find(|&e| {
+                let b = &self.objects[e];
+                api_group(&b.api_version) == api_group(&o.api_version)
+                    && b.kind == o.kind
+                    && b.namespace == o.namespace
+                    && b.name == o.name
+            })
     }
 
     /// True when the run has a baseline to compare with.

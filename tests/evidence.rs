@@ -120,3 +120,62 @@ spec:
         )]
     );
 }
+
+#[test]
+fn an_object_defined_in_two_files_is_reported_at_the_second_with_the_first_as_label() {
+    use stslint::{Role, lint_sources};
+    let svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n  namespace: prod\nspec:\n  clusterIP: None\n  selector:\n    app: db\n";
+    let sources = vec![
+        ("a.yaml".to_owned(), svc.to_owned(), Role::Reported),
+        ("b.yaml".to_owned(), svc.to_owned(), Role::Reported),
+    ];
+    let r = lint_sources(sources, &Options::default());
+    let got: Vec<_> = r
+        .diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.at.file_name.as_str(),
+                d.at.line,
+                d.rule,
+                d.severity.to_string(),
+            )
+        })
+        .collect();
+    // Across files: one info per pair of files, since they may be
+    // variants that are never applied together.
+    assert_eq!(got, [("b.yaml", 4, "duplicate-object", "info".to_owned())]);
+    let d = &r.diagnostics[0];
+    assert_eq!(
+        d.message,
+        "Service `db` in namespace `prod` is also defined in another file: if both are applied, the last one wins; stslint checks the first one read"
+    );
+    assert_eq!(d.related.len(), 1);
+    assert_eq!(
+        (d.related[0].at.file_name.as_str(), d.related[0].at.line),
+        ("a.yaml", 4)
+    );
+    // Three shared objects: one finding, with the count.
+    let three = format!(
+        "{svc}---\n{}---\n{}",
+        svc.replace("name: db", "name: db2"),
+        svc.replace("name: db", "name: db3")
+    );
+    let sources = vec![
+        ("a.yaml".to_owned(), three.clone(), Role::Reported),
+        ("b.yaml".to_owned(), three, Role::Reported),
+    ];
+    let r = lint_sources(sources, &Options::default());
+    assert_eq!(r.diagnostics.len(), 1, "{:?}", r.diagnostics);
+    assert!(r.diagnostics[0].message.starts_with("Service `db` in namespace `prod` and 2 more objects of this file are also defined in another file"));
+    // A baseline copy of the same object is no duplicate.
+    let sources = vec![
+        ("a.yaml".to_owned(), svc.to_owned(), Role::Reported),
+        ("base:a.yaml".to_owned(), svc.to_owned(), Role::Baseline),
+    ];
+    assert!(
+        lint_sources(sources, &Options::default())
+            .diagnostics
+            .is_empty()
+    );
+}

@@ -42,12 +42,30 @@ fn deep_nesting_does_not_overflow_the_stack() {
 fn duplicate_keys_are_reported_at_the_second_key() {
     let doc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  name: b\n";
     assert_eq!(rules_and_lines(doc), vec![("yaml-syntax".to_owned(), 5)]);
+    let r = lint_text("dup.yaml", doc, &Options::default());
+    assert_eq!(
+        r.diagnostics[0].message,
+        "duplicate key `name` (first `a`, then `b`): kubectl keeps the last value, `b`; kustomize refuses the file"
+    );
+    // Nested values are named by what they are, in maps with many keys too.
+    let mut big = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n");
+    for i in 0..40 {
+        big.push_str(&format!("  k{i}: v\n"));
+    }
+    big.push_str("  k3:\n    nested: 1\n");
+    let r = lint_text("big.yaml", &big, &Options::default());
+    assert_eq!(r.diagnostics.len(), 1);
+    assert_eq!(
+        r.diagnostics[0].message,
+        "duplicate key `k3` (first `v`, then a mapping): kubectl keeps the last value, a mapping; kustomize refuses the file"
+    );
 }
 
 #[test]
 fn many_documents_and_long_lines() {
-    let one = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n---\n";
-    let many = one.repeat(10_000);
+    let many: String = (0..10_000)
+        .map(|i| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n---\n"))
+        .collect();
     let r = lint_text("many.yaml", &many, &Options::default());
     assert!(r.diagnostics.is_empty());
     assert_eq!(r.summary.objects, 10_000);
@@ -113,11 +131,11 @@ fn big_files_are_parsed_in_pieces_with_exact_positions() {
         if i % 10_000 == 5_000 {
             text.push_str("--- # a marker with a comment\n");
             let line = text.lines().count() + 6;
-            text.push_str(bad);
+            text.push_str(&bad.replacen("name: db", &format!("name: db{i}"), 1));
             want.push((line, i));
         } else {
             text.push_str("---\n");
-            text.push_str(filler);
+            text.push_str(&filler.replace("name: filler", &format!("name: filler-{i}")));
         }
     }
     assert!(text.len() > 3 * stslint::load::CHUNK_BYTES);

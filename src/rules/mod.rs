@@ -15,6 +15,7 @@ use crate::model::{Object, Pdb};
 mod broker_id_from_pod_name;
 mod data_dir_mount_root;
 mod data_on_emptydir;
+mod duplicate_object;
 mod env_command_substitution;
 mod env_value_not_string;
 mod even_quorum_replicas;
@@ -122,6 +123,7 @@ pub static RULES: &[&dyn Rule] = &[
     &broker_id_from_pod_name::BrokerIdFromPodName,
     &data_dir_mount_root::DataDirMountRoot,
     &data_on_emptydir::DataOnEmptydir,
+    &duplicate_object::DuplicateObject,
     &env_command_substitution::EnvCommandSubstitution,
     &env_value_not_string::EnvValueNotString,
     &even_quorum_replicas::EvenQuorumReplicas,

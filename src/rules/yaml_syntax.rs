@@ -6,7 +6,10 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     summary: "a file or document does not parse as YAML or JSON, or cannot be read",
     why: "kubectl refuses the whole file, so nothing in it is applied. The location is where the \
-          parser gave up; the other documents of the file are still linted.",
+          parser gave up; the other documents of the file are still linted. A key written twice in \
+          one mapping is reported at the second key with both values: kubectl's YAML reader keeps \
+          the last one without a word (so the first is silently ignored), while kustomize refuses \
+          the file; stslint checks the object with the value kubectl uses.",
     bad: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n   namespace: x\n",
     good: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n  namespace: x\n",
     since: "0.1.0",

@@ -4,7 +4,7 @@
 //! no allocation per node); scalar values are slices of the file's text
 //! unless escapes or folding changed them. `Node` is a cheap handle into it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -637,8 +637,9 @@ impl Builder {
         if r.a < 4 {
             return;
         }
-        // The scalar keys of the map, without allocating for small maps.
-        let mut keys: Vec<(&str, u32, u32)> = Vec::with_capacity(r.a as usize / 2);
+        // The scalar keys of the map, without allocating for small maps,
+        // each with the record index of its value.
+        let mut keys: Vec<(&str, u32, u32, usize)> = Vec::with_capacity(r.a as usize / 2);
         let mut next = map as usize + 1;
         for child in 0..r.a {
             let c = self.nodes[next];
@@ -651,7 +652,8 @@ impl Builder {
                 };
                 let key = key.unwrap_or("");
                 if key != "<<" {
-                    keys.push((key, c.start, c.end));
+                    let value = next + 1;
+                    keys.push((key, c.start, c.end, value));
                 }
             }
             next += if c.kind == SCALAR {
@@ -660,28 +662,63 @@ impl Builder {
                 c.b.max(1) as usize
             };
         }
-        let mut dups = Vec::new();
+        // (span of the repeated key, key, value index of the first one,
+        // value index of the repeat).
+        let mut dups: Vec<(Range<usize>, String, usize, usize)> = Vec::new();
         if keys.len() <= 32 {
-            for (i, (k, start, end)) in keys.iter().enumerate() {
-                if keys[..i].iter().any(|(prev, _, _)| prev == k) {
-                    dups.push((*start as usize..*end as usize, (*k).to_owned()));
+            for (i, (k, start, end, v)) in keys.iter().enumerate() {
+                if let Some((_, _, _, first)) = keys[..i].iter().find(|(prev, ..)| prev == k) {
+                    dups.push((*start as usize..*end as usize, (*k).to_owned(), *first, *v));
                 }
             }
         } else {
-            let mut seen: HashSet<&str> = HashSet::with_capacity(keys.len());
-            for (k, start, end) in &keys {
-                if !seen.insert(k) {
-                    dups.push((*start as usize..*end as usize, (*k).to_owned()));
+            let mut seen: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
+            for (k, start, end, v) in &keys {
+                match seen.get(k) {
+                    Some(first) => {
+                        dups.push((*start as usize..*end as usize, (*k).to_owned(), *first, *v))
+                    }
+                    None => {
+                        seen.insert(k, *v);
+                    }
                 }
             }
         }
         let document = self.docs.len();
-        for (span, key) in dups {
+        for (span, key, first, repeat) in dups {
+            let (a, b) = (self.shown_value(first), self.shown_value(repeat));
             self.problems.push(ParseProblem {
                 span,
-                message: format!("duplicate key `{key}`"),
+                message: format!(
+                    "duplicate key `{key}` (first {a}, then {b}): kubectl keeps the last value, {b}; kustomize refuses the file"
+                ),
                 document,
             });
+        }
+    }
+
+    /// A value as a message shows it: a short scalar in backticks, else
+    /// what it is.
+    fn shown_value(&self, i: usize) -> String {
+        let Some(c) = self.nodes.get(i).copied() else {
+            return "a value".to_owned();
+        };
+        match c.kind {
+            SCALAR => {
+                let range = c.a as usize..c.a as usize + c.b as usize;
+                let text = if c.flags & IN_EXTRA != 0 {
+                    self.extra.get(range)
+                } else {
+                    window(&self.text, self.text_base, range)
+                };
+                match text {
+                    Some(t) if t.chars().count() <= 40 && !t.contains('\n') => format!("`{t}`"),
+                    Some(_) => "a long text".to_owned(),
+                    None => "a value".to_owned(),
+                }
+            }
+            SEQ => "a list".to_owned(),
+            _ => "a mapping".to_owned(),
         }
     }
 
