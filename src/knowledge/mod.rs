@@ -364,6 +364,31 @@ impl<'a> View<'a> {
         }
     }
 
+    /// Env variables the container reads from ConfigMaps (envFrom and
+    /// configMapKeyRef): name, value and the ConfigMap key.
+    pub fn config_map_env(&self) -> impl Iterator<Item = (&str, &str, &Origin)> {
+        self.env.iter().filter_map(|e| match (&e.origin, &e.value) {
+            (Origin::ConfigMap { .. }, Some(v)) => Some((e.name.as_str(), v.as_str(), &e.origin)),
+            _ => None,
+        })
+    }
+
+    /// The words of command and args (scripts split at whitespace, env
+    /// references expanded), with the entry each comes from.
+    pub fn words(&self) -> &[(String, FieldPath)] {
+        &self.words
+    }
+
+    /// A Kafka broker setting (`min.insync.replicas`): from env
+    /// (`KAFKA_MIN_INSYNC_REPLICAS`, bitnami's `KAFKA_CFG_...`), a
+    /// `--override`, or a mounted server.properties.
+    pub fn kafka_setting(&self, key: &str) -> Option<Setting> {
+        let env = key.to_ascii_uppercase().replace(['.', '-'], "_");
+        self.env_setting(&[&format!("KAFKA_{env}"), &format!("KAFKA_CFG_{env}")])
+            .or_else(|| self.override_setting(key))
+            .or_else(|| self.pod.file_setting(&[".properties"], key))
+    }
+
     pub fn image(&self) -> &'a str {
         self.container.image.as_deref().unwrap_or("")
     }

@@ -23,6 +23,7 @@ mod hardcoded_namespace_dns;
 mod image_mutable_tag;
 mod immutable_field_change;
 mod invalid_object;
+mod kafka_unsafe_durability;
 mod kraft_with_zookeeper;
 mod missing_anti_affinity;
 mod missing_headless_service;
@@ -34,6 +35,7 @@ mod pdb_blocks_drain;
 mod pdb_overlap;
 mod pdb_quorum;
 mod pdb_selects_nothing;
+mod plaintext_secret_config;
 mod plaintext_secret_env;
 mod pvc_retention_delete;
 mod quorum_members_mismatch;
@@ -41,6 +43,7 @@ mod removed_api_version;
 mod selector_template_mismatch;
 mod service_not_headless;
 mod service_selector_mismatch;
+mod termination_grace_too_short;
 mod undefined_env_reference;
 mod unknown_field;
 mod unused_suppression;
@@ -131,6 +134,7 @@ pub static RULES: &[&dyn Rule] = &[
     &image_mutable_tag::ImageMutableTag,
     &immutable_field_change::ImmutableFieldChange,
     &invalid_object::InvalidObject,
+    &kafka_unsafe_durability::KafkaUnsafeDurability,
     &kraft_with_zookeeper::KraftWithZookeeper,
     &missing_anti_affinity::MissingAntiAffinity,
     &missing_headless_service::MissingHeadlessService,
@@ -142,6 +146,7 @@ pub static RULES: &[&dyn Rule] = &[
     &pdb_overlap::PdbOverlap,
     &pdb_quorum::PdbQuorum,
     &pdb_selects_nothing::PdbSelectsNothing,
+    &plaintext_secret_config::PlaintextSecretConfig,
     &plaintext_secret_env::PlaintextSecretEnv,
     &pvc_retention_delete::PvcRetentionDelete,
     &quorum_members_mismatch::QuorumMembersMismatch,
@@ -149,6 +154,7 @@ pub static RULES: &[&dyn Rule] = &[
     &selector_template_mismatch::SelectorTemplateMismatch,
     &service_not_headless::ServiceNotHeadless,
     &service_selector_mismatch::ServiceSelectorMismatch,
+    &termination_grace_too_short::TerminationGraceTooShort,
     &undefined_env_reference::UndefinedEnvReference,
     &unknown_field::UnknownField,
     &unused_suppression::UnusedSuppression,
@@ -298,6 +304,35 @@ pub fn self_managed_endpoints(
         .iter()
         .any(|p| p.system == crate::knowledge::System::Patroni)
         .then(|| "Patroni writes the endpoints of its Service itself".to_owned())
+}
+
+const MARKERS: [&str; 8] = [
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "PRIVATE_KEY",
+    // Redis: `requirepass` and `masterauth` are its passwords.
+    "REQUIREPASS",
+    "MASTERAUTH",
+];
+
+/// A name that carries a secret itself (not a path to one: *_FILE, *_PATH).
+pub fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    MARKERS.iter().any(|m| upper.contains(m))
+        && !upper.ends_with("_FILE")
+        && !upper.ends_with("_PATH")
+        && !upper.ends_with("_DIR")
+}
+
+/// A yes/no value: a switch, not a secret (MYSQL_ALLOW_EMPTY_PASSWORD).
+pub fn is_switch(value: &str) -> bool {
+    matches!(
+        value.to_ascii_lowercase().as_str(),
+        "yes" | "no" | "true" | "false" | "on" | "off" | "1" | "0"
+    )
 }
 
 /// The schema field name closest to an unknown `key`, if one is close.

@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, containers, env_values};
+use super::{Cx, Rule, RuleMeta, Sts, containers, env_values, is_secret_name, is_switch};
 use crate::finding::Severity;
 
 pub static META: RuleMeta = RuleMeta {
@@ -16,31 +16,6 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 pub struct PlaintextSecretEnv;
-
-const MARKERS: [&str; 6] = [
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "PRIVATE_KEY",
-];
-
-/// A name that carries a secret itself (not a path to one: *_FILE, *_PATH).
-fn is_secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    MARKERS.iter().any(|m| upper.contains(m))
-        && !upper.ends_with("_FILE")
-        && !upper.ends_with("_PATH")
-        && !upper.ends_with("_DIR")
-}
-
-fn is_switch(value: &str) -> bool {
-    matches!(
-        value.to_ascii_lowercase().as_str(),
-        "yes" | "no" | "true" | "false" | "on" | "off" | "1" | "0"
-    )
-}
 
 impl Rule for PlaintextSecretEnv {
     fn meta(&self) -> &'static RuleMeta {
