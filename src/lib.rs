@@ -8,6 +8,7 @@ pub mod engine;
 pub mod finding;
 pub mod index;
 pub mod knowledge;
+pub mod kustomization;
 pub mod load;
 pub mod lsp;
 pub mod model;
@@ -104,6 +105,7 @@ pub fn run(opts: &Options) -> Result<Report, UsageError> {
             _ => Role::Baseline,
         };
     }
+    kustomization::mark_added_labels(&mut files);
     let sources = from_git
         .into_iter()
         .map(|b| (b.name, b.text, Role::Baseline));

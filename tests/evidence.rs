@@ -179,3 +179,84 @@ fn an_object_defined_in_two_files_is_reported_at_the_second_with_the_first_as_la
             .is_empty()
     );
 }
+
+#[test]
+fn labels_that_a_kustomization_adds_make_label_mismatches_an_info() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = dir.path().join("base");
+    std::fs::create_dir(&base).expect("mkdir");
+    let sts = "apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: queue
+spec:
+  serviceName: queue
+  replicas: 1
+  selector:
+    matchLabels:
+      app: queue
+  template:
+    spec:
+      containers:
+      - name: queue
+        image: registry.example.com/queue:1.2.3
+        readinessProbe:
+          tcpSocket:
+            port: 5672
+";
+    let svc = "apiVersion: v1
+kind: Service
+metadata:
+  name: queue
+spec:
+  clusterIP: None
+  selector:
+    app: queue
+";
+    std::fs::write(base.join("statefulset.yaml"), sts).expect("write");
+    std::fs::write(base.join("service.yaml"), svc).expect("write");
+    let lint = || {
+        let opts = Options {
+            paths: vec![base.to_string_lossy().into_owned()],
+            ..Options::default()
+        };
+        let r = stslint::run(&opts).expect("runs");
+        r.diagnostics
+            .into_iter()
+            .map(|d| (d.at.line, d.rule, d.severity.to_string(), d.message))
+            .collect::<Vec<_>>()
+    };
+    // Without a kustomization, the template has no labels: errors.
+    let plain = lint();
+    let rules: Vec<_> = plain.iter().map(|d| (d.0, d.1, d.2.as_str())).collect();
+    assert_eq!(
+        rules,
+        [
+            (7, "service-selector-mismatch", "error"),
+            (8, "selector-template-mismatch", "error")
+        ]
+    );
+    // commonLabels in the kustomization that lists both files: infos that say why.
+    std::fs::write(
+        base.join("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\ncommonLabels:\n  app: queue\nresources:\n- statefulset.yaml\n- ./service.yaml\n",
+    )
+    .expect("write");
+    let kustomized = lint();
+    let rules: Vec<_> = kustomized
+        .iter()
+        .map(|d| (d.0, d.1, d.2.as_str()))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            (7, "service-selector-mismatch", "info"),
+            (8, "selector-template-mismatch", "info")
+        ]
+    );
+    assert!(
+        kustomized[1].3.ends_with("(the kustomization beside the file adds labels that it does not show: lint the rendered output, `kubectl kustomize DIR | stslint check -`)"),
+        "{}",
+        kustomized[1].3
+    );
+}

@@ -72,6 +72,9 @@ pub struct Object {
     /// False when the manifest sets no namespace (`namespace` is then the
     /// run's default, `--namespace` or `default`).
     pub namespace_set: bool,
+    /// A kustomization beside the file adds labels to it that the file
+    /// does not show (see `kustomization.rs`).
+    pub labels_added: bool,
     pub name: String,
     /// The `stslint.io/ignore` annotation, if the object has one.
     pub ignore: Option<Box<str>>,
@@ -206,6 +209,7 @@ fn add_object(
         kind: atom(kind),
         namespace,
         namespace_set,
+        labels_added: false,
         name,
         ignore,
         pod_labels,

@@ -335,6 +335,20 @@ pub fn is_switch(value: &str) -> bool {
     )
 }
 
+/// Said of a finding that compares labels on a file whose kustomization
+/// adds labels it does not show.
+pub const LABELS_ADDED: &str = " (the kustomization beside the file adds labels that it does not show: lint the rendered output, `kubectl kustomize DIR | stslint check -`)";
+
+/// The severity a label-comparing finding may have: info when a
+/// kustomization adds labels to one of the objects compared.
+pub fn labels_evidence(objects: &[&Object]) -> (Severity, &'static str) {
+    if objects.iter().any(|o| o.labels_added) {
+        (Severity::Info, LABELS_ADDED)
+    } else {
+        (Severity::Error, "")
+    }
+}
+
 /// The schema field name closest to an unknown `key`, if one is close.
 pub fn suggest_field(key: &str) -> Option<&'static str> {
     let fields = unknown_field::FIELD_NAMES;

@@ -43,14 +43,17 @@ impl Rule for PdbSelectsNothing {
             .workloads_selected(&obj.namespace, selector)
             .is_empty()
         {
+            let (at_most, why) = super::labels_evidence(&[obj]);
             cx.report(
                 id,
                 pdb::selector(),
                 format!(
-                    "PodDisruptionBudget `{}` selects the pods of no workload in namespace `{}`",
-                    obj.name, obj.namespace
+                    "PodDisruptionBudget `{}` selects the pods of no workload in namespace {}{why}",
+                    obj.name,
+                    super::namespace_shown(obj)
                 ),
             )
+            .at_most(at_most)
             .help("Match the selector to the pod template labels of the StatefulSet it protects (or lint the workload's manifest in the same run).");
         }
     }

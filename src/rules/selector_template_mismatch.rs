@@ -31,11 +31,13 @@ impl Rule for SelectorTemplateMismatch {
             return;
         }
         if !selector_matches(&spec.selector, &s.labels) {
+            let (at_most, why) = super::labels_evidence(&[s.obj]);
             cx.report(
                 s.id,
                 p::selector(),
-                format!("spec.selector does not select the pod template labels of StatefulSet `{}`", s.obj.name),
+                format!("spec.selector does not select the pod template labels of StatefulSet `{}`{why}", s.obj.name),
             )
+            .at_most(at_most)
             .help("Make spec.selector match spec.template.metadata.labels (the selector is immutable: fix the labels, or re-create the StatefulSet).")
             .related(s.id, p::template_labels(), "the pod template's labels");
         }

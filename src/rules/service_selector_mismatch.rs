@@ -35,15 +35,17 @@ impl Rule for ServiceSelectorMismatch {
             Some(sel) if !sel.is_empty() => {
                 if !map_selector_matches(sel, &s.labels) {
                     let want: Vec<String> = sel.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let (at_most, why) = super::labels_evidence(&[s.obj, cx.index.object(svc_id)]);
                     cx.report(
                         svc_id,
                         svc::selector(),
                         format!(
-                            "selector {} of Service `{name}` does not select the pods of StatefulSet `{}`",
+                            "selector {} of Service `{name}` does not select the pods of StatefulSet `{}`{why}",
                             want.join(","),
                             s.obj.name
                         ),
                     )
+                    .at_most(at_most)
                     .help("Make the Service selector a subset of the pod template's labels.")
                     .related(s.id, p::template_labels(), "the pods carry these labels");
                 }
