@@ -136,7 +136,8 @@ impl Rule for PdbQuorum {
                         usize::try_from(d).is_ok_and(|d| weighted_break(servers, d).is_none())
                     });
                     let help = match safe {
-                        Some(d) if d > 0 => format!("Set maxUnavailable to {d}: with these weights no {d} server(s) carry the quorum."),
+                        Some(1) => "Set maxUnavailable to 1: with these weights no single server carries the quorum.".to_owned(),
+                        Some(d) if d > 1 => format!("Set maxUnavailable to {d}: with these weights no {d} servers together carry the quorum."),
                         _ => "Rebalance the weights so that no single server carries the quorum, then allow one disruption.".to_owned(),
                     };
                     cx.report(
