@@ -919,6 +919,8 @@ fn recognise_by_evidence(v: &View<'_>, extra_images: &[String]) -> Option<Profil
             })
             .map(|n| format!("env {n}"))
         });
+    // Kafka images also ship ZooKeeper's start script.
+    let kafka = kafka.filter(|_| !v.runs("zookeeper-server-start.sh"));
     if let Some(evidence) = kafka {
         // Kafka 3 (Confluent Platform 7) and later are not known to stop
         // at lost+found; older or unknown versions may.
@@ -1001,7 +1003,10 @@ fn recognise_by_evidence(v: &View<'_>, extra_images: &[String]) -> Option<Profil
         let r = repo(image);
         let data = v
             .env_setting(&["ZOO_DATA_DIR", "ZK_DATA_DIR"])
-            .or_else(|| v.pod.file_setting(&["zoo.cfg", ".cfg"], "dataDir"))
+            .or_else(|| {
+                v.pod
+                    .file_setting(&["zoo.cfg", ".cfg", "zookeeper.properties"], "dataDir")
+            })
             .map(|s| dir_from(s, "data", None))
             .or_else(|| {
                 let path = if pulsar_zk {
@@ -1019,7 +1024,10 @@ fn recognise_by_evidence(v: &View<'_>, extra_images: &[String]) -> Option<Profil
             });
         let log = v
             .env_setting(&["ZOO_DATA_LOG_DIR", "ZK_DATA_LOG_DIR"])
-            .or_else(|| v.pod.file_setting(&["zoo.cfg", ".cfg"], "dataLogDir"))
+            .or_else(|| {
+                v.pod
+                    .file_setting(&["zoo.cfg", ".cfg", "zookeeper.properties"], "dataLogDir")
+            })
             .map(|s| dir_from(s, "transaction log", None))
             .or_else(|| {
                 // A zoo.cfg of the user's own without dataLogDir keeps the

@@ -322,6 +322,8 @@ const MARKERS: [&str; 8] = [
 pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     MARKERS.iter().any(|m| upper.contains(m))
+        // etcd's initial cluster token names the cluster; it grants nothing.
+        && !upper.contains("INITIAL_CLUSTER_TOKEN")
         && !upper.ends_with("_FILE")
         && !upper.ends_with("_PATH")
         && !upper.ends_with("_DIR")

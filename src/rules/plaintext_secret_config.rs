@@ -13,8 +13,8 @@ pub static META: RuleMeta = RuleMeta {
           also visible to every process on the node (`ps`) and in the StatefulSet's revisions. \
           stslint reads the ConfigMaps the pods consume (envFrom, configMapKeyRef, mounted files: \
           `key=value`, `key: value` and `key value` lines such as redis.conf's `requirepass`) and \
-          the words of command and args. Placeholders (`${VAR}`, `$(VAR)`, `{{ }}`) and yes/no \
-          switches are not secrets.",
+          the words of command and args. Placeholders (`${VAR}`, `$(VAR)`, `{{ }}`, or a value \
+          that a script of the pod replaces with `sed`) and yes/no switches are not secrets.",
     bad: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cache\ndata:\n  redis.conf: |\n    requirepass s3cr3t-cache\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: cache\nspec:\n  serviceName: cache\n  selector:\n    matchLabels: {app: cache}\n  template:\n    metadata:\n      labels: {app: cache}\n    spec:\n      containers:\n      - name: redis\n        image: redis:7.4.1\n        args: [/conf/redis.conf]\n        volumeMounts:\n        - name: conf\n          mountPath: /conf\n      volumes:\n      - name: conf\n        configMap:\n          name: cache\n",
     good: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cache\ndata:\n  redis.conf: |\n    include /secrets/auth.conf\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: cache\nspec:\n  serviceName: cache\n  selector:\n    matchLabels: {app: cache}\n  template:\n    metadata:\n      labels: {app: cache}\n    spec:\n      containers:\n      - name: redis\n        image: redis:7.4.1\n        args: [/conf/redis.conf]\n        volumeMounts:\n        - name: conf\n          mountPath: /conf\n        - name: auth\n          mountPath: /secrets\n      volumes:\n      - name: conf\n        configMap:\n          name: cache\n      - name: auth\n        secret:\n          secretName: cache-auth\n",
     since: "0.1.0",
@@ -79,6 +79,35 @@ fn secret_flags(words: &[(String, FieldPath)]) -> Vec<(String, String, FieldPath
     out
 }
 
+/// The value of a `key=value`, `key: value` or `key value` line.
+fn line_value(line: &str) -> &str {
+    let end = line.find(['=', ':', ' ', '\t']).unwrap_or(line.len());
+    let v = line[end..].trim_start_matches(['=', ':', ' ', '\t']);
+    v.split(" #")
+        .next()
+        .unwrap_or(v)
+        .trim()
+        .trim_matches(['"', '\''])
+}
+
+/// True when a script of the pod replaces `value` at start-up (`sed
+/// s/replace-default-auth/...`): it is a placeholder, not the secret.
+fn substituted(pod: &Pod<'_>, s: &Sts<'_>, value: &str) -> bool {
+    if value.is_empty() {
+        return false;
+    }
+    let replaces = |text: &str| {
+        text.lines().any(|l| {
+            l.contains(value)
+                && (l.contains("sed ") || l.contains("envsubst") || l.contains(".replace("))
+        })
+    };
+    pod.files.iter().any(|(_, _, t)| replaces(t))
+        || containers(s.sts)
+            .iter()
+            .any(|(p, c)| super::command_and_args(p, c).any(|(_, _, t)| replaces(t)))
+}
+
 impl Rule for PlaintextSecretConfig {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -88,9 +117,12 @@ impl Rule for PlaintextSecretConfig {
         let pod = Pod::new(s, cx.index);
         let sts = &s.obj.name;
         let mut seen: Vec<(ObjId, String)> = Vec::new();
+        let substituted = |value: &str| substituted(&pod, s, value);
         for (id, key, text) in &pod.files {
             for (setting, line) in secret_lines(text) {
-                if seen.iter().any(|(o, k)| o == id && k == setting) {
+                if seen.iter().any(|(o, k)| o == id && k == setting)
+                    || substituted(line_value(line))
+                {
                     continue;
                 }
                 seen.push((*id, setting.to_owned()));

@@ -49,5 +49,7 @@ mod tests {
         assert!(super::is_secret_name("github_token"));
         assert!(!super::is_secret_name("POSTGRES_PASSWORD_FILE"));
         assert!(!super::is_secret_name("POSTGRES_USER"));
+        assert!(!super::is_secret_name("ETCD_INITIAL_CLUSTER_TOKEN"));
+        assert!(super::is_secret_name("requirepass"));
     }
 }
