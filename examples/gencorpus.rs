@@ -66,13 +66,18 @@ const APPS: &[App] = &[
         env: &[
             ("KAFKA_PROCESS_ROLES", "broker,controller"),
             ("KAFKA_LOG_DIRS", "/var/lib/kafka/logs"),
+            ("KAFKA_DEFAULT_REPLICATION_FACTOR", "2"),
         ],
     },
     App {
         image: "zookeeper:3.9.2",
         port: 2181,
         data: "/data",
-        env: &[("ZOO_TICK_TIME", "2000"), ("ZOO_INIT_LIMIT", "10")],
+        env: &[
+            ("ZOO_TICK_TIME", "2000"),
+            ("ZOO_INIT_LIMIT", "10"),
+            ("ZOO_DATA_LOG_DIR", "/data/log"),
+        ],
     },
     App {
         image: "quay.io/coreos/etcd:v3.5.16",

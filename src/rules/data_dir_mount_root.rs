@@ -1,6 +1,6 @@
 use super::{Cx, Rule, RuleMeta, Sts, containers};
 use crate::finding::Severity;
-use crate::knowledge::{Extra, Origin, System, major, profiles};
+use crate::knowledge::{Origin, System, major};
 use crate::model::path::container;
 
 pub static META: RuleMeta = RuleMeta {
@@ -76,7 +76,7 @@ impl Rule for DataDirMountRoot {
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
         let all = containers(s.sts);
-        for p in profiles(s, cx.index, &Extra::default()) {
+        for p in s.known() {
             let Some((_, c)) = all.iter().find(|(path, _)| *path == p.container) else {
                 continue;
             };

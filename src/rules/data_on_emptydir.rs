@@ -161,7 +161,14 @@ impl Rule for DataOnEmptydir {
             .as_ref()
             .is_some_and(|t| !t.is_empty());
         let containers = super::containers(s.sts);
-        for p in profiles(s, cx.index, &extra) {
+        let configured;
+        let known = if extra.images.is_empty() && extra.dirs.is_empty() {
+            s.known()
+        } else {
+            configured = profiles(s, cx.index, &extra);
+            &configured
+        };
+        for p in known {
             if p.cache.is_some() {
                 continue;
             }

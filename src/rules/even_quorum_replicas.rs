@@ -1,6 +1,6 @@
 use super::{Cx, Rule, RuleMeta, RuleOption, Sts, containers, image_name, majority, replicas};
 use crate::finding::Severity;
-use crate::knowledge::{Extra, Quorum, profiles};
+use crate::knowledge::Quorum;
 use crate::model::path::sts as p;
 
 pub static META: RuleMeta = RuleMeta {
@@ -40,8 +40,9 @@ impl Rule for EvenQuorumReplicas {
             return;
         }
         let quorum_images = cx.option("images");
-        let known = profiles(s, cx.index, &Extra::default())
-            .into_iter()
+        let known = s
+            .known()
+            .iter()
             .find(|p| p.quorum == Quorum::Majority)
             .map(|p| format!("{} ({})", p.system.name(), p.evidence));
         let configured = || {

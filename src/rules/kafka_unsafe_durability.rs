@@ -58,7 +58,7 @@ impl Rule for KafkaUnsafeDurability {
             return;
         }
         let pod = Pod::new(s, cx.index);
-        let profiles = crate::knowledge::profiles(s, cx.index, &crate::knowledge::Extra::default());
+        let profiles = s.known();
         for (cpath, c) in containers(s.sts) {
             if !profiles
                 .iter()

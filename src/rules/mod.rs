@@ -94,6 +94,10 @@ pub struct Sts<'a> {
     pub pdbs: Vec<(ObjId, &'a Pdb)>,
     /// The same StatefulSet in the baseline (`--baseline`), if it is there.
     pub before: Option<(ObjId, &'a StatefulSet)>,
+    index: &'a Index,
+    /// What the knowledge model reads of the containers, once per
+    /// StatefulSet for all the rules that ask.
+    known: std::cell::OnceCell<Vec<crate::knowledge::Profile>>,
 }
 
 impl<'a> Sts<'a> {
@@ -108,7 +112,17 @@ impl<'a> Sts<'a> {
             labels,
             pdbs,
             before: None,
+            index,
+            known: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The containers the knowledge model recognises (without the options
+    /// of data-on-emptydir), computed on first use.
+    pub fn known(&self) -> &[crate::knowledge::Profile] {
+        self.known.get_or_init(|| {
+            crate::knowledge::profiles(self, self.index, &crate::knowledge::Extra::default())
+        })
     }
 }
 
@@ -300,7 +314,7 @@ pub fn self_managed_endpoints(
             "an Endpoints object of `{name}` is in the manifests"
         ));
     }
-    crate::knowledge::profiles(s, cx.index, &crate::knowledge::Extra::default())
+    s.known()
         .iter()
         .any(|p| p.system == crate::knowledge::System::Patroni)
         .then(|| "Patroni writes the endpoints of its Service itself".to_owned())

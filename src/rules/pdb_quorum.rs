@@ -1,6 +1,6 @@
 use super::{Cx, Rule, RuleMeta, Sts, majority, pdb_budget, replicas};
 use crate::finding::Severity;
-use crate::knowledge::{Extra, Quorum, profiles, weighted_survives};
+use crate::knowledge::{Quorum, weighted_survives};
 use crate::model::path::sts as p;
 
 pub static META: RuleMeta = RuleMeta {
@@ -29,11 +29,11 @@ pub struct PdbQuorum;
 
 /// How the set's members agree, from the first container the knowledge
 /// model reads as a quorum member.
-fn quorum_of(s: &Sts<'_>, cx: &Cx<'_>) -> Option<(String, Quorum)> {
-    profiles(s, cx.index, &Extra::default())
-        .into_iter()
+fn quorum_of(s: &Sts<'_>) -> Option<(String, Quorum)> {
+    s.known()
+        .iter()
         .find(|p| !matches!(p.quorum, Quorum::None(_)))
-        .map(|p| (p.system.name().to_owned(), p.quorum))
+        .map(|p| (p.system.name().to_owned(), p.quorum.clone()))
 }
 
 /// The servers of a weighted ZooKeeper whose loss, `d` at a time, breaks
@@ -76,7 +76,7 @@ impl Rule for PdbQuorum {
         if n < 2 || s.pdbs.is_empty() {
             return;
         }
-        let Some((system, quorum)) = quorum_of(s, cx) else {
+        let Some((system, quorum)) = quorum_of(s) else {
             return;
         };
         let n64 = i64::from(n);

@@ -1,6 +1,5 @@
 use super::{Cx, Rule, RuleMeta, Sts};
 use crate::finding::Severity;
-use crate::knowledge::{Extra, profiles};
 use crate::model::path::sts as p;
 
 pub static META: RuleMeta = RuleMeta {
@@ -46,10 +45,7 @@ impl Rule for TerminationGraceTooShort {
         if grace >= ENOUGH {
             return;
         }
-        let Some(server) = profiles(s, cx.index, &Extra::default())
-            .into_iter()
-            .find(|p| p.cache.is_none())
-        else {
+        let Some(server) = s.known().iter().find(|p| p.cache.is_none()) else {
             return;
         };
         let what = if grace <= 0 {
