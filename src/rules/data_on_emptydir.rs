@@ -178,14 +178,14 @@ impl Rule for DataOnEmptydir {
             let image = c.image.as_deref().unwrap_or("");
             let mounts = c.volume_mounts.as_deref().unwrap_or(&[]);
             if p.any_mount {
-                any_mount(s, cx, &p, image, volumes, mounts, has_claims);
+                any_mount(s, cx, p, image, volumes, mounts, has_claims);
                 continue;
             }
             // emptyDir: one finding per volume; no volume: one per container.
             let mut on_empty: Vec<(usize, &VolumeMount, Vec<&DataDir>)> = Vec::new();
             let mut nowhere: Vec<&DataDir> = Vec::new();
             for d in &p.dirs {
-                if pg18_on_old_path(&p, d, image, mounts) {
+                if pg18_on_old_path(p, d, image, mounts) {
                     // data-dir-mount-root reports this one mistake.
                     continue;
                 }
@@ -199,7 +199,7 @@ impl Rule for DataOnEmptydir {
                 }
             }
             for (m, mount, dirs) in on_empty {
-                let (what, plural) = describe(&p, &dirs);
+                let (what, plural) = describe(p, &dirs);
                 let (is, it) = if plural {
                     ("are", "they are")
                 } else {
@@ -225,7 +225,7 @@ impl Rule for DataOnEmptydir {
             if nowhere.is_empty() {
                 continue;
             }
-            let (what, plural) = describe(&p, &nowhere);
+            let (what, plural) = describe(p, &nowhere);
             let (is, it) = if plural {
                 ("are", "they live")
             } else {
