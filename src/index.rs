@@ -36,9 +36,10 @@ pub struct Index {
     /// Workloads by (namespace, pod label key, value), and by namespace.
     workloads_by_label: Keyed,
     workloads_by_ns: Keyed,
-    /// Named objects of the run (not of the baseline) by (API group, kind,
-    /// namespace, name).
-    identities: Keyed,
+    /// (object, the first object of the run with its API group, kind,
+    /// namespace and name), for the objects defined a second time, by
+    /// object. The lookup table it is made from is dropped after the build.
+    repeats: Vec<(ObjId, ObjId)>,
     /// Objects of baseline files (`--baseline`) by (API group, kind,
     /// namespace, name). They take part in nothing else.
     baseline: Keyed,
@@ -100,6 +101,7 @@ impl Index {
     pub fn build(objects: Vec<Object>, is_baseline: &dyn Fn(usize) -> bool) -> Index {
         let mut ix = Index::default();
         let mut pdb_names = std::collections::HashSet::new();
+        let mut identities = Keyed::default();
         for (id, o) in objects.iter().enumerate() {
             let base = is_baseline(o.file);
             ix.in_baseline.push(base);
@@ -108,7 +110,7 @@ impl Index {
                 continue;
             }
             if !o.name.is_empty() {
-                ix.identities.push(identity(o), id);
+                identities.push(identity(o), id);
             }
             let ns = o.namespace.as_str();
             if let Some(labels) = &o.pod_labels {
@@ -159,13 +161,36 @@ impl Index {
             &mut ix.workloads_by_label,
             &mut ix.workloads_by_ns,
             &mut ix.baseline,
-            &mut ix.identities,
+            &mut identities,
         ] {
             k.seal();
         }
         ix.objects = objects;
+        ix.find_repeats(&identities);
         ix.group_copies();
         ix
+    }
+
+    /// Record each object defined a second time with the first definition.
+    fn find_repeats(&mut self, identities: &Keyed) {
+        for (id, o) in self.objects.iter().enumerate() {
+            if o.name.is_empty() || self.in_baseline[id] {
+                continue;
+            }
+            let first = identities
+                .get(identity(o))
+                .take_while(|&e| e < id)
+                .find(|&e| {
+                    let b = &self.objects[e];
+                    api_group(&b.api_version) == api_group(&o.api_version)
+                        && b.kind == o.kind
+                        && b.namespace == o.namespace
+                        && b.name == o.name
+                });
+            if let Some(first) = first {
+                self.repeats.push((id, first));
+            }
+        }
     }
 
     /// For each pair of files that define the same objects, the first such
@@ -229,20 +254,10 @@ impl Index {
     /// The first object of the run with the same API group, kind,
     /// namespace and name as `id`, read before it.
     pub fn earlier_same_object(&self, id: ObjId) -> Option<ObjId> {
-        let o = &self.objects[id];
-        if o.name.is_empty() || self.is_baseline(id) {
-            return None;
-        }
-        self.identities
-            .get(identity(o))
-            .take_while(|&e| e < id)
-            .find(|&e| {
-                let b = &self.objects[e];
-                api_group(&b.api_version) == api_group(&o.api_version)
-                    && b.kind == o.kind
-                    && b.namespace == o.namespace
-                    && b.name == o.name
-            })
+        self.repeats
+            .binary_search_by_key(&id, |&(i, _)| i)
+            .ok()
+            .map(|k| self.repeats[k].1)
     }
 
     /// True when the run has a baseline to compare with.
@@ -263,12 +278,15 @@ impl Index {
 
     /// The data of ConfigMap `name` in namespace `ns` (the first one read).
     pub fn config_map(&self, ns: &str, name: &str) -> Option<(ObjId, &LabelMap)> {
+        static EMPTY: std::sync::OnceLock<LabelMap> = std::sync::OnceLock::new();
         self.config_maps.get(key(&[ns, name])).find_map(|id| {
             let o = &self.objects[id];
             match &o.typed {
-                Typed::ConfigMap(d) if o.namespace == ns && o.name == name => {
-                    Some((id, d.as_ref()))
-                }
+                Typed::ConfigMap(d) if o.namespace == ns && o.name == name => Some((
+                    id,
+                    d.as_deref()
+                        .unwrap_or_else(|| EMPTY.get_or_init(LabelMap::default)),
+                )),
                 _ => None,
             }
         })

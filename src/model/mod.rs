@@ -27,8 +27,9 @@ pub enum Typed {
     Service(Box<Svc>),
     Pdb(Box<Pdb>),
     Pvc(Pvc),
-    /// A ConfigMap's `data` (config files the pods may mount).
-    ConfigMap(Box<labels::LabelMap>),
+    /// A ConfigMap's `data` that rules read (config files the pods may
+    /// mount, env-style entries); `None` when there is none.
+    ConfigMap(Option<Box<labels::LabelMap>>),
     /// An Endpoints object, or an EndpointSlice: the Service whose
     /// endpoints it holds (written by hand or by the application).
     Endpoints(Box<str>),
@@ -309,20 +310,37 @@ fn decode_known(
     }
 }
 
+/// A ConfigMap key written as an environment variable: upper-case
+/// letters, digits and `_`.
+fn is_env_style(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
 /// What rules read of kinds that are not decoded into k8s-openapi types:
 /// a ConfigMap's data, the Service an Endpoints or EndpointSlice serves.
 fn read_untyped(api_version: &str, kind: &str, node: Node<'_>) -> Typed {
     match (api_version, kind) {
         ("v1", "ConfigMap") => {
+            // Kept for the whole run, so only what rules read: config
+            // files (multi-line values) and env-style entries (UPPER_CASE
+            // keys, for envFrom and configMapKeyRef); other one-line
+            // entries are dropped.
             let mut pairs = Vec::new();
             if let Some(NodeKind::Map(entries)) = node.get("data").map(|d| d.kind()) {
                 for (k, v) in entries.iter() {
-                    if let (Some(k), Some(v)) = (k.as_scalar(), v.as_scalar()) {
+                    if let (Some(k), Some(v)) = (k.as_scalar(), v.as_scalar())
+                        && (v.contains('\n') || is_env_style(k))
+                    {
                         pairs.push((k, v));
                     }
                 }
             }
-            Typed::ConfigMap(Box::new(labels::LabelMap::from_pairs(pairs)))
+            Typed::ConfigMap(
+                (!pairs.is_empty()).then(|| Box::new(labels::LabelMap::from_pairs(pairs))),
+            )
         }
         ("v1", "Endpoints") => node
             .get("metadata")
