@@ -325,14 +325,15 @@ fn read_untyped(api_version: &str, kind: &str, node: Node<'_>) -> Typed {
     match (api_version, kind) {
         ("v1", "ConfigMap") => {
             // Kept for the whole run, so only what rules read: config
-            // files (multi-line values) and env-style entries (UPPER_CASE
-            // keys, for envFrom and configMapKeyRef); other one-line
-            // entries are dropped.
+            // files (multi-line values), env-style entries (UPPER_CASE
+            // keys, for envFrom and configMapKeyRef), and one-line values
+            // that can name a host, a path, a setting or a list (`.`, `:`,
+            // `/`, `=`, `,` or a space); bare words and numbers are dropped.
             let mut pairs = Vec::new();
             if let Some(NodeKind::Map(entries)) = node.get("data").map(|d| d.kind()) {
                 for (k, v) in entries.iter() {
                     if let (Some(k), Some(v)) = (k.as_scalar(), v.as_scalar())
-                        && (v.contains('\n') || is_env_style(k))
+                        && (is_env_style(k) || v.contains(['\n', '.', ':', '/', '=', ',', ' ']))
                     {
                         pairs.push((k, v));
                     }
@@ -582,4 +583,35 @@ pub fn problem_findings(fo: &FileObjects, first: ObjId) -> Vec<Finding> {
             related: Vec::new(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::labels::LabelSet;
+
+    #[test]
+    fn config_maps_keep_what_rules_read() {
+        let text: source::Text = std::sync::Arc::new(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  mode: primary\n  retries: \"3\"\n  peers: zk-0.zk:2888,zk-1.zk:2888\n  DB_PASSWORD: hunter2\n  zoo.cfg: |\n    dataDir=/data\n    tickTime=2000\n"
+                .to_owned(),
+        );
+        let (docs, _) = source::parse_source(&text);
+        let fo = objects_of(0, &docs, "default");
+        let Typed::ConfigMap(Some(data)) = &fo.objects[0].typed else {
+            panic!("a ConfigMap with data: {:?}", fo.objects[0].typed);
+        };
+        let keys: Vec<&str> = data.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["DB_PASSWORD", "peers", "zoo.cfg"]);
+        assert_eq!(data.label("DB_PASSWORD"), Some("hunter2"));
+        let bare: source::Text = std::sync::Arc::new(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  mode: primary\n"
+                .to_owned(),
+        );
+        let (docs, _) = source::parse_source(&bare);
+        assert!(matches!(
+            objects_of(0, &docs, "default").objects[0].typed,
+            Typed::ConfigMap(None)
+        ));
+    }
 }
