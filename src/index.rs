@@ -171,26 +171,31 @@ impl Index {
         ix
     }
 
-    /// Record each object defined a second time with the first definition.
+    /// Record each object defined a second time with the first definition:
+    /// `identities` is sorted by (hash of the identity, object), so equal
+    /// identities are neighbours and no identity is hashed again.
     fn find_repeats(&mut self, identities: &Keyed) {
-        for (id, o) in self.objects.iter().enumerate() {
-            if o.name.is_empty() || self.in_baseline[id] {
-                continue;
-            }
-            let first = identities
-                .get(identity(o))
-                .take_while(|&e| e < id)
-                .find(|&e| {
-                    let b = &self.objects[e];
-                    api_group(&b.api_version) == api_group(&o.api_version)
-                        && b.kind == o.kind
-                        && b.namespace == o.namespace
-                        && b.name == o.name
-                });
-            if let Some(first) = first {
-                self.repeats.push((id, first));
+        let same = |a: &Object, b: &Object| {
+            api_group(&b.api_version) == api_group(&a.api_version)
+                && b.kind == a.kind
+                && b.namespace == a.namespace
+                && b.name == a.name
+        };
+        for group in identities
+            .0
+            .chunk_by(|x, y| x.0 == y.0)
+            .filter(|g| g.len() > 1)
+        {
+            for (k, &(_, id)) in group.iter().enumerate() {
+                let o = &self.objects[id];
+                if let Some(&(_, first)) =
+                    group[..k].iter().find(|&&(_, e)| same(o, &self.objects[e]))
+                {
+                    self.repeats.push((id, first));
+                }
             }
         }
+        self.repeats.sort_unstable();
     }
 
     /// For each pair of files that define the same objects, the first such

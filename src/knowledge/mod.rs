@@ -373,12 +373,6 @@ impl<'a> View<'a> {
         })
     }
 
-    /// The words of command and args (scripts split at whitespace, env
-    /// references expanded), with the entry each comes from.
-    pub fn words(&self) -> &[(String, FieldPath)] {
-        &self.words
-    }
-
     /// A Kafka broker setting (`min.insync.replicas`): from env
     /// (`KAFKA_MIN_INSYNC_REPLICAS`, bitnami's `KAFKA_CFG_...`), a
     /// `--override`, or a mounted server.properties.
@@ -458,9 +452,10 @@ impl<'a> View<'a> {
 
     /// The program the container runs, by its command words.
     fn runs(&self, program: &str) -> bool {
-        self.words
-            .iter()
-            .any(|(w, _)| w == program || w.ends_with(&format!("/{program}")))
+        self.words.iter().any(|(w, _)| {
+            w.strip_suffix(program)
+                .is_some_and(|head| head.is_empty() || head.ends_with('/'))
+        })
     }
 }
 

@@ -138,6 +138,32 @@ impl Rule for PlaintextSecretConfig {
             }
         }
         for (cpath, c) in containers(s.sts) {
+            // Flags: the words of command and args as written (a `$(VAR)`
+            // value is no literal either way).
+            let words: Vec<(String, FieldPath)> = super::command_and_args(&cpath, c)
+                .flat_map(|(path, _, text)| {
+                    text.split_whitespace()
+                        .map(move |w| (w.trim_matches(['"', '\'']).to_owned(), path.clone()))
+                })
+                .collect();
+            for (flag, word, path) in secret_flags(&words) {
+                cx.report(
+                    s.id,
+                    path,
+                    format!("`{flag}` is given a literal secret on the command line: it is in the manifest and visible to every process on the node"),
+                )
+                .focus(word)
+                .help("Read it from a Secret: an env variable from secretKeyRef (`--password=$(DB_PASSWORD)`), or the program's file option pointing at a mounted Secret.");
+            }
+            let reads_config_maps = c.env_from.as_ref().is_some_and(|e| !e.is_empty())
+                || c.env.iter().flatten().any(|e| {
+                    e.value_from
+                        .as_ref()
+                        .is_some_and(|f| f.config_map_key_ref.is_some())
+                });
+            if !reads_config_maps {
+                continue;
+            }
             let view = View::new(&pod, &cpath, c);
             for (name, value, origin) in view.config_map_env() {
                 let Origin::ConfigMap { obj, key } = origin else {
@@ -158,15 +184,6 @@ impl Rule for PlaintextSecretConfig {
                 )
                 .help("Move it into a Secret and read it with secretKeyRef (or envFrom a secretRef).")
                 .related(s.id, cpath.clone(), format!("StatefulSet `{sts}` reads it here"));
-            }
-            for (flag, word, path) in secret_flags(view.words()) {
-                cx.report(
-                    s.id,
-                    path,
-                    format!("`{flag}` is given a literal secret on the command line: it is in the manifest and visible to every process on the node"),
-                )
-                .focus(word)
-                .help("Read it from a Secret: an env variable from secretKeyRef (`--password=$(DB_PASSWORD)`), or the program's file option pointing at a mounted Secret.");
             }
         }
     }
