@@ -20,17 +20,32 @@ fn run(args: &[&str]) -> (i32, String) {
 
 const KAFKA: &str = "testdata/examples/broken/kafka.yaml";
 
-fn schema_errors(doc: &Value) -> Vec<String> {
-    let schema: Value = serde_json::from_str(
-        &fs::read_to_string("../shared/schemas/sarif-2.1.0.json")
-            .expect("SARIF schema beside the repository"),
-    )
-    .expect("schema is JSON");
+/// The SARIF 2.1.0 schema, when it is beside the repository (it is in CI,
+/// which then requires it; a fresh clone has none, and the structural
+/// assertions of these tests still run).
+fn schema() -> Option<Value> {
+    match fs::read_to_string("../shared/schemas/sarif-2.1.0.json") {
+        Ok(text) => Some(serde_json::from_str(&text).expect("schema is JSON")),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but ../shared/schemas/sarif-2.1.0.json is missing")
+        }
+        Err(_) => {
+            eprintln!("note: no SARIF schema beside the repository; schema validation skipped");
+            None
+        }
+    }
+}
+
+/// Schema violations of `doc`, or `None` when there is no schema to use.
+fn schema_errors(doc: &Value) -> Option<Vec<String>> {
+    let schema = schema()?;
     let validator = jsonschema::draft202012::new(&schema).expect("schema compiles");
-    validator
-        .iter_errors(doc)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect()
+    Some(
+        validator
+            .iter_errors(doc)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect(),
+    )
 }
 
 #[test]
@@ -38,11 +53,13 @@ fn sarif_is_valid_and_locates_each_result() {
     let (code, out) = run(&["check", "testdata", "--format", "sarif"]);
     assert_eq!(code, 1);
     let doc: Value = serde_json::from_str(&out).expect("SARIF is JSON");
-    assert_eq!(schema_errors(&doc), Vec::<String>::new());
-    // The validator does reject what the schema forbids.
-    let mut bad = doc.clone();
-    bad["runs"][0]["results"][0]["level"] = Value::from("fatal");
-    assert_eq!(schema_errors(&bad).len(), 1);
+    if let Some(errors) = schema_errors(&doc) {
+        assert_eq!(errors, Vec::<String>::new());
+        // The validator does reject what the schema forbids.
+        let mut bad = doc.clone();
+        bad["runs"][0]["results"][0]["level"] = Value::from("fatal");
+        assert_eq!(schema_errors(&bad).map(|e| e.len()), Some(1));
+    }
     let run = &doc["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
     assert_eq!(rules.len(), stslint::rules::RULES.len());
@@ -110,7 +127,9 @@ fn sarif_for_unparsable_stdin_and_odd_names_is_valid() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     let doc: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
-    assert_eq!(schema_errors(&doc), Vec::<String>::new());
+    if let Some(errors) = schema_errors(&doc) {
+        assert_eq!(errors, Vec::<String>::new());
+    }
     let result = &doc["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "yaml-syntax");
     assert_eq!(
