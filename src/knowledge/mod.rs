@@ -160,13 +160,13 @@ pub struct Extra {
 }
 
 /// The main containers of a StatefulSet the model recognises.
-pub fn profiles(s: &Sts<'_>, index: &Index, extra: &Extra) -> Vec<Profile> {
-    let pod = Pod::new(s, index);
+pub fn profiles(s: &Sts<'_>, extra: &Extra) -> Vec<Profile> {
+    let pod = s.pod();
     containers(s.sts)
         .into_iter()
         .filter(|(p, _)| !is_init(p))
         .filter_map(|(cpath, c)| {
-            let view = View::new(&pod, &cpath, c);
+            let view = View::new(pod, &cpath, c);
             configured(&view, extra).or_else(|| recognise(&view, &extra.images))
         })
         .collect()
@@ -1454,12 +1454,12 @@ pub struct DnsUse {
 /// The first use of per-pod DNS names of StatefulSet `s` through Service
 /// `service`: in env values (expanded), command and args of every
 /// container, and the ConfigMaps the pods mount.
-pub fn pod_dns_use(s: &Sts<'_>, index: &Index, service: &str) -> Option<DnsUse> {
-    let pod = Pod::new(s, index);
+pub fn pod_dns_use(s: &Sts<'_>, service: &str) -> Option<DnsUse> {
+    let pod = s.pod();
     let name = s.obj.name.as_str();
     let mut pod_vars: Vec<String> = vec!["HOSTNAME".into(), "hostname".into(), "POD_NAME".into()];
     for (cpath, c) in containers(s.sts) {
-        let view = View::new(&pod, &cpath, c);
+        let view = View::new(pod, &cpath, c);
         pod_vars.extend(
             view.env
                 .iter()

@@ -165,7 +165,7 @@ impl Rule for DataOnEmptydir {
         let known = if extra.images.is_empty() && extra.dirs.is_empty() {
             s.known()
         } else {
-            configured = profiles(s, cx.index, &extra);
+            configured = profiles(s, &extra);
             &configured
         };
         for p in known {

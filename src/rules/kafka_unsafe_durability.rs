@@ -1,6 +1,6 @@
 use super::{Cx, Rule, RuleMeta, Sts, containers, replicas};
 use crate::finding::Severity;
-use crate::knowledge::{Origin, Pod, Setting, View};
+use crate::knowledge::{Origin, Setting, View};
 use crate::model::path::{FieldPath, container};
 
 pub static META: RuleMeta = RuleMeta {
@@ -57,7 +57,7 @@ impl Rule for KafkaUnsafeDurability {
         if n < 2 {
             return;
         }
-        let pod = Pod::new(s, cx.index);
+        let pod = s.pod();
         let profiles = s.known();
         for (cpath, c) in containers(s.sts) {
             if !profiles
@@ -66,7 +66,7 @@ impl Rule for KafkaUnsafeDurability {
             {
                 continue;
             }
-            let view = View::new(&pod, &cpath, c);
+            let view = View::new(pod, &cpath, c);
             // Controllers only (KRaft) hold no topic data.
             if view
                 .kafka_setting("process.roles")

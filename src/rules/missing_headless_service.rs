@@ -61,7 +61,7 @@ impl Rule for MissingHeadlessService {
         }
         let help = "Add a headless Service (clusterIP: None) with this name that selects the pods, or fix the name.";
         let n = replicas(s.sts);
-        match pod_dns_use(s, cx.index, name) {
+        match pod_dns_use(s, name) {
             Some(used) => {
                 let (obj, path) = used.origin.place(s.id);
                 message.push_str(&format!(

@@ -98,6 +98,8 @@ pub struct Sts<'a> {
     /// What the knowledge model reads of the containers, once per
     /// StatefulSet for all the rules that ask.
     known: std::cell::OnceCell<Vec<crate::knowledge::Profile>>,
+    /// The ConfigMap files the pods mount, looked up once.
+    pod: std::cell::OnceCell<crate::knowledge::Pod<'a>>,
 }
 
 impl<'a> Sts<'a> {
@@ -114,15 +116,22 @@ impl<'a> Sts<'a> {
             before: None,
             index,
             known: std::cell::OnceCell::new(),
+            pod: std::cell::OnceCell::new(),
         }
+    }
+
+    /// What the pod reads besides its containers (mounted ConfigMaps),
+    /// looked up on first use.
+    pub fn pod(&self) -> &crate::knowledge::Pod<'a> {
+        self.pod
+            .get_or_init(|| crate::knowledge::Pod::new(self, self.index))
     }
 
     /// The containers the knowledge model recognises (without the options
     /// of data-on-emptydir), computed on first use.
     pub fn known(&self) -> &[crate::knowledge::Profile] {
-        self.known.get_or_init(|| {
-            crate::knowledge::profiles(self, self.index, &crate::knowledge::Extra::default())
-        })
+        self.known
+            .get_or_init(|| crate::knowledge::profiles(self, &crate::knowledge::Extra::default()))
     }
 }
 

@@ -114,10 +114,10 @@ impl Rule for PlaintextSecretConfig {
     }
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
-        let pod = Pod::new(s, cx.index);
+        let pod = s.pod();
         let sts = &s.obj.name;
         let mut seen: Vec<(ObjId, String)> = Vec::new();
-        let substituted = |value: &str| substituted(&pod, s, value);
+        let substituted = |value: &str| substituted(pod, s, value);
         for (id, key, text) in &pod.files {
             for (setting, line) in secret_lines(text) {
                 if seen.iter().any(|(o, k)| o == id && k == setting)
@@ -164,7 +164,7 @@ impl Rule for PlaintextSecretConfig {
             if !reads_config_maps {
                 continue;
             }
-            let view = View::new(&pod, &cpath, c);
+            let view = View::new(pod, &cpath, c);
             for (name, value, origin) in view.config_map_env() {
                 let Origin::ConfigMap { obj, key } = origin else {
                     continue;

@@ -44,7 +44,7 @@ impl Rule for ServiceNotHeadless {
         let sts = &s.obj.name;
         let n = replicas(s.sts);
         let help = "Set `clusterIP: None` on the Service (clusterIP cannot change in place: delete and re-create the Service), or add a headless Service for the pods and name it in serviceName.";
-        if let Some(used) = pod_dns_use(s, cx.index, name) {
+        if let Some(used) = pod_dns_use(s, name) {
             let (obj, path) = used.origin.place(s.id);
             cx.report(
                 svc_id,
