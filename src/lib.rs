@@ -16,6 +16,7 @@ pub mod policy;
 pub mod render;
 pub mod rules;
 pub mod source;
+pub mod text;
 
 pub use baseline::Baseline;
 use discover::UsageError;

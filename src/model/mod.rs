@@ -1,6 +1,7 @@
 //! Kubernetes objects: identity, typed decoding (k8s-openapi), field paths.
 
 pub mod decode;
+pub mod fields;
 pub mod labels;
 pub mod path;
 pub mod quantity;
@@ -461,7 +462,7 @@ fn unknown_field(path: Vec<Seg>) -> decode::DecodeProblem {
         Some(Seg::Key(k)) => k.clone(),
         _ => String::new(),
     };
-    let help = crate::rules::suggest_field(&key).map_or_else(
+    let help = fields::suggest_field(&key).map_or_else(
         || "Remove it, or check the field's spelling and level in the API reference.".to_owned(),
         |s| format!("Did you mean `{s}`?"),
     );

@@ -229,7 +229,7 @@ pub fn load(path: &Path) -> Result<Config, UsageError> {
             other => {
                 let hint = KEYS
                     .iter()
-                    .map(|k| (super::edit_distance(other, k), *k))
+                    .map(|k| (crate::text::edit_distance(other, k), *k))
                     .min()
                     .filter(|(d, _)| *d <= 3)
                     .map(|(_, k)| format!("; did you mean `{k}`?"))

@@ -50,26 +50,7 @@ pub mod suppress;
 
 /// The known rule id closest to `id`, for did-you-mean suggestions.
 pub fn suggest(id: &str) -> Option<&'static str> {
-    rules::RULES
-        .iter()
-        .map(|r| r.meta().id)
-        .map(|known| (edit_distance(id, known), known))
-        .filter(|(d, known)| *d <= known.len() / 3 + 1)
-        .min()
-        .map(|(_, known)| known)
-}
-
-/// Levenshtein distance.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    crate::text::closest(id, rules::RULES.iter().map(|r| r.meta().id), |known| {
+        known.len() / 3 + 1
+    })
 }

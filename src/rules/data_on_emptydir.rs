@@ -21,8 +21,56 @@ pub static META: RuleMeta = RuleMeta {
           put it there. A directory on a volumeClaimTemplate or on a pod `persistentVolumeClaim` \
           (or hostPath, CSI, NFS, ...) volume is fine. A Redis whose snapshots are off (`save \"\"`) \
           and whose append-only file is not on is a cache, and is not reported.",
-    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: pg\nspec:\n  selector:\n    matchLabels: {app: pg}\n  template:\n    metadata:\n      labels: {app: pg}\n    spec:\n      containers:\n      - name: pg\n        image: postgres:16.4\n        volumeMounts:\n        - name: data\n          mountPath: /var/lib/postgresql/data\n      volumes:\n      - name: data\n        emptyDir: {}\n",
-    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: pg\nspec:\n  selector:\n    matchLabels: {app: pg}\n  template:\n    metadata:\n      labels: {app: pg}\n    spec:\n      containers:\n      - name: pg\n        image: postgres:16.4\n        env:\n        - name: PGDATA\n          value: /var/lib/postgresql/data/pgdata\n        volumeMounts:\n        - name: data\n          mountPath: /var/lib/postgresql/data\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources:\n        requests:\n          storage: 10Gi\n",
+    bad: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: pg
+spec:
+  selector:
+    matchLabels: {app: pg}
+  template:
+    metadata:
+      labels: {app: pg}
+    spec:
+      containers:
+      - name: pg
+        image: postgres:16.4
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql/data
+      volumes:
+      - name: data
+        emptyDir: {}
+"#,
+    good: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: pg
+spec:
+  selector:
+    matchLabels: {app: pg}
+  template:
+    metadata:
+      labels: {app: pg}
+    spec:
+      containers:
+      - name: pg
+        image: postgres:16.4
+        env:
+        - name: PGDATA
+          value: /var/lib/postgresql/data/pgdata
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql/data
+  volumeClaimTemplates:
+  - metadata:
+      name: data
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests:
+          storage: 10Gi
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[

@@ -16,8 +16,38 @@ pub static META: RuleMeta = RuleMeta {
           unnoticed where it matters. Two copies are usually a stale file, a copy-paste that forgot \
           to rename, or two variants of one app (kustomize overlays, per-environment folders) linted \
           together: lint each variant on its own, or render it first.",
-    bad: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  selector: {app: db}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  selector: {app: db-v2}\n",
-    good: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  selector: {app: db}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: db-v2\nspec:\n  clusterIP: None\n  selector: {app: db-v2}\n",
+    bad: r#"apiVersion: v1
+kind: Service
+metadata:
+  name: db
+spec:
+  clusterIP: None
+  selector: {app: db}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: db
+spec:
+  clusterIP: None
+  selector: {app: db-v2}
+"#,
+    good: r#"apiVersion: v1
+kind: Service
+metadata:
+  name: db
+spec:
+  clusterIP: None
+  selector: {app: db}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: db-v2
+spec:
+  clusterIP: None
+  selector: {app: db-v2}
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

@@ -9,8 +9,42 @@ pub static META: RuleMeta = RuleMeta {
           variables defined earlier in the same container; `$(cat /etc/secret)`, `$(hostname -f)` \
           or backticks reach the process as literal text, so the application gets a password or \
           host name of `$(cat /etc/secret)`.",
-    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n        env:\n        - name: POSTGRES_PASSWORD\n          value: $(cat /run/secrets/pg)\n",
-    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n        env:\n        - name: POSTGRES_PASSWORD_FILE\n          value: /run/secrets/pg\n",
+    bad: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+      - name: db
+        image: postgres:16
+        env:
+        - name: POSTGRES_PASSWORD
+          value: $(cat /run/secrets/pg)
+"#,
+    good: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+      - name: db
+        image: postgres:16
+        env:
+        - name: POSTGRES_PASSWORD_FILE
+          value: /run/secrets/pg
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

@@ -8,8 +8,42 @@ pub static META: RuleMeta = RuleMeta {
     why: "Env values must be strings. kubectl reads YAML 1.1, where unquoted true/false, yes/no, \
           on/off and numbers (also 0644, read as octal 420) are not strings, and rejects the whole \
           object: `cannot unmarshal bool into Go struct field EnvVar.value of type string`.",
-    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:3.9.0\n        env:\n        - name: KAFKA_AUTO_CREATE_TOPICS_ENABLE\n          value: false\n",
-    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:3.9.0\n        env:\n        - name: KAFKA_AUTO_CREATE_TOPICS_ENABLE\n          value: \"false\"\n",
+    bad: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kafka
+spec:
+  selector:
+    matchLabels: {app: kafka}
+  template:
+    metadata:
+      labels: {app: kafka}
+    spec:
+      containers:
+      - name: kafka
+        image: apache/kafka:3.9.0
+        env:
+        - name: KAFKA_AUTO_CREATE_TOPICS_ENABLE
+          value: false
+"#,
+    good: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kafka
+spec:
+  selector:
+    matchLabels: {app: kafka}
+  template:
+    metadata:
+      labels: {app: kafka}
+    spec:
+      containers:
+      - name: kafka
+        image: apache/kafka:3.9.0
+        env:
+        - name: KAFKA_AUTO_CREATE_TOPICS_ENABLE
+          value: "false"
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

@@ -16,8 +16,38 @@ pub static META: RuleMeta = RuleMeta {
           on another storage backend is active/standby, and CockroachDB, Cassandra and \
           Elasticsearch cope with an even count (their majorities are per range, per replica set \
           or of a voting configuration they adjust themselves).",
-    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  replicas: 4\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9.2\n",
-    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  replicas: 5\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9.2\n",
+    bad: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: zk
+spec:
+  replicas: 4
+  selector:
+    matchLabels: {app: zk}
+  template:
+    metadata:
+      labels: {app: zk}
+    spec:
+      containers:
+      - name: zk
+        image: zookeeper:3.9.2
+"#,
+    good: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: zk
+spec:
+  replicas: 5
+  selector:
+    matchLabels: {app: zk}
+  template:
+    metadata:
+      labels: {app: zk}
+    spec:
+      containers:
+      - name: zk
+        image: zookeeper:3.9.2
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[RuleOption {

@@ -9,8 +9,44 @@ pub static META: RuleMeta = RuleMeta {
     why: "A manifest deployed to several namespaces (staging, per-tenant, per-PR previews) keeps \
           talking to the namespace written into it: every copy joins the same cluster or reads the \
           wrong database. Use the short name (`kafka-0.kafka`), or $(POD_NAMESPACE) from the downward API.",
-    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: app\n  namespace: staging\nspec:\n  selector:\n    matchLabels: {app: app}\n  template:\n    metadata:\n      labels: {app: app}\n    spec:\n      containers:\n      - name: app\n        image: app:1.0\n        env:\n        - name: KAFKA_BOOTSTRAP\n          value: kafka-0.kafka.production.svc.cluster.local:9092\n",
-    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: app\n  namespace: staging\nspec:\n  selector:\n    matchLabels: {app: app}\n  template:\n    metadata:\n      labels: {app: app}\n    spec:\n      containers:\n      - name: app\n        image: app:1.0\n        env:\n        - name: KAFKA_BOOTSTRAP\n          value: kafka-0.kafka:9092\n",
+    bad: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: app
+  namespace: staging
+spec:
+  selector:
+    matchLabels: {app: app}
+  template:
+    metadata:
+      labels: {app: app}
+    spec:
+      containers:
+      - name: app
+        image: app:1.0
+        env:
+        - name: KAFKA_BOOTSTRAP
+          value: kafka-0.kafka.production.svc.cluster.local:9092
+"#,
+    good: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: app
+  namespace: staging
+spec:
+  selector:
+    matchLabels: {app: app}
+  template:
+    metadata:
+      labels: {app: app}
+    spec:
+      containers:
+      - name: app
+        image: app:1.0
+        env:
+        - name: KAFKA_BOOTSTRAP
+          value: kafka-0.kafka:9092
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

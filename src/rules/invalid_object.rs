@@ -8,8 +8,24 @@ pub static META: RuleMeta = RuleMeta {
     why: "kubectl reads YAML 1.1, so `value: true`, `value: 8080` or `replicas: three` are the wrong \
           type and the object is rejected. The field is reported, dropped, and the rest of the object \
           is still checked.",
-    bad: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  ports:\n  - port: yes\n",
-    good: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n  ports:\n  - port: 5432\n",
+    bad: r#"apiVersion: v1
+kind: Service
+metadata:
+  name: db
+spec:
+  clusterIP: None
+  ports:
+  - port: yes
+"#,
+    good: r#"apiVersion: v1
+kind: Service
+metadata:
+  name: db
+spec:
+  clusterIP: None
+  ports:
+  - port: 5432
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

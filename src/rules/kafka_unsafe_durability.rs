@@ -16,8 +16,50 @@ pub static META: RuleMeta = RuleMeta {
           KAFKA_* env (bitnami's KAFKA_CFG_* too), `--override` arguments and a mounted \
           server.properties. An unset default.replication.factor (Kafka's default is 1) is \
           reported as info, unless auto.create.topics.enable is false.",
-    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  serviceName: kafka\n  replicas: 3\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: confluentinc/cp-kafka:7.7.1\n        env:\n        - name: KAFKA_DEFAULT_REPLICATION_FACTOR\n          value: \"3\"\n        - name: KAFKA_MIN_INSYNC_REPLICAS\n          value: \"1\"\n",
-    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  serviceName: kafka\n  replicas: 3\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: confluentinc/cp-kafka:7.7.1\n        env:\n        - name: KAFKA_DEFAULT_REPLICATION_FACTOR\n          value: \"3\"\n        - name: KAFKA_MIN_INSYNC_REPLICAS\n          value: \"2\"\n",
+    bad: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kafka
+spec:
+  serviceName: kafka
+  replicas: 3
+  selector:
+    matchLabels: {app: kafka}
+  template:
+    metadata:
+      labels: {app: kafka}
+    spec:
+      containers:
+      - name: kafka
+        image: confluentinc/cp-kafka:7.7.1
+        env:
+        - name: KAFKA_DEFAULT_REPLICATION_FACTOR
+          value: "3"
+        - name: KAFKA_MIN_INSYNC_REPLICAS
+          value: "1"
+"#,
+    good: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kafka
+spec:
+  serviceName: kafka
+  replicas: 3
+  selector:
+    matchLabels: {app: kafka}
+  template:
+    metadata:
+      labels: {app: kafka}
+    spec:
+      containers:
+      - name: kafka
+        image: confluentinc/cp-kafka:7.7.1
+        env:
+        - name: KAFKA_DEFAULT_REPLICATION_FACTOR
+          value: "3"
+        - name: KAFKA_MIN_INSYNC_REPLICAS
+          value: "2"
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

@@ -9,8 +9,42 @@ pub static META: RuleMeta = RuleMeta {
     why: "A broker runs either in KRaft mode (process.roles set) or in ZooKeeper mode, never both, \
           and ZooKeeper mode was removed in Kafka 4.0. With both settings the broker refuses to start \
           or ignores one of them, usually after a half-finished migration.",
-    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:4.0.0\n        env:\n        - name: KAFKA_ZOOKEEPER_CONNECT\n          value: zk-0.zk:2181\n",
-    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:4.0.0\n        env:\n        - name: KAFKA_PROCESS_ROLES\n          value: broker,controller\n",
+    bad: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kafka
+spec:
+  selector:
+    matchLabels: {app: kafka}
+  template:
+    metadata:
+      labels: {app: kafka}
+    spec:
+      containers:
+      - name: kafka
+        image: apache/kafka:4.0.0
+        env:
+        - name: KAFKA_ZOOKEEPER_CONNECT
+          value: zk-0.zk:2181
+"#,
+    good: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kafka
+spec:
+  selector:
+    matchLabels: {app: kafka}
+  template:
+    metadata:
+      labels: {app: kafka}
+    spec:
+      containers:
+      - name: kafka
+        image: apache/kafka:4.0.0
+        env:
+        - name: KAFKA_PROCESS_ROLES
+          value: broker,controller
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

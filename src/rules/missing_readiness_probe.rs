@@ -10,8 +10,39 @@ pub static META: RuleMeta = RuleMeta {
           soon as the previous pod counts as ready; without a probe that is the moment its process \
           starts, long before a database has replayed its log or joined its cluster. The headless \
           Service also publishes the pod's address before it can serve.",
-    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
-    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n        readinessProbe:\n          exec:\n            command: [pg_isready, -U, postgres]\n",
+    bad: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+      - name: db
+        image: postgres:16
+"#,
+    good: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+      - name: db
+        image: postgres:16
+        readinessProbe:
+          exec:
+            command: [pg_isready, -U, postgres]
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

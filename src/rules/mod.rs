@@ -374,29 +374,6 @@ pub fn labels_evidence(objects: &[&Object]) -> (Severity, &'static str) {
     }
 }
 
-/// The schema field name closest to an unknown `key`, if one is close.
-pub fn suggest_field(key: &str) -> Option<&'static str> {
-    let fields = unknown_field::FIELD_NAMES;
-    if let Some(f) = fields.iter().find(|f| f.eq_ignore_ascii_case(key)) {
-        return Some(f);
-    }
-    let lower = key.to_ascii_lowercase();
-    if lower.len() >= 4
-        && let Some(f) = fields
-            .iter()
-            .filter(|f| f.to_ascii_lowercase().starts_with(&lower))
-            .min_by_key(|f| f.len())
-    {
-        return Some(f);
-    }
-    fields
-        .iter()
-        .map(|f| (crate::policy::edit_distance(key, f), *f))
-        .filter(|(d, f)| *d <= 2.min(f.len() / 3))
-        .min()
-        .map(|(_, f)| f)
-}
-
 /// Replicas, defaulting to 1 as the API server does.
 pub fn replicas(sts: &StatefulSet) -> i32 {
     sts.spec.replicas.unwrap_or(1)

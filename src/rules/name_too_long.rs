@@ -9,8 +9,36 @@ pub static META: RuleMeta = RuleMeta {
     why: "Each pod gets the label controller-revision-hash=<name>-<hash>, and a label value may not \
           exceed 63 characters. With a name over 52 characters the controller cannot create pods: the \
           StatefulSet is accepted and then sits at 0 ready replicas.",
-    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: payments-ledger-postgresql-primary-with-streaming-replicas\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
-    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: payments-ledger-pg\nspec:\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
+    bad: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: payments-ledger-postgresql-primary-with-streaming-replicas
+spec:
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+      - name: db
+        image: postgres:16
+"#,
+    good: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: payments-ledger-pg
+spec:
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+      - name: db
+        image: postgres:16
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

@@ -9,8 +9,65 @@ pub static META: RuleMeta = RuleMeta {
     why: "The eviction API refuses to evict a pod covered by more than one PodDisruptionBudget \
           (`This pod has more than one PodDisruptionBudget, which the eviction subresource does not \
           support`), so node drains hang on these pods whatever the budgets say.",
-    bad: "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: db\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app: db}\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: all-databases\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {tier: data}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db, tier: data}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
-    good: "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: db\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app: db}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db, tier: data}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n",
+    bad: r#"apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: db
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: {app: db}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: all-databases
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: {tier: data}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db, tier: data}
+    spec:
+      containers:
+      - name: db
+        image: postgres:16
+"#,
+    good: r#"apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: db
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: {app: db}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db, tier: data}
+    spec:
+      containers:
+      - name: db
+        image: postgres:16
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

@@ -18,8 +18,74 @@ pub static META: RuleMeta = RuleMeta {
           (`weight.N`, `group.N` in zoo.cfg) needs its weighted majority: a budget that lets the \
           heaviest members go is reported with their weights. Redis Cluster has no pod majority: \
           more than one pod at a time may take a shard's primary and replica together.",
-    bad: "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: zk\nspec:\n  maxUnavailable: 2\n  selector:\n    matchLabels: {app: zk}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: zk\nspec:\n  clusterIP: None\n  selector: {app: zk}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  serviceName: zk\n  replicas: 3\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9\n",
-    good: "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: zk\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app: zk}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: zk\nspec:\n  clusterIP: None\n  selector: {app: zk}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  serviceName: zk\n  replicas: 3\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9\n",
+    bad: r#"apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: zk
+spec:
+  maxUnavailable: 2
+  selector:
+    matchLabels: {app: zk}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: zk
+spec:
+  clusterIP: None
+  selector: {app: zk}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: zk
+spec:
+  serviceName: zk
+  replicas: 3
+  selector:
+    matchLabels: {app: zk}
+  template:
+    metadata:
+      labels: {app: zk}
+    spec:
+      containers:
+      - name: zk
+        image: zookeeper:3.9
+"#,
+    good: r#"apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: zk
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: {app: zk}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: zk
+spec:
+  clusterIP: None
+  selector: {app: zk}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: zk
+spec:
+  serviceName: zk
+  replicas: 3
+  selector:
+    matchLabels: {app: zk}
+  template:
+    metadata:
+      labels: {app: zk}
+    spec:
+      containers:
+      - name: zk
+        image: zookeeper:3.9
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

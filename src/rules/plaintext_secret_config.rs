@@ -15,8 +15,75 @@ pub static META: RuleMeta = RuleMeta {
           `key=value`, `key: value` and `key value` lines such as redis.conf's `requirepass`) and \
           the words of command and args. Placeholders (`${VAR}`, `$(VAR)`, `{{ }}`, or a value \
           that a script of the pod replaces with `sed`) and yes/no switches are not secrets.",
-    bad: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cache\ndata:\n  redis.conf: |\n    requirepass s3cr3t-cache\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: cache\nspec:\n  serviceName: cache\n  selector:\n    matchLabels: {app: cache}\n  template:\n    metadata:\n      labels: {app: cache}\n    spec:\n      containers:\n      - name: redis\n        image: redis:7.4.1\n        args: [/conf/redis.conf]\n        volumeMounts:\n        - name: conf\n          mountPath: /conf\n      volumes:\n      - name: conf\n        configMap:\n          name: cache\n",
-    good: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cache\ndata:\n  redis.conf: |\n    include /secrets/auth.conf\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: cache\nspec:\n  serviceName: cache\n  selector:\n    matchLabels: {app: cache}\n  template:\n    metadata:\n      labels: {app: cache}\n    spec:\n      containers:\n      - name: redis\n        image: redis:7.4.1\n        args: [/conf/redis.conf]\n        volumeMounts:\n        - name: conf\n          mountPath: /conf\n        - name: auth\n          mountPath: /secrets\n      volumes:\n      - name: conf\n        configMap:\n          name: cache\n      - name: auth\n        secret:\n          secretName: cache-auth\n",
+    bad: r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cache
+data:
+  redis.conf: |
+    requirepass s3cr3t-cache
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: cache
+spec:
+  serviceName: cache
+  selector:
+    matchLabels: {app: cache}
+  template:
+    metadata:
+      labels: {app: cache}
+    spec:
+      containers:
+      - name: redis
+        image: redis:7.4.1
+        args: [/conf/redis.conf]
+        volumeMounts:
+        - name: conf
+          mountPath: /conf
+      volumes:
+      - name: conf
+        configMap:
+          name: cache
+"#,
+    good: r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cache
+data:
+  redis.conf: |
+    include /secrets/auth.conf
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: cache
+spec:
+  serviceName: cache
+  selector:
+    matchLabels: {app: cache}
+  template:
+    metadata:
+      labels: {app: cache}
+    spec:
+      containers:
+      - name: redis
+        image: redis:7.4.1
+        args: [/conf/redis.conf]
+        volumeMounts:
+        - name: conf
+          mountPath: /conf
+        - name: auth
+          mountPath: /secrets
+      volumes:
+      - name: conf
+        configMap:
+          name: cache
+      - name: auth
+        secret:
+          secretName: cache-auth
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

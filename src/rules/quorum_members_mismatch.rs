@@ -14,8 +14,46 @@ pub static META: RuleMeta = RuleMeta {
           Service (one that selects `statefulset.kubernetes.io/pod-name: <name>-<ordinal>`) stands \
           for its pod, and in a one-replica set the pod's bare name (which resolves in its own pod) \
           is that pod.",
-    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  serviceName: zk-hs\n  replicas: 5\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9.2\n        env:\n        - name: ZOO_SERVERS\n          value: server.1=zk-0.zk-hs:2888:3888;2181 server.2=zk-1.zk-hs:2888:3888;2181 server.3=zk-2.zk-hs:2888:3888;2181\n",
-    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  serviceName: zk-hs\n  replicas: 3\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9.2\n        env:\n        - name: ZOO_SERVERS\n          value: server.1=zk-0.zk-hs:2888:3888;2181 server.2=zk-1.zk-hs:2888:3888;2181 server.3=zk-2.zk-hs:2888:3888;2181\n",
+    bad: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: zk
+spec:
+  serviceName: zk-hs
+  replicas: 5
+  selector:
+    matchLabels: {app: zk}
+  template:
+    metadata:
+      labels: {app: zk}
+    spec:
+      containers:
+      - name: zk
+        image: zookeeper:3.9.2
+        env:
+        - name: ZOO_SERVERS
+          value: server.1=zk-0.zk-hs:2888:3888;2181 server.2=zk-1.zk-hs:2888:3888;2181 server.3=zk-2.zk-hs:2888:3888;2181
+"#,
+    good: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: zk
+spec:
+  serviceName: zk-hs
+  replicas: 3
+  selector:
+    matchLabels: {app: zk}
+  template:
+    metadata:
+      labels: {app: zk}
+    spec:
+      containers:
+      - name: zk
+        image: zookeeper:3.9.2
+        env:
+        - name: ZOO_SERVERS
+          value: server.1=zk-0.zk-hs:2888:3888;2181 server.2=zk-1.zk-hs:2888:3888;2181 server.3=zk-2.zk-hs:2888:3888;2181
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

@@ -11,8 +11,24 @@ pub static META: RuleMeta = RuleMeta {
           PodDisruptionBudgets in 1.25: current clusters refuse the manifest. Note the differences when \
           moving: apps/v1 requires spec.selector (v1beta1 defaulted it from the template labels), and \
           an empty selector in a policy/v1 PDB selects every pod of the namespace.",
-    bad: "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata:\n  name: db\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app: db}\n",
-    good: "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: db\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app: db}\n",
+    bad: r#"apiVersion: policy/v1beta1
+kind: PodDisruptionBudget
+metadata:
+  name: db
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: {app: db}
+"#,
+    good: r#"apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: db
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: {app: db}
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

@@ -15,8 +15,61 @@ pub static META: RuleMeta = RuleMeta {
           naming); a warning for several replicas where no such use is written; info for one replica \
           reached through the Service's virtual IP, or a Service whose endpoints the application \
           writes itself (Patroni, or an Endpoints object in the manifests).",
-    bad: "apiVersion: v1\nkind: Service\nmetadata:\n  name: zk\nspec:\n  selector: {app: zk}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  serviceName: zk\n  replicas: 3\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9\n        env:\n        - name: ZOO_SERVERS\n          value: server.1=zk-0.zk:2888:3888;2181 server.2=zk-1.zk:2888:3888;2181 server.3=zk-2.zk:2888:3888;2181\n",
-    good: "apiVersion: v1\nkind: Service\nmetadata:\n  name: zk\nspec:\n  clusterIP: None\n  selector: {app: zk}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  serviceName: zk\n  replicas: 3\n  selector:\n    matchLabels: {app: zk}\n  template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        image: zookeeper:3.9\n        env:\n        - name: ZOO_SERVERS\n          value: server.1=zk-0.zk:2888:3888;2181 server.2=zk-1.zk:2888:3888;2181 server.3=zk-2.zk:2888:3888;2181\n",
+    bad: r#"apiVersion: v1
+kind: Service
+metadata:
+  name: zk
+spec:
+  selector: {app: zk}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: zk
+spec:
+  serviceName: zk
+  replicas: 3
+  selector:
+    matchLabels: {app: zk}
+  template:
+    metadata:
+      labels: {app: zk}
+    spec:
+      containers:
+      - name: zk
+        image: zookeeper:3.9
+        env:
+        - name: ZOO_SERVERS
+          value: server.1=zk-0.zk:2888:3888;2181 server.2=zk-1.zk:2888:3888;2181 server.3=zk-2.zk:2888:3888;2181
+"#,
+    good: r#"apiVersion: v1
+kind: Service
+metadata:
+  name: zk
+spec:
+  clusterIP: None
+  selector: {app: zk}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: zk
+spec:
+  serviceName: zk
+  replicas: 3
+  selector:
+    matchLabels: {app: zk}
+  template:
+    metadata:
+      labels: {app: zk}
+    spec:
+      containers:
+      - name: zk
+        image: zookeeper:3.9
+        env:
+        - name: ZOO_SERVERS
+          value: server.1=zk-0.zk:2888:3888;2181 server.2=zk-1.zk:2888:3888;2181 server.3=zk-2.zk:2888:3888;2181
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

@@ -14,8 +14,40 @@ pub static META: RuleMeta = RuleMeta {
           and its peers wait out a session or election timeout with no leader. The default, 30 \
           seconds, is fine for most; 0 means no grace at all. Caches with persistence off are not \
           reported.",
-    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: pg\nspec:\n  serviceName: pg\n  selector:\n    matchLabels: {app: pg}\n  template:\n    metadata:\n      labels: {app: pg}\n    spec:\n      terminationGracePeriodSeconds: 0\n      containers:\n      - name: pg\n        image: postgres:16.4\n",
-    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: pg\nspec:\n  serviceName: pg\n  selector:\n    matchLabels: {app: pg}\n  template:\n    metadata:\n      labels: {app: pg}\n    spec:\n      terminationGracePeriodSeconds: 60\n      containers:\n      - name: pg\n        image: postgres:16.4\n",
+    bad: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: pg
+spec:
+  serviceName: pg
+  selector:
+    matchLabels: {app: pg}
+  template:
+    metadata:
+      labels: {app: pg}
+    spec:
+      terminationGracePeriodSeconds: 0
+      containers:
+      - name: pg
+        image: postgres:16.4
+"#,
+    good: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: pg
+spec:
+  serviceName: pg
+  selector:
+    matchLabels: {app: pg}
+  template:
+    metadata:
+      labels: {app: pg}
+    spec:
+      terminationGracePeriodSeconds: 60
+      containers:
+      - name: pg
+        image: postgres:16.4
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

@@ -12,8 +12,50 @@ pub static META: RuleMeta = RuleMeta {
           same container's env list, and in command/args only for the container's env; anything \
           else stays literal, so the process sees the text `$(NAME)`. Order matters: a reference \
           to a variable defined later is not expanded. `$$(NAME)` is the escape for a literal.",
-    bad: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:3.9.0\n        env:\n        - name: KAFKA_ADVERTISED_LISTENERS\n          value: PLAINTEXT://$(POD_NAME).kafka:9092\n        - name: POD_NAME\n          valueFrom:\n            fieldRef:\n              fieldPath: metadata.name\n",
-    good: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kafka\nspec:\n  selector:\n    matchLabels: {app: kafka}\n  template:\n    metadata:\n      labels: {app: kafka}\n    spec:\n      containers:\n      - name: kafka\n        image: apache/kafka:3.9.0\n        env:\n        - name: POD_NAME\n          valueFrom:\n            fieldRef:\n              fieldPath: metadata.name\n        - name: KAFKA_ADVERTISED_LISTENERS\n          value: PLAINTEXT://$(POD_NAME).kafka:9092\n",
+    bad: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kafka
+spec:
+  selector:
+    matchLabels: {app: kafka}
+  template:
+    metadata:
+      labels: {app: kafka}
+    spec:
+      containers:
+      - name: kafka
+        image: apache/kafka:3.9.0
+        env:
+        - name: KAFKA_ADVERTISED_LISTENERS
+          value: PLAINTEXT://$(POD_NAME).kafka:9092
+        - name: POD_NAME
+          valueFrom:
+            fieldRef:
+              fieldPath: metadata.name
+"#,
+    good: r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kafka
+spec:
+  selector:
+    matchLabels: {app: kafka}
+  template:
+    metadata:
+      labels: {app: kafka}
+    spec:
+      containers:
+      - name: kafka
+        image: apache/kafka:3.9.0
+        env:
+        - name: POD_NAME
+          valueFrom:
+            fieldRef:
+              fieldPath: metadata.name
+        - name: KAFKA_ADVERTISED_LISTENERS
+          value: PLAINTEXT://$(POD_NAME).kafka:9092
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],

@@ -10,8 +10,18 @@ pub static META: RuleMeta = RuleMeta {
           one mapping is reported at the second key with both values: kubectl's YAML reader keeps \
           the last one without a word (so the first is silently ignored), while kustomize refuses \
           the file; stslint checks the object with the value kubectl uses.",
-    bad: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n   namespace: x\n",
-    good: "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n  namespace: x\n",
+    bad: r#"apiVersion: v1
+kind: Service
+metadata:
+  name: db
+   namespace: x
+"#,
+    good: r#"apiVersion: v1
+kind: Service
+metadata:
+  name: db
+  namespace: x
+"#,
     since: "0.1.0",
     needs_baseline: false,
     options: &[],
