@@ -317,6 +317,7 @@ fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
     }
     let run = RunInfo {
         files: &report.files,
+        root: stslint::render::repo_root(&cwd),
         cwd: cwd.clone(),
         notes: &report.notes,
         successful: !report.unreadable_input,

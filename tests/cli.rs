@@ -73,6 +73,36 @@ fn human_report_has_location_rule_snippet_help_and_summary() {
 }
 
 #[test]
+fn human_columns_count_characters_as_every_other_format() {
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, labels: {ü: x}}\n---\n\
+                apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  \
+                serviceName: db\n  selector: {matchLabels: {app: db}}\n  template:\n    \
+                metadata: {labels: {app: db}}\n    spec:\n      containers:\n      - name: db\n        \
+                image: busybox:1.36\n        env: [{name: \"ÄÖÜ\", value: true}]\n";
+    let lint = |format: &str| {
+        stdout_of(
+            stslint()
+                .args(["check", "-", "--stdin-filename", "u.yaml", "--no-config"])
+                .args(["--color", "never", "--format", format])
+                .write_stdin(text),
+        )
+        .1
+    };
+    let short = lint("short");
+    let line = short
+        .lines()
+        .find(|l| l.contains("env-value-not-string"))
+        .expect("the env finding");
+    // `value: true` starts after `        env: [{name: "ÄÖÜ", ` (28 characters, 31 bytes).
+    assert!(
+        line.starts_with("u.yaml:17:29: error[env-value-not-string]"),
+        "{line}"
+    );
+    let human = lint("human");
+    assert!(human.contains("[u.yaml:17:29]"), "{human}");
+}
+
+#[test]
 fn no_color_env_is_honoured_and_always_colours() {
     let (_, plain) = stdout_of(
         stslint()

@@ -175,7 +175,7 @@ fn github_severity_names_and_property_escapes() {
 }
 
 #[test]
-fn junit_has_a_suite_per_file_a_case_per_object_and_a_failure_per_diagnostic() {
+fn junit_has_a_suite_per_file_and_a_case_per_diagnostic_or_clean_object() {
     let (code, out) = run(&["check", "testdata/examples", "--format", "junit"]);
     assert_eq!(code, 1);
     let xml = roxmltree::Document::parse(&out).expect("well-formed XML");
@@ -198,34 +198,94 @@ fn junit_has_a_suite_per_file_a_case_per_object_and_a_failure_per_diagnostic() {
             "testdata/examples/fixed/postgres.yaml",
         ]
     );
-    // Every object is a testcase; the fixed files pass.
-    let cases = |s: &roxmltree::Node| s.children().filter(|n| n.has_tag_name("testcase")).count();
-    assert_eq!(suites.iter().map(cases).sum::<usize>(), 15);
-    assert_eq!(suites[2].attribute("failures"), Some("0"));
-    let sts = suites[0]
-        .children()
-        .find(|n| n.attribute("name") == Some("StatefulSet demo-broken/kafka"))
-        .expect("the kafka StatefulSet testcase");
-    let failures: Vec<_> = sts
-        .children()
-        .filter(|n| n.has_tag_name("failure"))
-        .map(|n| n.attribute("type").unwrap_or(""))
-        .collect();
+    let cases = |s: &roxmltree::Node| -> Vec<String> {
+        s.children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .map(|n| n.attribute("name").unwrap_or("").to_owned())
+            .collect()
+    };
+    // Each diagnostic is its own testcase, named by object and rule, with
+    // exactly one failure; the fixed files' objects are passing testcases.
     assert_eq!(
-        failures,
-        ["broker-id-from-pod-name", "env-value-not-string"]
+        cases(&suites[0]),
+        [
+            "Service demo-broken/kafka-headless: service-selector-mismatch",
+            "PodDisruptionBudget demo-broken/kafka: pdb-quorum",
+            "StatefulSet demo-broken/kafka: broker-id-from-pod-name",
+            "StatefulSet demo-broken/kafka: env-value-not-string",
+        ]
     );
-    let failed: usize = suites
-        .iter()
-        .map(|s| {
-            s.attribute("failures")
-                .and_then(|f| f.parse::<usize>().ok())
-                .unwrap_or(0)
+    assert_eq!(
+        cases(&suites[2]),
+        [
+            "Service demo-fixed/kafka-headless",
+            "PodDisruptionBudget demo-fixed/kafka",
+            "StatefulSet demo-fixed/kafka",
+        ]
+    );
+    assert_eq!(suites[2].attribute("failures"), Some("0"));
+    for case in suites[0].children().filter(|n| n.has_tag_name("testcase")) {
+        let failures: Vec<_> = case
+            .children()
+            .filter(|n| n.has_tag_name("failure"))
+            .collect();
+        assert_eq!(failures.len(), 1, "{:?}", case.attribute("name"));
+        let name = case.attribute("name").unwrap_or("");
+        assert!(name.ends_with(failures[0].attribute("type").unwrap_or("?")));
+    }
+    let env = suites[0]
+        .children()
+        .find(|n| {
+            n.attribute("name") == Some("StatefulSet demo-broken/kafka: env-value-not-string")
         })
-        .sum();
+        .expect("the env-value-not-string testcase");
+    assert_eq!(env.attribute("line"), Some("67"));
+    let total = |attr: &str| -> usize {
+        suites
+            .iter()
+            .map(|s| {
+                s.attribute(attr)
+                    .and_then(|f| f.parse::<usize>().ok())
+                    .unwrap_or(0)
+            })
+            .sum()
+    };
     assert_eq!(
         root.attribute("failures"),
-        Some(failed.to_string().as_str())
+        Some(total("failures").to_string().as_str())
+    );
+    assert_eq!(
+        root.attribute("tests"),
+        Some(total("tests").to_string().as_str())
+    );
+}
+
+#[test]
+fn junit_names_a_rule_repeated_on_one_object_apart() {
+    let out = stslint()
+        .args(["check", "-", "--format", "junit", "--stdin-filename", "db.yaml"])
+        .write_stdin(
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  \
+             selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    \
+             spec:\n      containers:\n      - name: db\n        image: busybox:1.36\n        env:\n        \
+             - {name: A, value: true}\n        - {name: B, value: 8080}\n",
+        )
+        .output()
+        .expect("runs");
+    let out = String::from_utf8(out.stdout).expect("utf-8");
+    let xml = roxmltree::Document::parse(&out).expect("well-formed XML");
+    let names: Vec<_> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .filter_map(|n| n.attribute("name"))
+        .filter(|n| n.contains("env-value-not-string"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "StatefulSet default/db: env-value-not-string",
+            "StatefulSet default/db: env-value-not-string #2",
+        ]
     );
 }
 
@@ -236,7 +296,7 @@ fn junit_keeps_diagnostics_below_fail_on_out_of_failures() {
     let xml = roxmltree::Document::parse(&out).expect("well-formed XML");
     let pdb = xml
         .descendants()
-        .find(|n| n.attribute("name") == Some("PodDisruptionBudget demo-broken/kafka"))
+        .find(|n| n.attribute("name") == Some("PodDisruptionBudget demo-broken/kafka: pdb-quorum"))
         .expect("the PDB testcase");
     assert!(!pdb.children().any(|n| n.has_tag_name("failure")));
     let out_text = pdb
@@ -325,4 +385,67 @@ fn two_formats_on_stdout_or_an_unwritable_output_exit_2() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write /nonexistent/dir/x.sarif"));
+}
+
+/// `cd k8s && stslint check . --format X` in a repository: CI reports name
+/// `k8s/kafka.yaml`, relative to the repository root, found by `.git` or
+/// given by GITHUB_WORKSPACE / CI_PROJECT_DIR.
+#[test]
+fn ci_reports_name_files_relative_to_the_repository_root() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical");
+    fs::create_dir_all(root.join("repo/.git")).expect("mkdir");
+    fs::create_dir_all(root.join("repo/k8s")).expect("mkdir");
+    fs::create_dir_all(root.join("ws/deploy/k8s")).expect("mkdir");
+    let text = fs::read_to_string(KAFKA).expect("example");
+    fs::write(root.join("repo/k8s/kafka.yaml"), &text).expect("write");
+    fs::write(root.join("ws/deploy/k8s/kafka.yaml"), &text).expect("write");
+    let report = |cwd: &std::path::Path, format: &str, env: &[(&str, &std::path::Path)]| {
+        let mut cmd = stslint();
+        cmd.current_dir(cwd)
+            .env_remove("GITHUB_WORKSPACE")
+            .env_remove("CI_PROJECT_DIR")
+            .args(["check", ".", "--no-config", "--format", format]);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        String::from_utf8(cmd.output().expect("runs").stdout).expect("utf-8")
+    };
+    let k8s = root.join("repo/k8s");
+    let github = report(&k8s, "github", &[]);
+    assert!(
+        github.starts_with("::error file=k8s/kafka.yaml,line=9,"),
+        "{github}"
+    );
+    let sarif: Value = serde_json::from_str(&report(&k8s, "sarif", &[])).expect("SARIF");
+    let run = &sarif["runs"][0];
+    assert_eq!(
+        run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "k8s/kafka.yaml"
+    );
+    assert_eq!(
+        run["originalUriBaseIds"]["SRCROOT"]["uri"],
+        format!("file://{}/", root.join("repo").display())
+    );
+    let junit = report(&k8s, "junit", &[]);
+    assert!(
+        junit.contains("<testsuite name=\"k8s/kafka.yaml\""),
+        "{junit}"
+    );
+    // GitLab and GitHub name the checkout; `ws` has no `.git`.
+    let deep = root.join("ws/deploy/k8s");
+    let ws = root.join("ws");
+    for var in ["GITHUB_WORKSPACE", "CI_PROJECT_DIR"] {
+        let github = report(&deep, "github", &[(var, &ws)]);
+        assert!(
+            github.starts_with("::error file=deploy/k8s/kafka.yaml,line=9,"),
+            "{var}: {github}"
+        );
+    }
+    // Without either, a directory outside any repository is its own root.
+    let github = report(&deep, "github", &[]);
+    assert!(
+        github.starts_with("::error file=kafka.yaml,line=9,"),
+        "{github}"
+    );
 }

@@ -25,12 +25,19 @@ impl SourceCode for Src<'_> {
         after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
         let inner = self.text.read_span(span, before, after)?;
+        // miette counts the column in bytes; every other format counts
+        // characters, and so does this header.
+        let at = span.offset();
+        let column = self
+            .text
+            .get(at.saturating_sub(inner.column())..at)
+            .map_or(inner.column(), |before| before.chars().count());
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.to_owned(),
             inner.data(),
             *inner.span(),
             inner.line(),
-            inner.column(),
+            column,
             inner.line_count(),
         )))
     }

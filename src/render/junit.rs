@@ -1,8 +1,10 @@
 //! JUnit XML for GitLab, Jenkins and Azure Pipelines: one testsuite per
-//! file, one testcase per object (and one for the file itself when a
-//! diagnostic belongs to no object), one `<failure>` per diagnostic at or
-//! above the fail-on severity. Diagnostics below it are listed in the
-//! testcase's `<system-out>`, so the report agrees with the exit status.
+//! file, one testcase per diagnostic, named by object and rule (Jenkins and
+//! Azure Pipelines show only the first `<failure>` of a testcase, so no two
+//! diagnostics share one), and one passing testcase per object without
+//! diagnostics. Diagnostics at or above the fail-on severity are failures;
+//! those below it are passing testcases that carry the diagnostic in
+//! `<system-out>`, so the report agrees with the exit status.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
@@ -29,18 +31,25 @@ fn xml(s: &str) -> String {
     out
 }
 
-fn case_name(o: Option<&ObjectInfo>) -> String {
+fn object_name(o: Option<&ObjectInfo>) -> String {
     match o {
         Some(o) => format!("{} {}/{}", o.kind, o.namespace, o.name),
         None => "file".to_owned(),
     }
 }
 
-#[derive(Default)]
+/// An object of a file (or the file itself, first) and its diagnostics.
+struct Group<'a> {
+    name: String,
+    line: usize,
+    diags: Vec<&'a Diagnostic>,
+}
+
+/// One testcase.
 struct Case<'a> {
-    line: Option<usize>,
-    failures: Vec<&'a Diagnostic>,
-    other: Vec<&'a Diagnostic>,
+    name: String,
+    line: usize,
+    diag: Option<&'a Diagnostic>,
 }
 
 pub fn render(
@@ -49,84 +58,113 @@ pub fn render(
     run: &RunInfo,
     fails: &dyn Fn(Severity) -> bool,
 ) -> String {
-    // Per file: testcase order -> (name, case). The file's own case comes
-    // first, then the objects in the order they were read.
-    let mut suites: Vec<BTreeMap<usize, (String, Case)>> =
+    // Per file: order -> group. The file's own group (key 0) comes first,
+    // then the objects in the order they were read.
+    let mut groups: Vec<BTreeMap<usize, Group>> =
         (0..run.files.len()).map(|_| BTreeMap::new()).collect();
     let mut order: HashMap<(usize, String), usize> = HashMap::new();
-    for (file, info, line) in objects {
-        let name = case_name(Some(info));
+    let mut key_of = |file: usize, name: &str, object: bool| {
+        if !object {
+            return 0;
+        }
         let next = order.len() + 1;
-        let key = *order.entry((*file, name.clone())).or_insert(next);
-        if let Some(suite) = suites.get_mut(*file) {
-            suite
-                .entry(key)
-                .or_insert_with(|| (name, Case::default()))
-                .1
-                .line = Some(*line);
+        *order.entry((file, name.to_owned())).or_insert(next)
+    };
+    for (file, info, line) in objects {
+        let name = object_name(Some(info));
+        let key = key_of(*file, &name, true);
+        if let Some(suite) = groups.get_mut(*file) {
+            suite.entry(key).or_insert(Group {
+                name,
+                line: *line,
+                diags: Vec::new(),
+            });
         }
     }
     for d in diags {
-        let Some(suite) = suites.get_mut(d.at.file) else {
-            continue;
-        };
-        let name = case_name(d.at.object.as_ref());
-        let next = order.len() + 1;
-        let key = match &d.at.object {
-            Some(_) => *order.entry((d.at.file, name.clone())).or_insert(next),
-            None => 0,
-        };
-        let case = &mut suite
-            .entry(key)
-            .or_insert_with(|| (name, Case::default()))
-            .1;
-        case.line.get_or_insert(d.at.line);
-        if fails(d.severity) {
-            case.failures.push(d);
-        } else {
-            case.other.push(d);
+        let name = object_name(d.at.object.as_ref());
+        let key = key_of(d.at.file, &name, d.at.object.is_some());
+        if let Some(suite) = groups.get_mut(d.at.file) {
+            suite
+                .entry(key)
+                .or_insert(Group {
+                    name,
+                    line: d.at.line,
+                    diags: Vec::new(),
+                })
+                .diags
+                .push(d);
         }
     }
-    let tests: usize = suites.iter().map(BTreeMap::len).sum();
-    let failures: usize = suites
+    // Testcases: a passing one per clean object, one per diagnostic. A
+    // name repeated in a file (one rule twice on an object) gets `#2`.
+    let suites: Vec<Vec<Case>> = groups
         .iter()
-        .flat_map(|s| s.values())
-        .filter(|(_, c)| !c.failures.is_empty())
-        .count();
+        .map(|suite| {
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            let mut cases = Vec::new();
+            for g in suite.values() {
+                if g.diags.is_empty() {
+                    cases.push(Case {
+                        name: g.name.clone(),
+                        line: g.line,
+                        diag: None,
+                    });
+                }
+                for d in &g.diags {
+                    let mut name = format!("{}: {}", g.name, d.rule);
+                    let n = seen.entry(name.clone()).or_insert(0);
+                    *n += 1;
+                    if *n > 1 {
+                        let _ = write!(name, " #{n}");
+                    }
+                    cases.push(Case {
+                        name,
+                        line: d.at.line,
+                        diag: Some(d),
+                    });
+                }
+            }
+            cases
+        })
+        .collect();
+    let failed = |c: &Case| c.diag.is_some_and(|d| fails(d.severity));
+    let reported = || {
+        suites
+            .iter()
+            .enumerate()
+            .filter(|(file, _)| run.files[*file].reported())
+    };
+    let tests: usize = reported().map(|(_, s)| s.len()).sum();
+    let failures: usize = reported()
+        .map(|(_, s)| s.iter().filter(|c| failed(c)).count())
+        .sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
         "<testsuites name=\"stslint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\">"
     );
-    for (file, suite) in suites.iter().enumerate() {
-        if !run.files[file].reported() {
-            continue;
-        }
+    for (file, cases) in reported() {
         let name = xml(&run.relative(&run.files[file].source.name));
-        let failed = suite
-            .values()
-            .filter(|(_, c)| !c.failures.is_empty())
-            .count();
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\">",
-            suite.len()
+            "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">",
+            cases.len(),
+            cases.iter().filter(|c| failed(c)).count()
         );
-        for (case_name, case) in suite.values() {
+        for case in cases {
             let _ = write!(
                 out,
-                "    <testcase name=\"{}\" classname=\"{name}\" file=\"{name}\"",
-                xml(case_name)
+                "    <testcase name=\"{}\" classname=\"{name}\" file=\"{name}\" line=\"{}\"",
+                xml(&case.name),
+                case.line
             );
-            if let Some(line) = case.line {
-                let _ = write!(out, " line=\"{line}\"");
-            }
-            if case.failures.is_empty() && case.other.is_empty() {
+            let Some(d) = case.diag else {
                 out.push_str("/>\n");
                 continue;
-            }
+            };
             out.push_str(">\n");
-            for d in &case.failures {
+            if fails(d.severity) {
                 let _ = writeln!(
                     out,
                     "      <failure message=\"{}\" type=\"{}\">{}</failure>",
@@ -134,13 +172,11 @@ pub fn render(
                     d.rule,
                     xml(&detail(d, run))
                 );
-            }
-            if !case.other.is_empty() {
-                let text: Vec<String> = case.other.iter().map(|d| detail(d, run)).collect();
+            } else {
                 let _ = writeln!(
                     out,
                     "      <system-out>{}</system-out>",
-                    xml(&text.join("\n"))
+                    xml(&detail(d, run))
                 );
             }
             out.push_str("    </testcase>\n");

@@ -102,37 +102,89 @@ impl Summary {
 /// What renderers that name files need besides the diagnostics.
 pub struct RunInfo<'a> {
     pub files: &'a [LoadedFile],
-    /// The directory file names are made relative to.
+    /// The current directory: relative input paths are relative to it.
     pub cwd: std::path::PathBuf,
+    /// The repository root that CI reports name files relative to (see
+    /// [`repo_root`]).
+    pub root: std::path::PathBuf,
     /// Notes from the walk (skipped entries).
     pub notes: &'a [String],
     /// False when an input could not be read.
     pub successful: bool,
 }
 
-impl RunInfo<'_> {
-    /// A file name as a path relative to the current directory when it is
-    /// inside it, with `/` separators and no leading `./`.
-    pub fn relative(&self, name: &str) -> String {
-        let name = slashes(name);
-        let path = std::path::Path::new(&name);
-        let rel = if path.is_absolute() {
-            match path.strip_prefix(&self.cwd) {
-                Ok(rel) => rel.to_string_lossy().into_owned(),
-                Err(_) => return name,
-            }
-        } else {
-            name.clone()
-        };
-        let mut rel = rel.as_str();
-        while let Some(rest) = rel.strip_prefix("./") {
-            rel = rest.trim_start_matches('/');
+/// The directory CI reports (SARIF, GitHub, JUnit) name files relative to:
+/// `GITHUB_WORKSPACE` or `CI_PROJECT_DIR` when set, else the nearest
+/// directory above `cwd` holding `.git` (the git top level), else `cwd`.
+pub fn repo_root(cwd: &std::path::Path) -> std::path::PathBuf {
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
+    for var in ["GITHUB_WORKSPACE", "CI_PROJECT_DIR"] {
+        if let Some(dir) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+            return canonical(&cwd.join(dir));
         }
-        rel.to_owned()
+    }
+    let cwd = canonical(cwd);
+    cwd.ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map_or_else(|| cwd.clone(), std::path::Path::to_owned)
+}
+
+/// `a/./b/../c` as `a/c`, without touching the disk.
+fn normalise(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+impl RunInfo<'_> {
+    /// A file name for CI reports: relative to the repository root when the
+    /// file is inside it, with `/` separators and no leading `./`; else as
+    /// given (stdin's name, a file outside the repository).
+    pub fn relative(&self, name: &str) -> String {
+        if name.starts_with('<') {
+            return name.to_owned();
+        }
+        let path = std::path::Path::new(name);
+        let absolute = normalise(&self.cwd.join(path));
+        let canonical_cwd = std::fs::canonicalize(&self.cwd).unwrap_or_else(|_| self.cwd.clone());
+        let in_root = |abs: &std::path::Path| {
+            abs.strip_prefix(&self.root)
+                .ok()
+                .map(|rel| slashes(&rel.to_string_lossy()))
+        };
+        // The current directory may be spelt through a symlink.
+        let rel = in_root(&absolute).or_else(|| {
+            absolute
+                .strip_prefix(&self.cwd)
+                .ok()
+                .and_then(|rest| in_root(&canonical_cwd.join(rest)))
+        });
+        match rel {
+            Some(rel) if !rel.is_empty() => rel,
+            _ => {
+                let name = slashes(name);
+                let mut rel = name.as_str();
+                while let Some(rest) = rel.strip_prefix("./") {
+                    rel = rest.trim_start_matches('/');
+                }
+                rel.to_owned()
+            }
+        }
     }
 
-    /// A file's URI: relative to `%SRCROOT%` (the current directory) when
-    /// it is inside it, else an absolute `file://` URI.
+    /// A file's URI: relative to `%SRCROOT%` (the repository root) when it
+    /// is inside it, else an absolute `file://` URI.
     pub fn uri(&self, name: &str) -> (String, Option<&'static str>) {
         let rel = self.relative(name);
         if rel.starts_with('/') {
@@ -142,14 +194,14 @@ impl RunInfo<'_> {
         }
     }
 
-    /// `file:///current/directory/`.
+    /// `file:///repository/root/`.
     pub fn root_uri(&self) -> Option<String> {
-        let cwd = slashes(self.cwd.to_str()?);
-        if !cwd.starts_with('/') {
+        let root = slashes(self.root.to_str()?);
+        if !root.starts_with('/') {
             return None;
         }
-        let cwd = cwd.trim_end_matches('/');
-        Some(format!("file://{}/", percent_encode(cwd)))
+        let root = root.trim_end_matches('/');
+        Some(format!("file://{}/", percent_encode(root)))
     }
 
     /// The source text of a position's span, when it is short.
