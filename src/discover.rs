@@ -69,6 +69,13 @@ pub fn build_globs(excludes: &[String]) -> Result<GlobSet, UsageError> {
         .map_err(|e| UsageError(format!("invalid --exclude globs: {e}")))
 }
 
+/// True when `rel`, a path relative to a config file's directory, is
+/// excluded by `set` (or its file name is).
+pub fn excluded_relative(set: &GlobSet, rel: &Path) -> bool {
+    let shown = rel.to_string_lossy().replace('\\', "/");
+    set.is_match(&shown) || rel.file_name().is_some_and(|n| set.is_match(n))
+}
+
 fn excluded(set: &GlobSet, path: &Path) -> bool {
     let shown = display(path);
     set.is_match(&shown) || path.file_name().is_some_and(|n| set.is_match(n))

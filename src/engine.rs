@@ -75,7 +75,7 @@ pub fn run(
     index: &Index,
     files: &[LoadedFile],
     pending: Vec<Pending>,
-    policy: &Policy,
+    policies: &[&Policy],
 ) -> Vec<Finding> {
     let focus: Option<std::collections::HashSet<&str>> =
         files.iter().any(|f| f.role == Role::Context).then(|| {
@@ -93,11 +93,22 @@ pub fn run(
                 .as_ref()
                 .is_none_or(|ns| ns.contains(o.namespace.as_str()))
     };
-    let rules: Vec<&'static dyn Rule> = RULES
+    // The enabled rules of each scope (the config nearest the object's file).
+    let by_scope: Vec<Vec<&'static dyn Rule>> = policies
         .iter()
-        .copied()
-        .filter(|r| policy.enabled(r.meta().id))
+        .map(|policy| {
+            RULES
+                .iter()
+                .copied()
+                .filter(|r| policy.enabled(r.meta().id))
+                .collect()
+        })
         .collect();
+    let scope_of = |obj: &crate::model::Object| files.get(obj.file).map_or(0, |f| f.scope);
+    let rules_of = |obj: &crate::model::Object| {
+        let scope = scope_of(obj).min(policies.len() - 1);
+        (&by_scope[scope], policies[scope])
+    };
     let mut findings: Vec<Finding> = index
         .objects
         .par_iter()
@@ -106,7 +117,8 @@ pub fn run(
         .filter(|(id, _)| !index.is_baseline(*id) && wanted(*id))
         .flat_map_iter(|(id, obj)| {
             let mut out = Vec::new();
-            for rule in &rules {
+            let (rules, policy) = rules_of(obj);
+            for rule in rules {
                 let mut cx = Cx::new(index, *rule, policy.options.get(rule.meta().id), &mut out);
                 rule.check_object(id, obj, &mut cx);
             }
@@ -142,7 +154,8 @@ pub fn run(
                     .baseline_of(id)
                     .and_then(|b| decode(index, files, b, None).1.map(|old| (b, old)));
                 s.before = before.as_ref().map(|(b, old)| (*b, old));
-                for rule in &rules {
+                let (rules, policy) = rules_of(obj);
+                for rule in rules {
                     let mut cx =
                         Cx::new(index, *rule, policy.options.get(rule.meta().id), &mut out);
                     rule.check(&s, &mut cx);

@@ -43,6 +43,12 @@ pub struct Options {
     pub baseline: Option<Baseline>,
     /// Keep a list of every object read (for formats that list them).
     pub list_objects: bool,
+    /// How each file finds its nearest config (set by `config::apply`);
+    /// `None` lints every file with `policy` and `namespace`.
+    pub nested: Option<policy::config::Nested>,
+    /// The settings of configs nearer to some files than the run's own:
+    /// scope `k` is `scopes[k - 1]`, scope 0 is `policy` and `namespace`.
+    pub scopes: Vec<policy::config::Scope>,
 }
 
 impl Default for Options {
@@ -57,6 +63,8 @@ impl Default for Options {
             max_file_bytes: load::MAX_FILE_BYTES,
             list_objects: false,
             baseline: None,
+            nested: None,
+            scopes: Vec::new(),
         }
     }
 }
@@ -79,7 +87,18 @@ pub struct Report {
 pub fn run(opts: &Options) -> Result<Report, UsageError> {
     let mut found =
         discover::discover(&opts.paths, opts.stdin_filename.as_deref(), &opts.excludes)?;
-    let reported = found.inputs.len();
+    let mut reported = found.inputs.len();
+    let (mut scope_of, scopes) = match &opts.nested {
+        Some(nested) => {
+            policy::config::scope_inputs(&mut found.inputs, &mut reported, nested, &opts.namespace)?
+        }
+        None => (vec![0; reported], Vec::new()),
+    };
+    let scopes = if scopes.is_empty() {
+        opts.scopes.clone()
+    } else {
+        scopes
+    };
     if !opts.context.is_empty() {
         let context = discover::discover_context(&opts.context, &opts.excludes, &found.inputs)?;
         found.inputs.extend(context.inputs);
@@ -98,8 +117,14 @@ pub fn run(opts: &Options) -> Result<Report, UsageError> {
         }
         None => Vec::new(),
     };
-    let mut files = load::load_all(&found.inputs, &opts.namespace, opts.max_file_bytes);
+    scope_of.resize(found.inputs.len(), 0);
+    let namespace_of = |i: usize| match scope_of[i] {
+        0 => opts.namespace.as_str(),
+        k => scopes[k - 1].namespace.as_str(),
+    };
+    let mut files = load::load_all(&found.inputs, &namespace_of, opts.max_file_bytes);
     for (i, f) in files.iter_mut().enumerate() {
+        f.scope = scope_of[i];
         f.role = match i {
             i if i < reported => Role::Reported,
             i if i < with_context => Role::Context,
@@ -111,7 +136,7 @@ pub fn run(opts: &Options) -> Result<Report, UsageError> {
         .into_iter()
         .map(|b| (b.name, b.text, Role::Baseline));
     files.extend(load_texts(files.len(), sources.collect(), &opts.namespace));
-    Ok(finish(files, found.notes, opts))
+    Ok(finish(files, found.notes, opts, &scopes))
 }
 
 /// Lint in-memory text as one file (tests, fuzzing).
@@ -126,13 +151,13 @@ pub fn lint_text(name: &str, text: &str, opts: &Options) -> Report {
 /// baseline (the language server, tests).
 pub fn lint_sources(sources: Vec<(String, String, Role)>, opts: &Options) -> Report {
     let files = load_texts(0, sources, &opts.namespace);
-    finish(files, Vec::new(), opts)
+    finish(files, Vec::new(), opts, &opts.scopes)
 }
 
 /// Lint files already loaded (the language server's cached workspace);
 /// each file's id must be its position.
 pub fn lint_loaded(files: Vec<LoadedFile>, opts: &Options) -> Report {
-    finish(files, Vec::new(), opts)
+    finish(files, Vec::new(), opts, &opts.scopes)
 }
 
 fn load_texts(
@@ -153,7 +178,16 @@ fn load_texts(
         .collect()
 }
 
-fn finish(mut files: Vec<LoadedFile>, mut notes: Vec<String>, opts: &Options) -> Report {
+fn finish(
+    mut files: Vec<LoadedFile>,
+    mut notes: Vec<String>,
+    opts: &Options,
+    scopes: &[policy::config::Scope],
+) -> Report {
+    // The policy of each scope: the run's own, then nearer configs'.
+    let policies: Vec<&Policy> = std::iter::once(&opts.policy)
+        .chain(scopes.iter().map(|s| &s.policy))
+        .collect();
     let mut findings: Vec<Finding> = Vec::new();
     let total: usize = files.iter().map(|f| f.objects.objects.len()).sum();
     let mut objects = Vec::new();
@@ -174,11 +208,11 @@ fn finish(mut files: Vec<LoadedFile>, mut notes: Vec<String>, opts: &Options) ->
     let pending = take_statefulset_trees(&mut files, &objects);
     let roles: Vec<load::Role> = files.iter().map(|f| f.role).collect();
     let index = Index::build(objects, &|file| roles[file] == load::Role::Baseline);
-    findings.extend(engine::run(&index, &files, pending, &opts.policy));
-    let mut diagnostics = render::resolve(&files, &index, findings, &opts.policy);
+    findings.extend(engine::run(&index, &files, pending, &policies));
+    let mut diagnostics = render::resolve(&files, &index, findings, &policies);
     policy::scope::move_out_of_context(&mut diagnostics, &files);
     let (mut diagnostics, unused) = policy::suppress::apply(diagnostics, &files, &index);
-    diagnostics.extend(render::resolve(&files, &index, unused, &opts.policy));
+    diagnostics.extend(render::resolve(&files, &index, unused, &policies));
     diagnostics.retain(|d| files[d.at.file].reported());
     render::sort(&mut diagnostics);
     notes.extend(files.iter().filter(|f| f.source.changed()).map(|f| {

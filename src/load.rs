@@ -28,6 +28,9 @@ pub struct LoadedFile {
     pub readable: bool,
     /// Why the file is in the run.
     pub role: Role,
+    /// Whose settings hold for it: 0 for the run's, `k` for a nearer
+    /// config's (`Options::scopes[k - 1]`).
+    pub scope: usize,
 }
 
 /// Why a file is in the run.
@@ -88,12 +91,18 @@ impl TreeBudget {
     }
 }
 
-pub fn load_all(inputs: &[Input], namespace: &str, max_bytes: u64) -> Vec<LoadedFile> {
+/// Read and parse every input; `namespace(i)` is the default namespace of
+/// input `i` (set by the config nearest it).
+pub fn load_all<'a>(
+    inputs: &[Input],
+    namespace: &(dyn Fn(usize) -> &'a str + Sync),
+    max_bytes: u64,
+) -> Vec<LoadedFile> {
     let budget = TreeBudget::default();
     inputs
         .par_iter()
         .enumerate()
-        .map(|(id, input)| load_one(id, input, namespace, max_bytes, &budget))
+        .map(|(id, input)| load_one(id, input, namespace(id), max_bytes, &budget))
         .collect()
 }
 
@@ -222,6 +231,7 @@ pub fn load_one(
                 objects: FileObjects::default(),
                 readable: !explicit,
                 role: Role::Reported,
+                scope: 0,
             };
         }
     };
@@ -240,6 +250,7 @@ pub fn load_one(
                 objects: FileObjects::default(),
                 readable: true,
                 role: Role::Reported,
+                scope: 0,
             };
         }
     };
@@ -386,6 +397,7 @@ impl Assembler {
             objects: self.objects,
             readable: true,
             role: Role::Reported,
+            scope: 0,
         }
     }
 }

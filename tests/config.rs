@@ -351,3 +351,76 @@ fn the_old_id_pgdata_mount_root_still_works() {
     let (code, out, _) = run(dir.path(), &["."]);
     assert_eq!((code, out.as_str()), (0, ""));
 }
+
+/// `cd /tmp && stslint check repo/k8s` uses repo's config; a nearer
+/// config wins for the files below it (as ruff does), and its excludes
+/// are relative to its own directory.
+#[test]
+fn the_config_nearest_each_file_decides_its_rules() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    let team = repo.join("k8s/team");
+    fs::create_dir_all(team.join("vendor")).expect("mkdir");
+    fs::write(repo.join("k8s/kafka.yaml"), TWO_FINDINGS).expect("write");
+    let in_team = TWO_FINDINGS.replace("  name: kafka\n", "  name: kafka\n  namespace: team\n");
+    fs::write(team.join("kafka.yaml"), &in_team).expect("write");
+    fs::write(team.join("vendor/kafka.yaml"), &in_team).expect("write");
+    fs::write(
+        repo.join(".stslint.yaml"),
+        "rules:\n  missing-headless-service: off\nfail-on: error\n",
+    )
+    .expect("write");
+    fs::write(
+        team.join(".stslint.yaml"),
+        "rules:\n  broker-id-from-pod-name: off\nexclude: [vendor/]\n",
+    )
+    .expect("write");
+    let (code, out, err) = run(dir.path(), &["repo/k8s"]);
+    assert_eq!(
+        out,
+        "repo/k8s/kafka.yaml:22:15: error[broker-id-from-pod-name]: `KAFKA_NODE_ID` is set from metadata.name, which is `kafka-0`, not the number 0\n\
+         repo/k8s/team/kafka.yaml:7:3: info[missing-headless-service]: serviceName `kafka` names no Service in namespace `team`: the pod gets no per-pod DNS name (none is used in these manifests)\n",
+        "{err}"
+    );
+    assert_eq!(code, 1);
+    // From inside the team directory the same settings hold.
+    let (_, out, _) = run(&team, &["."]);
+    assert_eq!(rules_in(&out), ["missing-headless-service"]);
+    // --config is one config for every file: the team's exclude is not
+    // read, so its vendored copy is linted too (and duplicates its object).
+    let (_, out, _) = run(dir.path(), &["repo/k8s", "--config", "repo/.stslint.yaml"]);
+    assert_eq!(
+        rules_in(&out),
+        [
+            "broker-id-from-pod-name",
+            "broker-id-from-pod-name",
+            "duplicate-object",
+            "broker-id-from-pod-name"
+        ]
+    );
+}
+
+#[test]
+fn every_config_error_is_reported_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("a.yaml"), MISSING_SERVICE).expect("write");
+    fs::write(
+        dir.path().join(".stslint.yaml"),
+        "rules:\n  pdb-quorom: off\n  pdb-quorum: loud\n  data-on-emptydir: {options: {imagez: [x]}}\nfail-on: off\nnamesapce: prod\n",
+    )
+    .expect("write");
+    let (code, out, err) = run(dir.path(), &["."]);
+    assert_eq!(code, 2);
+    assert_eq!(out, "");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "error: .stslint.yaml:2:3: unknown rule `pdb-quorom`; did you mean `pdb-quorum`?",
+            "error: .stslint.yaml:3:15: `loud` is not one of off, info, warning, error",
+            "error: .stslint.yaml:4:32: unknown option `imagez` for rule `data-on-emptydir` (images, data-dirs); did you mean `images`?",
+            "error: .stslint.yaml:5:10: fail-on cannot be off",
+            "error: .stslint.yaml:6:1: unknown key `namesapce`; did you mean `namespace`?",
+        ]
+    );
+}

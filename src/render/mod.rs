@@ -379,7 +379,7 @@ pub fn resolve(
     files: &[LoadedFile],
     index: &Index,
     findings: Vec<Finding>,
-    policy: &Policy,
+    policies: &[&Policy],
 ) -> Vec<Diagnostic> {
     use rayon::prelude::*;
     let doc_of = |f: &Finding| match &f.at {
@@ -422,6 +422,9 @@ pub fn resolve(
                 }
             });
             let mut trees = Trees::default();
+            // Severities are those of the config nearest the file.
+            let scope = files.get(file).map_or(0, |f| f.scope);
+            let policy = policies[scope.min(policies.len() - 1)];
             group
                 .into_iter()
                 .filter_map(|f| {
