@@ -43,6 +43,8 @@ pub struct Options {
     pub baseline: Option<Baseline>,
     /// Keep a list of every object read (for formats that list them).
     pub list_objects: bool,
+    /// Exit 2 when a path holds no Kubernetes object.
+    pub fail_if_no_objects: bool,
     /// How each file finds its nearest config (set by `config::apply`);
     /// `None` lints every file with `policy` and `namespace`.
     pub nested: Option<policy::config::Nested>,
@@ -65,6 +67,7 @@ impl Default for Options {
             baseline: None,
             nested: None,
             scopes: Vec::new(),
+            fail_if_no_objects: false,
         }
     }
 }
@@ -78,6 +81,10 @@ pub struct Report {
     pub notes: Vec<String>,
     /// True when an input named on the command line could not be read.
     pub unreadable_input: bool,
+    /// Paths given to `run` under which no Kubernetes object was found.
+    pub empty_paths: Vec<String>,
+    /// How many objects each file holds.
+    pub objects_per_file: Vec<usize>,
     /// Every object read, with its file and first line, when
     /// `Options::list_objects` asked for them.
     pub objects: Vec<(source::FileId, render::ObjectInfo, usize)>,
@@ -136,7 +143,34 @@ pub fn run(opts: &Options) -> Result<Report, UsageError> {
         .into_iter()
         .map(|b| (b.name, b.text, Role::Baseline));
     files.extend(load_texts(files.len(), sources.collect(), &opts.namespace));
-    Ok(finish(files, found.notes, opts, &scopes))
+    let mut report = finish(files, found.notes, opts, &scopes);
+    report.empty_paths = empty_paths(opts, &found.inputs[..reported], &report.objects_per_file);
+    Ok(report)
+}
+
+/// The paths of the command line (`-` for stdin) under which no reported
+/// file holds a Kubernetes object.
+fn empty_paths(opts: &Options, inputs: &[discover::Input], counts: &[usize]) -> Vec<String> {
+    let paths: Vec<String> = if opts.paths.is_empty() {
+        vec![".".to_owned()]
+    } else {
+        opts.paths.clone()
+    };
+    paths
+        .into_iter()
+        .filter(|p| {
+            let under = |input: &discover::Input| match input {
+                discover::Input::Stdin { .. } => p == "-",
+                discover::Input::File { path, .. } => {
+                    p != "-" && path.starts_with(std::path::Path::new(p))
+                }
+            };
+            !inputs
+                .iter()
+                .enumerate()
+                .any(|(i, input)| under(input) && counts.get(i).is_some_and(|n| *n > 0))
+        })
+        .collect()
 }
 
 /// Lint in-memory text as one file (tests, fuzzing).
@@ -191,7 +225,9 @@ fn finish(
     let mut findings: Vec<Finding> = Vec::new();
     let total: usize = files.iter().map(|f| f.objects.objects.len()).sum();
     let mut objects = Vec::new();
+    let mut objects_per_file = Vec::with_capacity(files.len());
     for f in &mut files {
+        objects_per_file.push(f.objects.objects.len());
         findings.append(&mut f.findings);
         findings.extend(model::problem_findings(&f.objects, objects.len()));
         let mine = std::mem::take(&mut f.objects.objects);
@@ -205,6 +241,7 @@ fn finish(
         }
     }
     let unreadable_input = files.iter().any(|f| !f.readable);
+
     let pending = take_statefulset_trees(&mut files, &objects);
     let roles: Vec<load::Role> = files.iter().map(|f| f.role).collect();
     let index = Index::build(objects, &|file| roles[file] == load::Role::Baseline);
@@ -238,6 +275,8 @@ fn finish(
         notes,
         unreadable_input,
         objects,
+        objects_per_file,
+        empty_paths: Vec::new(),
     }
 }
 

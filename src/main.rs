@@ -113,6 +113,10 @@ struct CheckArgs {
     /// under DIR (rendered at the base, for helm and kustomize users)
     #[arg(long, value_name = "DIR")]
     baseline_dir: Option<String>,
+    /// Exit 2 when a path given holds no Kubernetes object (a CI gate
+    /// pointed at the wrong directory)
+    #[arg(long)]
+    fail_if_no_objects: bool,
     /// Skip files matching this glob while walking directories (repeatable)
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -296,6 +300,7 @@ fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
         }),
         exclude: args.exclude,
         context: args.context,
+        fail_if_no_objects: args.fail_if_no_objects,
     };
     let cwd = std::env::current_dir().unwrap_or_default();
     match config::apply(&mut opts, &flags, &cwd) {
@@ -314,6 +319,10 @@ fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
     };
     for note in &report.notes {
         eprintln!("note: {note}");
+    }
+    for path in &report.empty_paths {
+        let shown = if path == "-" { "standard input" } else { path };
+        eprintln!("warning: no Kubernetes objects found in {shown}");
     }
     let run = RunInfo {
         files: &report.files,
@@ -354,7 +363,11 @@ fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
             }
         }
     }
-    let code = ExitCode::from(u8::try_from(report.exit_code(&opts.policy)).unwrap_or(2));
+    let code = if opts.fail_if_no_objects && !report.empty_paths.is_empty() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::from(u8::try_from(report.exit_code(&opts.policy)).unwrap_or(2))
+    };
     // The process ends here: freeing every tree one by one only costs time.
     std::mem::forget(report);
     code

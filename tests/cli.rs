@@ -361,3 +361,46 @@ fn cross_file_references_resolve() {
     let (code, out) = stdout_of(stslint().current_dir(dir.path()).args(["check"]));
     assert_eq!(code, 0, "{out}");
 }
+
+#[test]
+fn a_path_without_kubernetes_objects_is_a_warning_or_with_the_flag_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    fs::create_dir_all(root.join("values")).expect("mkdir");
+    fs::create_dir_all(root.join("k8s")).expect("mkdir");
+    fs::write(root.join("values/values.yaml"), "replicas: 3\n").expect("write");
+    fs::write(root.join("k8s/svc.yaml"), HEADLESS_SERVICE).expect("write");
+    let run = |args: &[&str]| {
+        let out = stslint()
+            .current_dir(root)
+            .args(["check", "--no-config", "--format", "short"])
+            .args(args)
+            .output()
+            .expect("runs");
+        (
+            out.status.code().expect("exit code"),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&["values", "k8s"]);
+    assert_eq!(code, 0);
+    assert_eq!(err, "warning: no Kubernetes objects found in values\n");
+    let (code, err) = run(&["values", "k8s", "--fail-if-no-objects"]);
+    assert_eq!(code, 2);
+    assert_eq!(err, "warning: no Kubernetes objects found in values\n");
+    let (code, err) = run(&["k8s", "--fail-if-no-objects"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    // The config key does the same; stdin is named as such.
+    fs::write(root.join("ci.yaml"), "fail-if-no-objects: true\n").expect("write");
+    let out = stslint()
+        .current_dir(root)
+        .args(["check", "-", "--config", "ci.yaml"])
+        .write_stdin("a: b\n")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "warning: no Kubernetes objects found in standard input\n"
+    );
+}

@@ -34,6 +34,7 @@ pub struct Config {
     pub exclude: Vec<String>,
     pub namespace: Option<String>,
     pub fail_on: Option<Severity>,
+    pub fail_if_no_objects: Option<bool>,
     /// Paths loaded for cross-references only, relative to the config
     /// file's directory.
     pub context: Vec<String>,
@@ -85,7 +86,14 @@ pub fn level(s: &str) -> Result<Option<Severity>, String> {
     }
 }
 
-const KEYS: &[&str] = &["rules", "exclude", "namespace", "fail-on", "context"];
+const KEYS: &[&str] = &[
+    "rules",
+    "exclude",
+    "namespace",
+    "fail-on",
+    "fail-if-no-objects",
+    "context",
+];
 
 /// A located problem in a config file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -279,6 +287,10 @@ pub fn load_text(path: &Path, text: String) -> Result<Config, Vec<ConfigError>> 
                 Some(ns) => config.namespace = Some(ns),
                 None => bad(v, "expected a string".to_owned()),
             },
+            "fail-if-no-objects" => match v.as_scalar().map(crate::source::yaml11::bool_of) {
+                Some(Some(b)) => config.fail_if_no_objects = Some(b),
+                _ => bad(v, "expected true or false".to_owned()),
+            },
             "fail-on" => match string(v).map(|s| level(&s)) {
                 Some(Ok(Some(sev))) => config.fail_on = Some(sev),
                 Some(Ok(None)) => bad(v, "fail-on cannot be off".to_owned()),
@@ -319,6 +331,8 @@ pub struct Flags {
     pub exclude: Vec<String>,
     /// `--context PATH`.
     pub context: Vec<String>,
+    /// `--fail-if-no-objects`.
+    pub fail_if_no_objects: bool,
 }
 
 /// Where the run's own config is looked for: from the first path given
@@ -412,6 +426,7 @@ pub fn apply(
     if let Some(f) = flags.fail_on.or(config.fail_on) {
         opts.policy.fail_on = f;
     }
+    opts.fail_if_no_objects = flags.fail_if_no_objects || config.fail_if_no_objects == Some(true);
     let primary = path.as_deref().map(|p| {
         let p = cwd.join(p);
         (

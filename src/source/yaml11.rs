@@ -80,7 +80,7 @@ pub fn resolve_plain(v: &str) -> Value {
     number_of(v).unwrap_or_else(|| Value::String(v.to_owned()))
 }
 
-fn bool_of(v: &str) -> Option<bool> {
+pub fn bool_of(v: &str) -> Option<bool> {
     match v {
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
             Some(true)
