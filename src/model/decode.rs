@@ -28,7 +28,23 @@ pub fn decode<T: DeserializeOwned>(mut value: Value) -> (Option<T>, Vec<DecodePr
     let mut synthetic: Vec<Vec<Seg>> = Vec::new();
     for _ in 0..MAX_REPAIRS {
         let err = match serde_path_to_error::deserialize::<_, T>(&value) {
-            Ok(t) => return (Some(t), problems),
+            Ok(t) => {
+                // The fields the repaired object still has that its schema
+                // does not know (unknown-field), as the direct path finds.
+                let mut unknown = Vec::new();
+                let _ = serde_ignored::deserialize::<_, _, T>(&value, |path| {
+                    unknown.push(super::ignored_path(&path));
+                });
+                let known = |p: &DecodeProblem| p.path.clone();
+                let seen: Vec<Vec<Seg>> = problems.iter().map(known).collect();
+                problems.extend(
+                    unknown
+                        .into_iter()
+                        .filter(|p| !seen.contains(p))
+                        .map(super::unknown_field),
+                );
+                return (Some(t), problems);
+            }
             Err(e) => e,
         };
         let path = to_segs(err.path());

@@ -437,7 +437,7 @@ fn decode_as<T: serde::de::DeserializeOwned>(
 }
 
 /// The segments of a path serde_ignored reports.
-fn ignored_path(path: &serde_ignored::Path<'_>) -> Vec<Seg> {
+pub(crate) fn ignored_path(path: &serde_ignored::Path<'_>) -> Vec<Seg> {
     use serde_ignored::Path;
     match path {
         Path::Root => Vec::new(),
@@ -457,7 +457,7 @@ fn ignored_path(path: &serde_ignored::Path<'_>) -> Vec<Seg> {
     }
 }
 
-fn unknown_field(path: Vec<Seg>) -> decode::DecodeProblem {
+pub(crate) fn unknown_field(path: Vec<Seg>) -> decode::DecodeProblem {
     let key = match path.last() {
         Some(Seg::Key(k)) => k.clone(),
         _ => String::new(),
