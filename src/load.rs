@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::discover::Input;
 use crate::finding::{Finding, Loc};
 use crate::model::{self, FileObjects};
-use crate::source::{self, Document, FileId, OnDisk, SourceFile};
+use crate::source::{self, Document, FileId, Node, NodeKind, OnDisk, SourceFile};
 
 /// Files larger than this are reported, not read.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -408,6 +408,32 @@ struct Piece {
     objects: FileObjects,
 }
 
+/// Where a Helm template action is in a parsed document: a flow mapping
+/// whose first key is itself a mapping (`{{ .Values.x }}`), or a plain
+/// scalar holding `{{ ... }}` (`image: repo:{{ .Values.tag }}`). Quoted and
+/// block scalars are left alone: ConfigMaps carry Go and alerting
+/// templates as data.
+fn template_action(node: Node<'_>) -> Option<usize> {
+    match node.kind() {
+        NodeKind::Scalar(s) => (s.plain
+            && s.value
+                .find("{{")
+                .is_some_and(|i| s.value[i..].contains("}}")))
+        .then(|| node.span().start + s.value.find("{{").unwrap_or(0)),
+        NodeKind::Seq(items) => items.iter().find_map(template_action),
+        NodeKind::Map(entries) => {
+            if let Some((k, _)) = entries.first()
+                && k.is_map()
+            {
+                return Some(node.span().start);
+            }
+            entries
+                .iter()
+                .find_map(|(k, v)| template_action(k).or_else(|| template_action(v)))
+        }
+    }
+}
+
 /// Parse bytes `from..to` of a file, of which `text` holds the part from
 /// offset `text_base` on.
 fn parse_piece(
@@ -417,8 +443,34 @@ fn parse_piece(
     namespace: &str,
     budget: &TreeBudget,
 ) -> Piece {
-    let (mut docs, problems) = source::parse_part(text, text_base, from, to);
-    let objects = model::objects_of(id, &docs, namespace);
+    let (mut docs, mut problems) = source::parse_part(text, text_base, from, to);
+    // A Helm template that happens to parse (`replicas: {{ .Values.n }}`
+    // is a flow mapping) is not linted as objects: it gets the Helm hint,
+    // as a template that does not parse does, and no type errors.
+    let braces = text
+        .get(from - text_base..to - text_base)
+        .is_some_and(|t| memchr::memmem::find(t.as_bytes(), b"{{").is_some());
+    let template = if braces {
+        docs.iter()
+            .find_map(|d| Some((d.index, template_action(d.root()?)?)))
+    } else {
+        None
+    };
+    let objects = match template {
+        Some((document, at)) => {
+            problems.push(source::ParseProblem {
+                span: at..at + 2,
+                message: "Helm template syntax `{{ ... }}`: this is a template, not a manifest"
+                    .to_owned(),
+                document,
+            });
+            FileObjects {
+                skipped: docs.len(),
+                ..FileObjects::default()
+            }
+        }
+        None => model::objects_of(id, &docs, namespace),
+    };
     // Trees are released once objects are decoded (StatefulSets' trees are
     // kept for the engine); the few documents that get a diagnostic are
     // parsed again to locate it (render::resolve).

@@ -278,6 +278,12 @@ fn bad_files_are_reported_and_the_rest_still_linted() {
     .expect("write");
     fs::write(dir.path().join("d-db.yaml"), MISSING_SERVICE).expect("write");
     fs::create_dir(dir.path().join("e-dir.yaml")).expect("mkdir");
+    // A template that parses: `{{ .Values.replicas }}` is a flow mapping.
+    fs::write(
+        dir.path().join("f-sts.yaml"),
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n",
+    )
+    .expect("write");
     let (code, out) = stdout_of(
         stslint()
             .current_dir(dir.path())
@@ -308,15 +314,22 @@ fn bad_files_are_reported_and_the_rest_still_linted() {
                 "missing-headless-service".to_owned(),
                 6
             ),
+            ("f-sts.yaml".to_owned(), "yaml-syntax".to_owned(), 4),
         ]
     );
-    let helm = &v["diagnostics"][2]["help"];
-    assert!(
-        helm.as_str()
-            .expect("help")
-            .contains("helm template CHART | stslint check -")
+    for i in [2, 4] {
+        let helm = &v["diagnostics"][i]["help"];
+        assert!(
+            helm.as_str()
+                .expect("help")
+                .contains("helm template CHART | stslint check -")
+        );
+    }
+    assert_eq!(
+        v["diagnostics"][4]["message"],
+        "Helm template syntax `{{ ... }}`: this is a template, not a manifest"
     );
-    assert_eq!(v["summary"]["files"], 4);
+    assert_eq!(v["summary"]["files"], 5);
 }
 
 #[test]
