@@ -417,3 +417,103 @@ fn a_path_without_kubernetes_objects_is_a_warning_or_with_the_flag_exit_2() {
         "warning: no Kubernetes objects found in standard input\n"
     );
 }
+
+/// Messages quote what the user wrote and name types as users do.
+#[test]
+fn messages_speak_the_users_terms() {
+    let text = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  \
+                replicas: \"3\"\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    \
+                spec:\n      terminationGracePeriodSeconds: yes\n      containers:\n      - name: db\n        \
+                image: busybox:1.36\n        args: [1, true]\n        env:\n        - {name: A, value: 0644}\n        \
+                - {name: B, value: 8080}\n";
+    let (_, out) = stdout_of(
+        stslint()
+            .args(["check", "-", "--no-config", "--format", "json"])
+            .args(["--select", "invalid-object,env-value-not-string"])
+            .write_stdin(text),
+    );
+    let v: Value = serde_json::from_str(&out).expect("json");
+    let got: Vec<(u64, String, String)> = v["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["line"].as_u64().unwrap_or(0),
+                d["message"].as_str().unwrap_or("").to_owned(),
+                d["help"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let quote = " (YAML 1.1 reads unquoted yes/no/on/off/true/false and numbers as non-strings).";
+    assert_eq!(
+        got,
+        [
+            (
+                6,
+                "`replicas` is the string `\"3\"`; expected an integer".to_owned(),
+                "Write the number without quotes: `replicas: 3`.".to_owned()
+            ),
+            (
+                11,
+                "`terminationGracePeriodSeconds` is `yes`, which YAML 1.1 reads as the boolean true; expected an integer".to_owned(),
+                String::new()
+            ),
+            (
+                15,
+                "`args[0]` is the number `1`; expected a string".to_owned(),
+                format!("Quote it: `- \"1\"`{quote}")
+            ),
+            (
+                15,
+                "`args[1]` is the boolean `true`; expected a string".to_owned(),
+                format!("Quote it: `- \"true\"`{quote}")
+            ),
+            (
+                17,
+                "env value `0644` is not a string: YAML 1.1 reads it as the number 420, and kubectl rejects the object".to_owned(),
+                format!("Quote it: `value: \"0644\"`{quote}")
+            ),
+            (
+                18,
+                "env value `8080` is a number, not a string: kubectl rejects the object".to_owned(),
+                format!("Quote it: `value: \"8080\"`{quote}")
+            ),
+        ]
+    );
+}
+
+/// The human report: plurals agree, no line ends in a space, and a place in
+/// another file is a note whose header names it, not a repeated label.
+#[test]
+fn human_report_reads_cleanly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sts = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  \
+               selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    \
+               spec:\n      containers:\n      - name: db\n        image: busybox:1.36\n";
+    fs::write(dir.path().join("a.yaml"), sts).expect("write");
+    fs::write(dir.path().join("b.yaml"), sts).expect("write");
+    let (_, out) = stdout_of(
+        stslint()
+            .current_dir(dir.path())
+            .args(["check", "a.yaml", "--no-config", "--color", "never"])
+            .args(["--select", "missing-headless-service"]),
+    );
+    assert!(
+        out.ends_with("0 errors, 0 warnings, 1 info in 1 file (1 object)\n"),
+        "{out}"
+    );
+    let (_, out) = stdout_of(
+        stslint()
+            .current_dir(dir.path())
+            .args(["check", ".", "--no-config", "--color", "never"])
+            .args(["--select", "duplicate-object"]),
+    );
+    assert!(out.lines().all(|l| !l.ends_with(' ')), "{out:?}");
+    assert!(!out.contains("Advice"), "{out}");
+    assert_eq!(out.matches("first defined here").count(), 1, "{out}");
+    assert!(
+        out.contains("note\n\n  ☞ first defined here\n   ╭─[a.yaml:3:12]\n"),
+        "{out}"
+    );
+}

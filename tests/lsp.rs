@@ -212,7 +212,7 @@ fn publishes_located_diagnostics_for_unsaved_text_with_workspace_context() {
         env["message"]
             .as_str()
             .expect("message")
-            .starts_with("env value is boolean `true`")
+            .starts_with("env value `on` is not a string: YAML 1.1 reads it as the boolean true")
     );
 
     // The user fixes the value without saving.

@@ -23,7 +23,12 @@ const MAX_REPAIRS: usize = 32;
 
 /// Decode `value` into `T`, repairing it as needed. Returns the object (if it
 /// could be decoded at all) and every problem found.
-pub fn decode<T: DeserializeOwned>(mut value: Value) -> (Option<T>, Vec<DecodeProblem>) {
+/// `written(path)` is the scalar at `path` as the file spells it (`0644`,
+/// `on`, `"3"`), so messages can quote what the user wrote.
+pub fn decode<T: DeserializeOwned>(
+    mut value: Value,
+    written: &dyn Fn(&[Seg]) -> Option<String>,
+) -> (Option<T>, Vec<DecodeProblem>) {
     let mut problems = Vec::new();
     let mut synthetic: Vec<Vec<Seg>> = Vec::new();
     for _ in 0..MAX_REPAIRS {
@@ -71,14 +76,21 @@ pub fn decode<T: DeserializeOwned>(mut value: Value) -> (Option<T>, Vec<DecodePr
             }
             continue;
         }
-        match env_value_problem(&path, &inner) {
+        let as_written = written(&path);
+        match env_value_problem(&path, &inner, as_written.as_deref()) {
             Some(p) => problems.push(p),
             None => {
-                let help = help_for(&inner);
-                problems.push(problem(path.clone(), reword(&path, &inner), help));
+                let (message, help) = reword(&path, &inner, as_written.as_deref());
+                problems.push(problem(path.clone(), message, help));
             }
         }
-        if path.is_empty() || !remove(&mut value, &path) {
+        // A bad list item is replaced, not removed, so that the items
+        // after it keep their indexes for the next error.
+        let repaired = match path.last() {
+            Some(Seg::Index(_)) => set(&mut value, &path, placeholder_for(&inner)),
+            _ => remove(&mut value, &path),
+        };
+        if path.is_empty() || !repaired {
             return (None, problems);
         }
     }
@@ -95,24 +107,89 @@ fn problem(path: Vec<Seg>, message: String, help: Option<String>) -> DecodeProbl
 }
 
 /// An env entry's `value` that YAML read as a boolean or a number.
-fn env_value_problem(path: &[Seg], msg: &str) -> Option<DecodeProblem> {
+fn env_value_problem(path: &[Seg], msg: &str, written: Option<&str>) -> Option<DecodeProblem> {
     let is_env_value = matches!(path, [.., Seg::Key(env), Seg::Index(_), Seg::Key(v)] if env == "env" && v == "value");
-    let found = msg
-        .strip_prefix("invalid type: ")?
-        .split(", expected")
-        .next()?;
-    if !is_env_value || !msg.contains("expected a string") {
+    let (found, expected) = split_type_error(msg)?;
+    if !is_env_value || expected != "a string" {
         return None;
     }
+    let w = written.unwrap_or("").trim();
+    let (kind, value) = found_parts(found);
+    let message = if w != value {
+        format!(
+            "env value `{w}` is not a string: YAML 1.1 reads it as the {kind} {value}, and kubectl rejects the object"
+        )
+    } else {
+        format!("env value `{w}` is a {kind}, not a string: kubectl rejects the object")
+    };
     Some(DecodeProblem {
         rule: "env-value-not-string",
         path: path.to_vec(),
-        message: format!("env value is {found}, not a string: kubectl rejects the object"),
-        help: Some(
-            "Quote the value (`value: \"true\"`): YAML reads unquoted yes/no/on/off/true/false and numbers as non-strings."
-                .to_owned(),
-        ),
+        message,
+        help: Some(format!(
+            "Quote it: `value: \"{}\"` (YAML 1.1 reads unquoted yes/no/on/off/true/false and numbers as non-strings).",
+            w.replace('"', "\\\"")
+        )),
     })
+}
+
+/// `invalid type: integer `420`, expected a string` -> (`integer `420``,
+/// `a string`).
+fn split_type_error(msg: &str) -> Option<(&str, &str)> {
+    msg.strip_prefix("invalid type: ")?
+        .split_once(", expected ")
+}
+
+/// What serde found: its kind in the user's terms (`number`, `boolean`,
+/// `string`, `mapping`, `list`, `null`) and its value (`420`).
+fn found_parts(found: &str) -> (&'static str, &str) {
+    let value = found
+        .split_once('`')
+        .map_or("", |(_, rest)| rest.trim_end_matches('`'));
+    let kind = if found.starts_with("boolean") {
+        "boolean"
+    } else if found.starts_with("integer") || found.starts_with("floating") {
+        "number"
+    } else if found.starts_with("string") {
+        "string"
+    } else if found.starts_with("map") {
+        "mapping"
+    } else if found.starts_with("sequence") {
+        "list"
+    } else {
+        "null"
+    };
+    (kind, value)
+}
+
+/// What serde found, as written: `the number `8080``, `the string `"3"``,
+/// `` `0644`, which YAML 1.1 reads as the number 420 ``.
+fn found_as(found: &str, written: Option<&str>) -> String {
+    let (kind, value) = found_parts(found);
+    match (kind, written.map(str::trim)) {
+        ("mapping", _) => "a mapping".to_owned(),
+        ("list", _) => "a list".to_owned(),
+        ("null", _) => "null".to_owned(),
+        ("string", Some(w)) => format!("the string `{w}`"),
+        (_, Some(w)) if w != value && kind != "string" => {
+            format!("`{w}`, which YAML 1.1 reads as the {kind} {value}")
+        }
+        _ => format!("the {kind} `{value}`"),
+    }
+}
+
+/// The type serde expected, in the user's terms.
+fn expected_as(expected: &str) -> &str {
+    match expected.trim() {
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "an integer" => "an integer",
+        "f32" | "f64" => "a number",
+        "a boolean" | "bool" => "true or false",
+        "a sequence" => "a list",
+        "a map" => "a mapping",
+        "Quantity" => "a quantity (`512Mi`, `2`, `500m`)",
+        e if e.starts_with("struct ") => "a mapping",
+        e => e,
+    }
 }
 
 fn to_segs(path: &serde_path_to_error::Path) -> Vec<Seg> {
@@ -126,38 +203,52 @@ fn to_segs(path: &serde_path_to_error::Path) -> Vec<Seg> {
         .collect()
 }
 
-/// `invalid type: boolean `true`, expected a string` ->
-/// `` `value` is boolean `true`, expected a string ``.
-fn reword(path: &[Seg], msg: &str) -> String {
-    let field = match path.last() {
-        Some(Seg::Key(k)) => format!("`{k}`"),
-        Some(Seg::Index(i)) => format!("item {i}"),
-        None => "the object".to_owned(),
+/// A field's problem in the user's terms, with help where a fix is clear:
+/// `` `replicas` is the string `"3"`, expected an integer ``.
+fn reword(path: &[Seg], msg: &str, written: Option<&str>) -> (String, Option<String>) {
+    let field = match path {
+        [.., Seg::Key(k), Seg::Index(i)] => format!("`{k}[{i}]`"),
+        [.., Seg::Key(k)] => format!("`{k}`"),
+        [.., Seg::Index(i)] => format!("item {i}"),
+        [] => "the object".to_owned(),
     };
-    match msg.strip_prefix("invalid type: ") {
-        Some(rest) => format!("{field} is {rest}"),
-        None => match msg.strip_prefix("invalid value: ") {
-            Some(rest) => format!("{field} has {rest}"),
-            None => format!("{field}: {msg}"),
-        },
+    if let Some((found, expected)) = split_type_error(msg) {
+        let expected = expected_as(expected);
+        let message = format!(
+            "{field} is {}; expected {expected}",
+            found_as(found, written)
+        );
+        let w = written.map(str::trim).unwrap_or("");
+        let key = match path.last() {
+            Some(Seg::Key(k)) => format!("{k}: "),
+            _ => "- ".to_owned(),
+        };
+        let scalar = !found.starts_with("map") && !found.starts_with("sequence");
+        let help = if expected == "a string" && scalar && !w.is_empty() {
+            Some(format!(
+                "Quote it: `{key}\"{}\"` (YAML 1.1 reads unquoted yes/no/on/off/true/false and numbers as non-strings).",
+                w.replace('"', "\\\"")
+            ))
+        } else if expected == "an integer" && found.starts_with("string") {
+            let bare = w.trim_matches(['"', '\'']);
+            bare.parse::<i64>()
+                .is_ok()
+                .then(|| format!("Write the number without quotes: `{key}{bare}`."))
+        } else {
+            None
+        };
+        return (message, help);
     }
+    let message = match msg.strip_prefix("invalid value: ") {
+        Some(rest) => format!("{field} has {rest}"),
+        None => format!("{field}: {msg}"),
+    };
+    (message, None)
 }
 
 fn missing_field(msg: &str) -> Option<&str> {
     let rest = msg.strip_prefix("missing field `")?;
     rest.split('`').next()
-}
-
-fn help_for(msg: &str) -> Option<String> {
-    let not_string = msg.contains("expected a string")
-        && (msg.contains("boolean") || msg.contains("integer") || msg.contains("floating"));
-    if not_string {
-        return Some(
-            "Quote the value: YAML reads unquoted yes/no/on/off/true/false and numbers as non-strings."
-                .to_owned(),
-        );
-    }
-    None
 }
 
 fn placeholder_for(msg: &str) -> Value {

@@ -433,7 +433,12 @@ fn decode_as<T: serde::de::DeserializeOwned>(
     if let Value::Object(m) = &mut value {
         m.insert("apiVersion".to_owned(), Value::String(v1.to_owned()));
     }
-    decode::decode::<T>(value)
+    let written = |path: &[Seg]| {
+        let n = crate::source::locate::descend(node, path)?;
+        n.scalar()?;
+        n.text_at(n.span()).map(str::to_owned)
+    };
+    decode::decode::<T>(value, &written)
 }
 
 /// The segments of a path serde_ignored reports.

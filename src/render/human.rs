@@ -117,23 +117,19 @@ fn build<'a>(d: &Diagnostic, files: &'a [LoadedFile]) -> Report<'a> {
                 span(&r.at.span),
             ));
         } else {
+            // Shown after the report as a note of its own: its header names
+            // the place, so the label does not repeat the message.
             let rf = &files[r.at.file];
             related.push(Report {
-                message: format!(
-                    "{} ({}:{}:{})",
-                    r.message, r.at.file_name, r.at.line, r.at.column
-                ),
-                code: None,
+                message: r.message.clone(),
+                code: Some("note".to_owned()),
                 severity: miette::Severity::Advice,
                 help: None,
                 src: Src {
                     name: &rf.source.name,
                     text: rf.source.text(),
                 },
-                labels: vec![LabeledSpan::new_primary_with_span(
-                    Some(r.message.clone()),
-                    span(&r.at.span),
-                )],
+                labels: vec![LabeledSpan::new_primary_with_span(None, span(&r.at.span))],
                 related: Vec::new(),
             });
         }
@@ -170,12 +166,19 @@ pub fn summary_line(s: &Summary) -> String {
         line.push_str(&format!(", {}", plural(s.infos, "info")));
     }
     line.push_str(&format!(
-        " in {} ({} objects",
+        " in {} ({}",
         plural(s.files, "file"),
-        s.objects
+        plural(s.objects, "object")
     ));
     if s.skipped > 0 {
-        line.push_str(&format!(", {} non-Kubernetes documents skipped", s.skipped));
+        line.push_str(&format!(
+            ", {} skipped",
+            crate::text::count(
+                s.skipped,
+                "non-Kubernetes document",
+                "non-Kubernetes documents"
+            )
+        ));
     }
     line.push(')');
     line
@@ -198,13 +201,28 @@ pub fn render(
         .with_context_lines(1);
     let mut out = String::new();
     for d in diags {
-        let report = build(d, files);
+        let mut report = build(d, files);
+        let notes = std::mem::take(&mut report.related);
         let mut s = String::new();
         if handler.render_report(&mut s, &report).is_err() {
             s = format!(
                 "{}:{}:{}: {}[{}]: {}\n",
                 d.at.file_name, d.at.line, d.at.column, d.severity, d.rule, d.message
             );
+        }
+        for (note, r) in notes
+            .iter()
+            .zip(d.related.iter().filter(|r| r.at.file != d.at.file))
+        {
+            let mut n = String::new();
+            if handler.render_report(&mut n, note).is_err() {
+                n = format!(
+                    "  note: {} ({}:{}:{})\n",
+                    r.message, r.at.file_name, r.at.line, r.at.column
+                );
+            }
+            s.push('\n');
+            s.push_str(&n);
         }
         out.push_str(&s);
         out.push('\n');

@@ -92,8 +92,8 @@ impl Rule for DuplicateObject {
             )
         } else {
             format!(
-                "{what} and {} more objects of this file are also defined in another file: if both files are applied, the last one wins; stslint checks the first ones read",
-                n - 1
+                "{what} and {} of this file are also defined in another file: if both files are applied, the last one wins; stslint checks the first ones read",
+                crate::text::count(n - 1, "more object", "more objects")
             )
         };
         cx.report(id, meta::name(), message)
