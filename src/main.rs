@@ -163,7 +163,7 @@ fn main() -> ExitCode {
                 Ok(id) => {
                     notes.iter().for_each(|n| eprintln!("note: {n}"));
                     let meta = rules::find(id).map(|r| r.meta());
-                    print(&meta.map(rules::markdown).unwrap_or_default());
+                    print(&meta.map(rules::page).unwrap_or_default());
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

@@ -73,7 +73,11 @@ fn explain_prints_the_page_and_suggests_on_typos() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(0));
     let page = String::from_utf8_lossy(&out.stdout);
-    assert!(page.starts_with("# pdb-quorum\n"), "{page}");
+    assert!(
+        page.starts_with("# pdb-quorum\n\nDefault severity: **warning**"),
+        "{page}"
+    );
+    assert!(!page.contains("<!--"), "{page}");
     assert!(page.contains("floor(n/2)+1"));
     let out = Command::cargo_bin("stslint")
         .expect("binary")
@@ -97,4 +101,22 @@ fn readme_lists_every_rule() {
         );
         assert!(readme.contains(&row), "README.md lacks the row: {row}");
     }
+}
+
+/// A rule page's "Fixed" example is clean under every default rule, not
+/// only its own: a reader who copies it gets no other diagnostic.
+#[test]
+fn every_good_example_is_clean_under_all_default_rules() {
+    let mut dirty = Vec::new();
+    for r in RULES {
+        let m = r.meta();
+        let report = stslint::lint_text("good.yaml", m.good, &stslint::Options::default());
+        for d in &report.diagnostics {
+            dirty.push(format!(
+                "{}: {}:{} {}: {}",
+                m.id, d.at.line, d.at.column, d.rule, d.message
+            ));
+        }
+    }
+    assert!(dirty.is_empty(), "{}", dirty.join("\n"));
 }

@@ -51,7 +51,7 @@ fn rules() -> Vec<Value> {
                 "helpUri": doc_url(m.id),
                 "help": {
                     "text": format!("{why}\n\nExample that fires:\n{}\nFixed:\n{}", m.bad, m.good),
-                    "markdown": crate::rules::markdown(m),
+                    "markdown": crate::rules::page(m),
                 },
                 "defaultConfiguration": { "level": level(m.severity) },
                 "properties": { "tags": ["kubernetes", "statefulset"] },

@@ -29,11 +29,18 @@ spec:
             fieldRef:
               fieldPath: metadata.name
 "#,
-    good: r#"apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: kafka
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: kafka}
 spec:
+  clusterIP: None
+  selector: {app: kafka}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: kafka}
+spec:
+  serviceName: kafka
   selector:
     matchLabels: {app: kafka}
   template:
@@ -48,6 +55,17 @@ spec:
           valueFrom:
             fieldRef:
               fieldPath: metadata.labels['apps.kubernetes.io/pod-index']
+        readinessProbe:
+          tcpSocket: {port: 9092}
+        volumeMounts:
+        - name: data
+          mountPath: /tmp/kraft-combined-logs
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

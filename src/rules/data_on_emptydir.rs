@@ -42,11 +42,18 @@ spec:
       - name: data
         emptyDir: {}
 "#,
-    good: r#"apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: pg
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: pg}
 spec:
+  clusterIP: None
+  selector: {app: pg}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: pg}
+spec:
+  serviceName: pg
   selector:
     matchLabels: {app: pg}
   template:
@@ -62,14 +69,14 @@ spec:
         volumeMounts:
         - name: data
           mountPath: /var/lib/postgresql/data
+        readinessProbe:
+          tcpSocket: {port: 5432}
   volumeClaimTemplates:
-  - metadata:
-      name: data
+  - metadata: {name: data}
     spec:
       accessModes: [ReadWriteOnce]
       resources:
-        requests:
-          storage: 10Gi
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

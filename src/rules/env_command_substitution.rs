@@ -27,11 +27,18 @@ spec:
         - name: POSTGRES_PASSWORD
           value: $(cat /run/secrets/pg)
 "#,
-    good: r#"apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: db
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: db}
 spec:
+  clusterIP: None
+  selector: {app: db}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
   selector:
     matchLabels: {app: db}
   template:
@@ -44,6 +51,17 @@ spec:
         env:
         - name: POSTGRES_PASSWORD_FILE
           value: /run/secrets/pg
+        readinessProbe:
+          tcpSocket: {port: 5432}
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

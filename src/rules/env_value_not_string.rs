@@ -26,11 +26,18 @@ spec:
         - name: KAFKA_AUTO_CREATE_TOPICS_ENABLE
           value: false
 "#,
-    good: r#"apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: kafka
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: kafka}
 spec:
+  clusterIP: None
+  selector: {app: kafka}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: kafka}
+spec:
+  serviceName: kafka
   selector:
     matchLabels: {app: kafka}
   template:
@@ -42,7 +49,18 @@ spec:
         image: apache/kafka:3.9.0
         env:
         - name: KAFKA_AUTO_CREATE_TOPICS_ENABLE
-          value: "false"
+          value: 'false'
+        readinessProbe:
+          tcpSocket: {port: 9092}
+        volumeMounts:
+        - name: data
+          mountPath: /tmp/kraft-combined-logs
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

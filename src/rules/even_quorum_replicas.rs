@@ -32,11 +32,18 @@ spec:
       - name: zk
         image: zookeeper:3.9.2
 "#,
-    good: r#"apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: zk
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: zk}
 spec:
+  clusterIP: None
+  selector: {app: zk}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: zk}
+spec:
+  serviceName: zk
   replicas: 5
   selector:
     matchLabels: {app: zk}
@@ -47,6 +54,40 @@ spec:
       containers:
       - name: zk
         image: zookeeper:3.9.2
+        readinessProbe:
+          tcpSocket: {port: 2181}
+        volumeMounts:
+        - name: data
+          mountPath: /data
+        - name: datalog
+          mountPath: /datalog
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm:
+              labelSelector:
+                matchLabels: {app: zk}
+              topologyKey: kubernetes.io/hostname
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
+  - metadata: {name: datalog}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: zk}
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: {app: zk}
 "#,
     since: "0.1.0",
     needs_baseline: false,

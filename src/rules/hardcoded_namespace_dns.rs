@@ -28,12 +28,18 @@ spec:
         - name: KAFKA_BOOTSTRAP
           value: kafka-0.kafka.production.svc.cluster.local:9092
 "#,
-    good: r#"apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: app
-  namespace: staging
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: app, namespace: staging}
 spec:
+  clusterIP: None
+  selector: {app: app}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: app, namespace: staging}
+spec:
+  serviceName: app
   selector:
     matchLabels: {app: app}
   template:
@@ -46,6 +52,8 @@ spec:
         env:
         - name: KAFKA_BOOTSTRAP
           value: kafka-0.kafka:9092
+        readinessProbe:
+          tcpSocket: {port: 8080}
 "#,
     since: "0.1.0",
     needs_baseline: false,

@@ -25,11 +25,18 @@ spec:
       - name: db
         image: postgres:latest
 "#,
-    good: r#"apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: db
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: db}
 spec:
+  clusterIP: None
+  selector: {app: db}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
   selector:
     matchLabels: {app: db}
   template:
@@ -39,6 +46,17 @@ spec:
       containers:
       - name: db
         image: postgres:16.4
+        readinessProbe:
+          tcpSocket: {port: 5432}
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

@@ -19,10 +19,16 @@ pub static META: RuleMeta = RuleMeta {
           is raising a volumeClaimTemplate's storage size. Run with `--baseline origin/main` (or \
           `--baseline-dir` for rendered manifests) to compare each StatefulSet with the same object \
           at the base; the good example below is the baseline the bad one is compared with.",
-    bad: r#"apiVersion: apps/v1
+    bad: r#"apiVersion: v1
+kind: Service
+metadata: {name: pg}
+spec:
+  clusterIP: None
+  selector: {app: pg}
+---
+apiVersion: apps/v1
 kind: StatefulSet
-metadata:
-  name: pg
+metadata: {name: pg}
 spec:
   serviceName: pg
   selector:
@@ -34,19 +40,28 @@ spec:
       containers:
       - name: pg
         image: postgres:16.4
+        readinessProbe:
+          tcpSocket: {port: 5432}
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql
   volumeClaimTemplates:
-  - metadata:
-      name: data
+  - metadata: {name: data}
     spec:
       accessModes: [ReadWriteOnce]
       resources:
-        requests:
-          storage: 20Gi
+        requests: {storage: 20Gi}
 "#,
-    good: r#"apiVersion: apps/v1
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: pg}
+spec:
+  clusterIP: None
+  selector: {app: pg}
+---
+apiVersion: apps/v1
 kind: StatefulSet
-metadata:
-  name: pg
+metadata: {name: pg}
 spec:
   serviceName: pg
   selector:
@@ -58,14 +73,17 @@ spec:
       containers:
       - name: pg
         image: postgres:16.4
+        readinessProbe:
+          tcpSocket: {port: 5432}
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql
   volumeClaimTemplates:
-  - metadata:
-      name: data
+  - metadata: {name: data}
     spec:
       accessModes: [ReadWriteOnce]
       resources:
-        requests:
-          storage: 10Gi
+        requests: {storage: 10Gi}
 "#,
     since: "0.2.0",
     needs_baseline: true,

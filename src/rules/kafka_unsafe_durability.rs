@@ -38,10 +38,16 @@ spec:
         - name: KAFKA_MIN_INSYNC_REPLICAS
           value: "1"
 "#,
-    good: r#"apiVersion: apps/v1
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: kafka}
+spec:
+  clusterIP: None
+  selector: {app: kafka}
+---
+apiVersion: apps/v1
 kind: StatefulSet
-metadata:
-  name: kafka
+metadata: {name: kafka}
 spec:
   serviceName: kafka
   replicas: 3
@@ -56,9 +62,36 @@ spec:
         image: confluentinc/cp-kafka:7.7.1
         env:
         - name: KAFKA_DEFAULT_REPLICATION_FACTOR
-          value: "3"
+          value: '3'
         - name: KAFKA_MIN_INSYNC_REPLICAS
-          value: "2"
+          value: '2'
+        readinessProbe:
+          tcpSocket: {port: 9092}
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/kafka
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm:
+              labelSelector:
+                matchLabels: {app: kafka}
+              topologyKey: kubernetes.io/hostname
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: kafka}
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: {app: kafka}
 "#,
     since: "0.1.0",
     needs_baseline: false,

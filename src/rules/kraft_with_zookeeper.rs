@@ -27,11 +27,18 @@ spec:
         - name: KAFKA_ZOOKEEPER_CONNECT
           value: zk-0.zk:2181
 "#,
-    good: r#"apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: kafka
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: kafka}
 spec:
+  clusterIP: None
+  selector: {app: kafka}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: kafka}
+spec:
+  serviceName: kafka
   selector:
     matchLabels: {app: kafka}
   template:
@@ -44,6 +51,17 @@ spec:
         env:
         - name: KAFKA_PROCESS_ROLES
           value: broker,controller
+        readinessProbe:
+          tcpSocket: {port: 9092}
+        volumeMounts:
+        - name: data
+          mountPath: /tmp/kraft-combined-logs
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

@@ -33,16 +33,14 @@ spec:
 "#,
     good: r#"apiVersion: v1
 kind: Service
-metadata:
-  name: db-hl
+metadata: {name: db-hl}
 spec:
   clusterIP: None
   selector: {app: db}
 ---
 apiVersion: apps/v1
 kind: StatefulSet
-metadata:
-  name: db
+metadata: {name: db}
 spec:
   serviceName: db-hl
   selector:
@@ -54,6 +52,17 @@ spec:
       containers:
       - name: db
         image: postgres:16
+        readinessProbe:
+          tcpSocket: {port: 5432}
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

@@ -569,15 +569,25 @@ pub fn is_env_name(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
-/// The documentation page of a rule (rules/<id>.md), generated from its
-/// metadata so the two cannot drift apart.
+/// The documentation page of a rule as written to rules/<id>.md: the page,
+/// with a comment naming what it is generated from.
 pub fn markdown(m: &RuleMeta) -> String {
+    let page = page(m);
+    let (title, rest) = page.split_once("\n\n").unwrap_or((&page, ""));
     format!(
-        "# {id}\n\n<!-- generated from src/rules/{file}.rs by `stslint rules --markdown rules/`; do not edit -->\n\n\
+        "{title}\n\n<!-- generated from src/rules/{}.rs by `stslint rules --markdown rules/`; do not edit -->\n\n{rest}",
+        m.id.replace('-', "_")
+    )
+}
+
+/// The documentation of a rule, generated from its metadata so the two
+/// cannot drift apart (`stslint explain`, SARIF help).
+pub fn page(m: &RuleMeta) -> String {
+    format!(
+        "# {id}\n\n\
          Default severity: **{sev}** · since stslint {since}\n\n## What it finds\n\n{summary}.\n\n## Why it matters\n\n{why}\n\n\
          ## Example that fires\n\n{bad_intro}```yaml\n{bad}```\n\n## Fixed\n\n```yaml\n{good}```\n{options}",
         id = m.id,
-        file = m.id.replace('-', "_"),
         sev = m.severity,
         since = m.since,
         summary = capitalise(m.summary),

@@ -24,11 +24,18 @@ spec:
       - name: db
         image: postgres:16
 "#,
-    good: r#"apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: payments-ledger-pg
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: payments-ledger-pg}
 spec:
+  clusterIP: None
+  selector: {app: db}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: payments-ledger-pg}
+spec:
+  serviceName: payments-ledger-pg
   selector:
     matchLabels: {app: db}
   template:
@@ -38,6 +45,17 @@ spec:
       containers:
       - name: db
         image: postgres:16
+        readinessProbe:
+          tcpSocket: {port: 5432}
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

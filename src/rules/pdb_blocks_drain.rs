@@ -45,8 +45,7 @@ spec:
 "#,
     good: r#"apiVersion: policy/v1
 kind: PodDisruptionBudget
-metadata:
-  name: db
+metadata: {name: db}
 spec:
   minAvailable: 2
   selector:
@@ -54,16 +53,14 @@ spec:
 ---
 apiVersion: v1
 kind: Service
-metadata:
-  name: db
+metadata: {name: db}
 spec:
   clusterIP: None
   selector: {app: db}
 ---
 apiVersion: apps/v1
 kind: StatefulSet
-metadata:
-  name: db
+metadata: {name: db}
 spec:
   serviceName: db
   replicas: 3
@@ -76,6 +73,25 @@ spec:
       containers:
       - name: db
         image: postgres:16
+        readinessProbe:
+          tcpSocket: {port: 5432}
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm:
+              labelSelector:
+                matchLabels: {app: db}
+              topologyKey: kubernetes.io/hostname
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

@@ -43,10 +43,16 @@ spec:
       - name: db
         image: postgres:16
 "#,
-    good: r#"apiVersion: policy/v1
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  clusterIP: None
+  selector: {app: db, tier: data}
+---
+apiVersion: policy/v1
 kind: PodDisruptionBudget
-metadata:
-  name: db
+metadata: {name: db}
 spec:
   maxUnavailable: 1
   selector:
@@ -54,9 +60,9 @@ spec:
 ---
 apiVersion: apps/v1
 kind: StatefulSet
-metadata:
-  name: db
+metadata: {name: db}
 spec:
+  serviceName: db
   replicas: 3
   selector:
     matchLabels: {app: db}
@@ -67,6 +73,25 @@ spec:
       containers:
       - name: db
         image: postgres:16
+        readinessProbe:
+          tcpSocket: {port: 5432}
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm:
+              labelSelector:
+                matchLabels: {app: db, tier: data}
+              topologyKey: kubernetes.io/hostname
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

@@ -54,8 +54,7 @@ spec:
 "#,
     good: r#"apiVersion: policy/v1
 kind: PodDisruptionBudget
-metadata:
-  name: zk
+metadata: {name: zk}
 spec:
   maxUnavailable: 1
   selector:
@@ -63,16 +62,14 @@ spec:
 ---
 apiVersion: v1
 kind: Service
-metadata:
-  name: zk
+metadata: {name: zk}
 spec:
   clusterIP: None
   selector: {app: zk}
 ---
 apiVersion: apps/v1
 kind: StatefulSet
-metadata:
-  name: zk
+metadata: {name: zk}
 spec:
   serviceName: zk
   replicas: 3
@@ -85,6 +82,32 @@ spec:
       containers:
       - name: zk
         image: zookeeper:3.9
+        readinessProbe:
+          tcpSocket: {port: 2181}
+        volumeMounts:
+        - name: data
+          mountPath: /data
+        - name: datalog
+          mountPath: /datalog
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm:
+              labelSelector:
+                matchLabels: {app: zk}
+              topologyKey: kubernetes.io/hostname
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
+  - metadata: {name: datalog}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

@@ -36,10 +36,16 @@ spec:
       - name: kafka
         image: apache/kafka:3.9.0
 "#,
-    good: r#"apiVersion: policy/v1
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: kafka}
+spec:
+  clusterIP: None
+  selector: {app: kafka}
+---
+apiVersion: policy/v1
 kind: PodDisruptionBudget
-metadata:
-  name: kafka
+metadata: {name: kafka}
 spec:
   maxUnavailable: 1
   selector:
@@ -47,9 +53,9 @@ spec:
 ---
 apiVersion: apps/v1
 kind: StatefulSet
-metadata:
-  name: kafka
+metadata: {name: kafka}
 spec:
+  serviceName: kafka
   selector:
     matchLabels: {app: kafka}
   template:
@@ -59,6 +65,17 @@ spec:
       containers:
       - name: kafka
         image: apache/kafka:3.9.0
+        readinessProbe:
+          tcpSocket: {port: 9092}
+        volumeMounts:
+        - name: data
+          mountPath: /tmp/kraft-combined-logs
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

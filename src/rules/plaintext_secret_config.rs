@@ -48,17 +48,23 @@ spec:
           name: cache
 "#,
     good: r#"apiVersion: v1
+kind: Service
+metadata: {name: cache}
+spec:
+  clusterIP: None
+  selector: {app: cache}
+---
+apiVersion: v1
 kind: ConfigMap
-metadata:
-  name: cache
+metadata: {name: cache}
 data:
-  redis.conf: |
-    include /secrets/auth.conf
+  redis.conf: 'include /secrets/auth.conf
+
+    '
 ---
 apiVersion: apps/v1
 kind: StatefulSet
-metadata:
-  name: cache
+metadata: {name: cache}
 spec:
   serviceName: cache
   selector:
@@ -76,13 +82,21 @@ spec:
           mountPath: /conf
         - name: auth
           mountPath: /secrets
+        - name: data
+          mountPath: /data
+        readinessProbe:
+          tcpSocket: {port: 6379}
       volumes:
       - name: conf
-        configMap:
-          name: cache
+        configMap: {name: cache}
       - name: auth
-        secret:
-          secretName: cache-auth
+        secret: {secretName: cache-auth}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

@@ -28,11 +28,18 @@ spec:
       - name: db
         image: postgres:16
 "#,
-    good: r#"apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: db
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: db}
 spec:
+  clusterIP: None
+  selector: {app: db}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
   persistentVolumeClaimRetentionPolicy:
     whenDeleted: Retain
     whenScaled: Retain
@@ -45,6 +52,17 @@ spec:
       containers:
       - name: db
         image: postgres:16
+        readinessProbe:
+          tcpSocket: {port: 5432}
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

@@ -34,10 +34,16 @@ spec:
         - name: ZOO_SERVERS
           value: server.1=zk-0.zk-hs:2888:3888;2181 server.2=zk-1.zk-hs:2888:3888;2181 server.3=zk-2.zk-hs:2888:3888;2181
 "#,
-    good: r#"apiVersion: apps/v1
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: zk-hs}
+spec:
+  clusterIP: None
+  selector: {app: zk}
+---
+apiVersion: apps/v1
 kind: StatefulSet
-metadata:
-  name: zk
+metadata: {name: zk}
 spec:
   serviceName: zk-hs
   replicas: 3
@@ -53,6 +59,40 @@ spec:
         env:
         - name: ZOO_SERVERS
           value: server.1=zk-0.zk-hs:2888:3888;2181 server.2=zk-1.zk-hs:2888:3888;2181 server.3=zk-2.zk-hs:2888:3888;2181
+        readinessProbe:
+          tcpSocket: {port: 2181}
+        volumeMounts:
+        - name: data
+          mountPath: /data
+        - name: datalog
+          mountPath: /datalog
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm:
+              labelSelector:
+                matchLabels: {app: zk}
+              topologyKey: kubernetes.io/hostname
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
+  - metadata: {name: datalog}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: zk}
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: {app: zk}
 "#,
     since: "0.1.0",
     needs_baseline: false,

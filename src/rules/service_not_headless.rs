@@ -44,16 +44,14 @@ spec:
 "#,
     good: r#"apiVersion: v1
 kind: Service
-metadata:
-  name: zk
+metadata: {name: zk}
 spec:
   clusterIP: None
   selector: {app: zk}
 ---
 apiVersion: apps/v1
 kind: StatefulSet
-metadata:
-  name: zk
+metadata: {name: zk}
 spec:
   serviceName: zk
   replicas: 3
@@ -69,6 +67,40 @@ spec:
         env:
         - name: ZOO_SERVERS
           value: server.1=zk-0.zk:2888:3888;2181 server.2=zk-1.zk:2888:3888;2181 server.3=zk-2.zk:2888:3888;2181
+        readinessProbe:
+          tcpSocket: {port: 2181}
+        volumeMounts:
+        - name: data
+          mountPath: /data
+        - name: datalog
+          mountPath: /datalog
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm:
+              labelSelector:
+                matchLabels: {app: zk}
+              topologyKey: kubernetes.io/hostname
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
+  - metadata: {name: datalog}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: zk}
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: {app: zk}
 "#,
     since: "0.1.0",
     needs_baseline: false,

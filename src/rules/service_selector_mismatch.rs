@@ -39,16 +39,14 @@ spec:
 "#,
     good: r#"apiVersion: v1
 kind: Service
-metadata:
-  name: db
+metadata: {name: db}
 spec:
   clusterIP: None
   selector: {app: db}
 ---
 apiVersion: apps/v1
 kind: StatefulSet
-metadata:
-  name: db
+metadata: {name: db}
 spec:
   serviceName: db
   selector:
@@ -60,6 +58,17 @@ spec:
       containers:
       - name: db
         image: postgres:16
+        readinessProbe:
+          tcpSocket: {port: 5432}
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

@@ -31,10 +31,16 @@ spec:
       - name: pg
         image: postgres:16.4
 "#,
-    good: r#"apiVersion: apps/v1
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: pg}
+spec:
+  clusterIP: None
+  selector: {app: pg}
+---
+apiVersion: apps/v1
 kind: StatefulSet
-metadata:
-  name: pg
+metadata: {name: pg}
 spec:
   serviceName: pg
   selector:
@@ -47,6 +53,17 @@ spec:
       containers:
       - name: pg
         image: postgres:16.4
+        readinessProbe:
+          tcpSocket: {port: 5432}
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

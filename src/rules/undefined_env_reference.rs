@@ -34,11 +34,18 @@ spec:
             fieldRef:
               fieldPath: metadata.name
 "#,
-    good: r#"apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: kafka
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: kafka}
 spec:
+  clusterIP: None
+  selector: {app: kafka}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: kafka}
+spec:
+  serviceName: kafka
   selector:
     matchLabels: {app: kafka}
   template:
@@ -51,10 +58,20 @@ spec:
         env:
         - name: POD_NAME
           valueFrom:
-            fieldRef:
-              fieldPath: metadata.name
+            fieldRef: {fieldPath: metadata.name}
         - name: KAFKA_ADVERTISED_LISTENERS
           value: PLAINTEXT://$(POD_NAME).kafka:9092
+        readinessProbe:
+          tcpSocket: {port: 9092}
+        volumeMounts:
+        - name: data
+          mountPath: /tmp/kraft-combined-logs
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

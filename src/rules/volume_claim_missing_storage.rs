@@ -29,11 +29,18 @@ spec:
     spec:
       accessModes: [ReadWriteOnce]
 "#,
-    good: r#"apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: db
+    good: r#"apiVersion: v1
+kind: Service
+metadata: {name: db}
 spec:
+  clusterIP: None
+  selector: {app: db}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
   selector:
     matchLabels: {app: db}
   template:
@@ -43,14 +50,17 @@ spec:
       containers:
       - name: db
         image: postgres:16
+        readinessProbe:
+          tcpSocket: {port: 5432}
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql
   volumeClaimTemplates:
-  - metadata:
-      name: data
+  - metadata: {name: data}
     spec:
       accessModes: [ReadWriteOnce]
       resources:
-        requests:
-          storage: 10Gi
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,

@@ -45,20 +45,25 @@ spec:
           storage: 10Gi
 "#,
     good: r#"apiVersion: v1
+kind: Service
+metadata: {name: pg}
+spec:
+  clusterIP: None
+  selector: {app: pg}
+---
+apiVersion: v1
 kind: PersistentVolumeClaim
-metadata:
-  name: data-pg-0
+metadata: {name: data-pg-0}
 spec:
   accessModes: [ReadWriteOnce]
   resources:
-    requests:
-      storage: 10Gi
+    requests: {storage: 10Gi}
 ---
 apiVersion: apps/v1
 kind: StatefulSet
-metadata:
-  name: pg
+metadata: {name: pg}
 spec:
+  serviceName: pg
   selector:
     matchLabels: {app: pg}
   template:
@@ -68,14 +73,17 @@ spec:
       containers:
       - name: pg
         image: postgres:16
+        readinessProbe:
+          tcpSocket: {port: 5432}
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/postgresql
   volumeClaimTemplates:
-  - metadata:
-      name: data
+  - metadata: {name: data}
     spec:
       accessModes: [ReadWriteOnce]
       resources:
-        requests:
-          storage: 10Gi
+        requests: {storage: 10Gi}
 "#,
     since: "0.1.0",
     needs_baseline: false,
