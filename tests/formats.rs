@@ -1,4 +1,5 @@
-//! The CI formats: SARIF (validated against the SARIF 2.1.0 schema), GitHub
+//! The CI formats: SARIF (checked against what the SARIF 2.1.0 standard
+//! requires, and against its schema when it is beside the repository), GitHub
 //! workflow commands, JUnit XML, and --format/--output pairs.
 
 use std::fs;
@@ -48,11 +49,282 @@ fn schema_errors(doc: &Value) -> Option<Vec<String>> {
     )
 }
 
+/// What SARIF 2.1.0 (OASIS standard, sections 3.11-3.30) requires of the
+/// parts stslint writes, checked without the schema: required properties,
+/// their types and ranges, enumerations, and the cross-references between
+/// results and rules. Returns every violation, with its JSON pointer.
+fn sarif_structure_errors(doc: &Value) -> Vec<String> {
+    let mut errors = Vec::new();
+    let mut bad = |at: String, what: &str| errors.push(format!("{at}: {what}"));
+    let text = |v: &Value| v.as_str().is_some();
+    let int_at_least = |v: &Value, min: i64| v.as_i64().is_some_and(|n| n >= min);
+    if doc["version"] != "2.1.0" {
+        bad("/version".into(), "must be \"2.1.0\"");
+    }
+    if !doc["$schema"].is_null() && !text(&doc["$schema"]) {
+        bad("/$schema".into(), "must be a string");
+    }
+    let Some(runs) = doc["runs"].as_array() else {
+        bad("/runs".into(), "required array");
+        return errors;
+    };
+    for (r, run) in runs.iter().enumerate() {
+        let at = format!("/runs/{r}");
+        let driver = &run["tool"]["driver"];
+        if !text(&driver["name"]) {
+            bad(format!("{at}/tool/driver/name"), "required string");
+        }
+        let rules = driver["rules"].as_array().cloned().unwrap_or_default();
+        for (i, rule) in rules.iter().enumerate() {
+            if !text(&rule["id"]) {
+                bad(format!("{at}/tool/driver/rules/{i}/id"), "required string");
+            }
+            let level = &rule["defaultConfiguration"]["level"];
+            if !level.is_null()
+                && !["none", "note", "warning", "error"].contains(&level.as_str().unwrap_or("?"))
+            {
+                bad(
+                    format!("{at}/tool/driver/rules/{i}/defaultConfiguration/level"),
+                    "not a level",
+                );
+            }
+            for d in ["shortDescription", "fullDescription"] {
+                if !rule[d].is_null() && !text(&rule[d]["text"]) {
+                    bad(
+                        format!("{at}/tool/driver/rules/{i}/{d}/text"),
+                        "required string",
+                    );
+                }
+            }
+        }
+        if !run["columnKind"].is_null()
+            && !["utf16CodeUnits", "unicodeCodePoints"]
+                .contains(&run["columnKind"].as_str().unwrap_or("?"))
+        {
+            bad(format!("{at}/columnKind"), "not a column kind");
+        }
+        if let Some(bases) = run["originalUriBaseIds"].as_object() {
+            for (name, base) in bases {
+                let uri = base["uri"].as_str().unwrap_or("");
+                // 3.14.14: an absolute URI that ends with a slash.
+                if !uri.contains("://") || !uri.ends_with('/') {
+                    bad(
+                        format!("{at}/originalUriBaseIds/{name}/uri"),
+                        "absolute URI ending in /",
+                    );
+                }
+            }
+        }
+        for (i, inv) in run["invocations"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            if !inv["executionSuccessful"].is_boolean() {
+                bad(
+                    format!("{at}/invocations/{i}/executionSuccessful"),
+                    "required boolean",
+                );
+            }
+            for (n, note) in inv["toolExecutionNotifications"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+            {
+                if !text(&note["message"]["text"]) {
+                    bad(
+                        format!("{at}/invocations/{i}/toolExecutionNotifications/{n}/message/text"),
+                        "required string",
+                    );
+                }
+            }
+        }
+        let Some(results) = run["results"].as_array() else {
+            bad(format!("{at}/results"), "array expected");
+            continue;
+        };
+        let location = |at: String, loc: &Value, bad: &mut dyn FnMut(String, &str)| {
+            let phys = &loc["physicalLocation"];
+            if phys.is_null() {
+                return;
+            }
+            let uri = phys["artifactLocation"]["uri"].as_str();
+            match uri {
+                None => bad(
+                    format!("{at}/physicalLocation/artifactLocation/uri"),
+                    "required string",
+                ),
+                // A URI reference: no spaces, nothing outside ASCII.
+                Some(u) if !u.is_ascii() || u.contains(' ') => bad(
+                    format!("{at}/physicalLocation/artifactLocation/uri"),
+                    "not percent-encoded",
+                ),
+                _ => {}
+            }
+            let base = &phys["artifactLocation"]["uriBaseId"];
+            if !base.is_null()
+                && run["originalUriBaseIds"]
+                    .get(base.as_str().unwrap_or("?"))
+                    .is_none()
+            {
+                bad(
+                    format!("{at}/physicalLocation/artifactLocation/uriBaseId"),
+                    "names no originalUriBaseIds entry",
+                );
+            }
+            let region = &phys["region"];
+            if region.is_null() {
+                return;
+            }
+            for k in ["startLine", "startColumn", "endLine", "endColumn"] {
+                if !region[k].is_null() && !int_at_least(&region[k], 1) {
+                    bad(format!("{at}/physicalLocation/region/{k}"), "integer >= 1");
+                }
+            }
+            let (sl, el) = (region["startLine"].as_i64(), region["endLine"].as_i64());
+            if sl.is_none() {
+                bad(
+                    format!("{at}/physicalLocation/region/startLine"),
+                    "required for a text region",
+                );
+            }
+            if let (Some(sl), Some(el)) = (sl, el) {
+                if el < sl {
+                    bad(
+                        format!("{at}/physicalLocation/region/endLine"),
+                        "before startLine",
+                    );
+                }
+                let (sc, ec) = (region["startColumn"].as_i64(), region["endColumn"].as_i64());
+                if let (true, Some(sc), Some(ec)) = (el == sl, sc, ec)
+                    && ec < sc
+                {
+                    bad(
+                        format!("{at}/physicalLocation/region/endColumn"),
+                        "before startColumn",
+                    );
+                }
+            }
+            if !region["snippet"].is_null() && !text(&region["snippet"]["text"]) {
+                bad(
+                    format!("{at}/physicalLocation/region/snippet/text"),
+                    "required string",
+                );
+            }
+        };
+        for (i, res) in results.iter().enumerate() {
+            let at = format!("{at}/results/{i}");
+            if !text(&res["message"]["text"]) && !text(&res["message"]["id"]) {
+                bad(format!("{at}/message"), "needs text or id");
+            }
+            if !["none", "note", "warning", "error"].contains(&res["level"].as_str().unwrap_or("?"))
+            {
+                bad(format!("{at}/level"), "not a level");
+            }
+            match (res["ruleId"].as_str(), res["ruleIndex"].as_i64()) {
+                (Some(id), Some(ix)) => {
+                    let named = usize::try_from(ix)
+                        .ok()
+                        .and_then(|ix| rules.get(ix))
+                        .map(|r| &r["id"]);
+                    if named.and_then(Value::as_str) != Some(id) {
+                        bad(
+                            format!("{at}/ruleIndex"),
+                            "does not point at the rule named by ruleId",
+                        );
+                    }
+                }
+                (None, _) => bad(format!("{at}/ruleId"), "required string here"),
+                (_, None) => bad(format!("{at}/ruleIndex"), "required integer here"),
+            }
+            for (l, loc) in res["locations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+            {
+                location(format!("{at}/locations/{l}"), loc, &mut bad);
+            }
+            for (l, loc) in res["relatedLocations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+            {
+                location(format!("{at}/relatedLocations/{l}"), loc, &mut bad);
+                if !int_at_least(&loc["id"], 0) {
+                    bad(format!("{at}/relatedLocations/{l}/id"), "integer >= 0");
+                }
+            }
+            if let Some(fp) = res["partialFingerprints"].as_object()
+                && fp.values().any(|v| !text(v))
+            {
+                bad(
+                    format!("{at}/partialFingerprints"),
+                    "values must be strings",
+                );
+            }
+        }
+    }
+    errors
+}
+
+#[test]
+fn the_structural_sarif_check_rejects_what_the_standard_forbids() {
+    let (_, out) = run(&["check", KAFKA, "--format", "sarif"]);
+    let doc: Value = serde_json::from_str(&out).expect("SARIF is JSON");
+    assert_eq!(sarif_structure_errors(&doc), Vec::<String>::new());
+    let broken = |f: &dyn Fn(&mut Value)| {
+        let mut d = doc.clone();
+        f(&mut d);
+        sarif_structure_errors(&d)
+    };
+    assert_eq!(
+        broken(&|d| d["runs"][0]["results"][0]["level"] = Value::from("fatal")),
+        ["/runs/0/results/0/level: not a level"]
+    );
+    assert_eq!(
+        broken(&|d| d["runs"][0]["results"][0]["ruleIndex"] = Value::from(0)),
+        ["/runs/0/results/0/ruleIndex: does not point at the rule named by ruleId"]
+    );
+    assert_eq!(
+        broken(&|d| {
+            d["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startColumn"] =
+                Value::from(0)
+        }),
+        ["/runs/0/results/0/locations/0/physicalLocation/region/startColumn: integer >= 1"]
+    );
+    assert_eq!(
+        broken(&|d| {
+            d["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] =
+                Value::from("a dir/ü.yaml")
+        }),
+        [
+            "/runs/0/results/0/locations/0/physicalLocation/artifactLocation/uri: not percent-encoded"
+        ]
+    );
+    assert_eq!(
+        broken(&|d| d["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"] = Value::from("file:///x")),
+        ["/runs/0/originalUriBaseIds/SRCROOT/uri: absolute URI ending in /"]
+    );
+    assert_eq!(
+        broken(&|d| d["version"] = Value::from("2.0")),
+        ["/version: must be \"2.1.0\""]
+    );
+}
+
 #[test]
 fn sarif_is_valid_and_locates_each_result() {
     let (code, out) = run(&["check", "testdata", "--format", "sarif"]);
     assert_eq!(code, 1);
     let doc: Value = serde_json::from_str(&out).expect("SARIF is JSON");
+    assert_eq!(sarif_structure_errors(&doc), Vec::<String>::new());
     if let Some(errors) = schema_errors(&doc) {
         assert_eq!(errors, Vec::<String>::new());
         // The validator does reject what the schema forbids.
@@ -127,6 +399,7 @@ fn sarif_for_unparsable_stdin_and_odd_names_is_valid() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     let doc: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    assert_eq!(sarif_structure_errors(&doc), Vec::<String>::new());
     if let Some(errors) = schema_errors(&doc) {
         assert_eq!(errors, Vec::<String>::new());
     }
