@@ -75,6 +75,10 @@ struct Server {
     scanned: Option<Instant>,
     /// The client reports file changes: no periodic look at the disk.
     watched: bool,
+    /// The workspace config's located problems, published as its
+    /// diagnostics (and the URI they were last published on).
+    config_problems: Option<(PathBuf, Vec<config::ConfigError>)>,
+    config_published: Option<String>,
 }
 
 impl Server {
@@ -87,30 +91,70 @@ impl Server {
             parsed_namespace: String::new(),
             scanned: None,
             watched,
+            config_problems: None,
+            config_published: None,
         };
         s.load_config();
         s
     }
 
     /// `.stslint.yaml` as the command line would find it from the root.
+    /// A problem that has no place in a file is returned for a message;
+    /// located ones become the config file's diagnostics.
     fn load_config(&mut self) -> Option<String> {
         let mut opts = Options::default();
         let root = self.root.clone().unwrap_or_default();
+        self.config_problems = config::discover(&root)
+            .and_then(|p| config::load(&p).err().map(|e| (p, e)))
+            .filter(|(_, e)| e.iter().all(|e| e.line > 0));
         let result = config::apply(&mut opts, &config::Flags::default(), &root);
         self.opts = opts;
-        result.err().map(|e| e.0)
+        match self.config_problems {
+            Some(_) => None,
+            None => result.err().map(|e| e.0),
+        }
     }
 
-    /// Read the workspace's manifests again where they changed.
-    fn rescan(&mut self) -> Option<String> {
+    /// The config file's diagnostics to publish: (uri, diagnostics), also
+    /// an empty list for a file whose problems were fixed.
+    fn config_diagnostics(&mut self) -> Option<(String, Vec<Value>)> {
+        let now = self.config_problems.as_ref().and_then(|(path, errors)| {
+            let uri = path_to_uri(&path.to_string_lossy())?;
+            let diags = errors
+                .iter()
+                .map(|e| {
+                    let pos = json!({ "line": e.line - 1, "character": e.column.saturating_sub(1) });
+                    json!({
+                        "range": { "start": pos, "end": { "line": e.line - 1, "character": e.column.saturating_sub(1) + 1 } },
+                        "severity": 1,
+                        "source": "stslint",
+                        "code": "config",
+                        "message": e.message,
+                    })
+                })
+                .collect();
+            Some((uri, diags))
+        });
+        let before = self.config_published.take();
+        self.config_published = now.as_ref().map(|(u, _)| u.clone());
+        match (now, before) {
+            (Some(now), _) => Some(now),
+            (None, Some(uri)) => Some((uri, Vec::new())),
+            (None, None) => None,
+        }
+    }
+
+    /// Read the workspace's manifests again where they changed. Returns a
+    /// problem for a message, and whether any file changed.
+    fn rescan(&mut self) -> (Option<String>, bool) {
         let problem = self.load_config();
         self.scanned = Some(Instant::now());
         let Some(root) = self.root.clone() else {
-            return problem;
+            return (problem, false);
         };
         let root_s = root.to_string_lossy().into_owned();
         let Ok(found) = crate::discover::discover(&[root_s], None, &self.opts.excludes) else {
-            return problem;
+            return (problem, false);
         };
         if self.parsed_namespace != self.opts.namespace {
             // Objects without a namespace take the configured one.
@@ -150,9 +194,10 @@ impl Server {
                 Some((path, (modified, file)))
             })
             .collect();
+        let any = !parsed.is_empty() || !self.disk.is_empty();
         seen.extend(parsed);
         self.disk = seen;
-        problem
+        (problem, any)
     }
 
     /// Lint every open manifest in one run, with the workspace as context:
@@ -168,11 +213,14 @@ impl Server {
         // the cache.
         let ns = &self.opts.namespace;
         let budget = TreeBudget::default();
-        let open: Vec<(&String, &Doc)> = self
+        // A file its config excludes is not linted, as `stslint check`
+        // would skip it (Helm templates under charts/, say).
+        type Docs<'a> = Vec<(&'a String, &'a Doc)>;
+        let (open, excluded): (Docs, Docs) = self
             .open
             .iter()
             .filter(|(uri, _)| is_manifest(uri))
-            .collect();
+            .partition(|(_, d)| !d.path.as_deref().is_some_and(config::excludes_file));
         let mut files: Vec<LoadedFile> = open
             .par_iter()
             .enumerate()
@@ -199,6 +247,7 @@ impl Server {
                 let diags = render::diagnostics(&report.diagnostics, &report.files, id, &uri_of);
                 ((*uri).clone(), diags)
             })
+            .chain(excluded.iter().map(|(uri, _)| ((*uri).clone(), Vec::new())))
             .collect()
     }
 }
@@ -257,16 +306,50 @@ pub fn run() -> Result<(), String> {
         )));
     }
     let mut server = Server::new(root, watch);
-    if let Some(problem) = server.rescan() {
+    if let (Some(problem), _) = server.rescan() {
         show_error(&conn, &problem);
     }
+    publish_config(&conn, &mut server);
     main_loop(&conn, &mut server)?;
     drop(conn);
     io.join().map_err(|e| e.to_string())
 }
 
+/// Publish the workspace config's problems on the config file (or clear
+/// them once fixed).
+fn publish_config(conn: &Connection, server: &mut Server) {
+    if let Some((uri, diags)) = server.config_diagnostics() {
+        publish(conn, &uri, diags);
+    }
+}
+
 fn main_loop(conn: &Connection, server: &mut Server) -> Result<(), String> {
-    while let Ok(first) = conn.receiver.recv() {
+    loop {
+        // A client that does not report file changes gets the disk looked
+        // at every RESCAN while idle: a `git checkout` shows without a
+        // keystroke.
+        let first = if server.watched {
+            match conn.receiver.recv() {
+                Ok(m) => m,
+                Err(_) => return Ok(()),
+            }
+        } else {
+            match conn.receiver.recv_timeout(RESCAN) {
+                Ok(m) => m,
+                Err(e) if e.is_timeout() => {
+                    let (problem, changed) = server.rescan();
+                    if let Some(problem) = problem {
+                        show_error(conn, &problem);
+                    }
+                    publish_config(conn, server);
+                    if changed && !server.open.is_empty() {
+                        lint_and_publish(conn, server);
+                    }
+                    continue;
+                }
+                Err(_) => return Ok(()),
+            }
+        };
         // Take every message already waiting, so that a burst of changes
         // is linted once, with the last text.
         let mut batch = vec![first];
@@ -296,31 +379,35 @@ fn main_loop(conn: &Connection, server: &mut Server) -> Result<(), String> {
             }
         }
         if rescan {
-            if let Some(problem) = server.rescan() {
+            if let (Some(problem), _) = server.rescan() {
                 show_error(conn, &problem);
             }
+            publish_config(conn, server);
             // Any open document may depend on what changed.
             dirty = server.open.keys().cloned().collect();
         }
         // A change in one document can change the diagnostics of another:
         // all open documents are linted together and published.
         if !dirty.is_empty() {
-            // A panic is a bug, but it must not take the editor's server down.
-            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.lint_open()));
-            match run {
-                Ok(results) => {
-                    for (uri, diags) in results {
-                        publish(conn, &uri, diags);
-                    }
-                }
-                Err(_) => show_error(
-                    conn,
-                    "crashed while linting (this is a bug, please report it)",
-                ),
-            }
+            lint_and_publish(conn, server);
         }
     }
-    Ok(())
+}
+
+fn lint_and_publish(conn: &Connection, server: &mut Server) {
+    // A panic is a bug, but it must not take the editor's server down.
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.lint_open()));
+    match run {
+        Ok(results) => {
+            for (uri, diags) in results {
+                publish(conn, &uri, diags);
+            }
+        }
+        Err(_) => show_error(
+            conn,
+            "crashed while linting (this is a bug, please report it)",
+        ),
+    }
 }
 
 fn handle(
@@ -376,6 +463,9 @@ fn handle(
         "textDocument/didClose" => {
             server.open.remove(&uri);
             publish(conn, &uri, Vec::new());
+            // The others were linted against its unsaved text: lint them
+            // again against the file on disk.
+            dirty.extend(server.open.keys().cloned());
         }
         _ => {}
     }

@@ -64,6 +64,12 @@ fn a_finding_on_a_context_object_moves_to_the_reported_side() {
         related["message"],
         "Service `db` is here, in a context file"
     );
+    // The message names the other file, for editors that show only it.
+    let message = v["diagnostics"][0]["message"].as_str().expect("message");
+    assert!(
+        message.ends_with(" (Service `db` is in k8s/svc.yaml)"),
+        "{message}"
+    );
     // Linting the Service's file reports it there, as usual.
     let (_, v) = json(dir.path(), &["k8s/svc.yaml", "--context", "k8s"]);
     assert_eq!(

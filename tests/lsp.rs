@@ -305,3 +305,128 @@ fn a_change_in_one_open_document_updates_the_others() {
     assert_eq!(rel["range"]["start"], json!({"line": 5, "character": 2}));
     c.shutdown();
 }
+
+fn open(c: &mut Client, uri: &str, text: &str) {
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+    );
+}
+
+#[test]
+fn a_file_the_config_excludes_is_not_linted_when_opened() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = fs::canonicalize(dir.path()).expect("canonical");
+    fs::create_dir_all(root.join("charts/db/templates")).expect("mkdir");
+    fs::write(
+        root.join(".stslint.yaml"),
+        "exclude: [charts/*/templates]\n",
+    )
+    .expect("write");
+    let root_uri = format!("file://{}", root.display());
+    let template = format!("{root_uri}/charts/db/templates/sts.yaml");
+    let (mut c, _) = Client::initialized(&root_uri);
+    open(
+        &mut c,
+        &template,
+        "metadata:\n  labels:\n    {{- include \"x\" . }}\n",
+    );
+    assert_eq!(c.diagnostics(&template), Vec::<Value>::new());
+    // A file outside the excluded directory is linted as usual.
+    let other = format!("{root_uri}/db.yaml");
+    open(&mut c, &other, "kind: [\n");
+    assert_eq!(codes(&c.diagnostics(&other)), ["yaml-syntax"]);
+    c.shutdown();
+}
+
+#[test]
+fn closing_an_unsaved_buffer_lints_the_others_against_the_disk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = fs::canonicalize(dir.path()).expect("canonical");
+    fs::write(root.join("svc.yaml"), NOT_HEADLESS).expect("write");
+    fs::write(root.join("db.yaml"), MISSING_SERVICE).expect("write");
+    let root_uri = format!("file://{}", root.display());
+    let (db, svc) = (
+        format!("{root_uri}/db.yaml"),
+        format!("{root_uri}/svc.yaml"),
+    );
+    let (mut c, _) = Client::initialized(&root_uri);
+    open(&mut c, &db, MISSING_SERVICE);
+    let found = codes(&c.diagnostics(&db)).join(",");
+    assert_eq!(found, "service-not-headless");
+    // The Service is fixed in the editor, not saved: the StatefulSet is clean.
+    let headless = NOT_HEADLESS.replace("spec:\n", "spec:\n  clusterIP: None\n");
+    open(&mut c, &svc, &headless);
+    assert_eq!(codes(&c.diagnostics(&db)), Vec::<&str>::new());
+    // Closed without saving: the file on disk holds again.
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": svc}}),
+    );
+    assert_eq!(codes(&c.diagnostics(&db)), ["service-not-headless"]);
+    c.shutdown();
+}
+
+#[test]
+fn a_change_on_disk_shows_without_a_keystroke() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = fs::canonicalize(dir.path()).expect("canonical");
+    fs::write(root.join("svc.yaml"), NOT_HEADLESS).expect("write");
+    fs::write(root.join("db.yaml"), MISSING_SERVICE).expect("write");
+    let root_uri = format!("file://{}", root.display());
+    let db = format!("{root_uri}/db.yaml");
+    // The client registers no file watchers (capabilities are empty).
+    let (mut c, _) = Client::initialized(&root_uri);
+    open(&mut c, &db, MISSING_SERVICE);
+    assert_eq!(codes(&c.diagnostics(&db)), ["service-not-headless"]);
+    // `git checkout` replaces the Service on disk; nobody types.
+    let headless = NOT_HEADLESS.replace("spec:\n", "spec:\n  clusterIP: None\n");
+    fs::write(root.join("svc.yaml"), headless).expect("write");
+    assert_eq!(codes(&c.diagnostics(&db)), Vec::<&str>::new());
+    c.shutdown();
+}
+
+#[test]
+fn config_errors_are_diagnostics_on_the_config_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = fs::canonicalize(dir.path()).expect("canonical");
+    fs::write(
+        root.join(".stslint.yaml"),
+        "rules:\n  pdb-quorom: off\nnamesapce: x\n",
+    )
+    .expect("write");
+    let root_uri = format!("file://{}", root.display());
+    let config = format!("{root_uri}/.stslint.yaml");
+    let (mut c, _) = Client::initialized(&root_uri);
+    let diags = c.diagnostics(&config);
+    let got: Vec<(Value, &str)> = diags
+        .iter()
+        .map(|d| {
+            (
+                d["range"]["start"].clone(),
+                d["message"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                json!({"line": 1, "character": 2}),
+                "unknown rule `pdb-quorom`; did you mean `pdb-quorum`?"
+            ),
+            (
+                json!({"line": 2, "character": 0}),
+                "unknown key `namesapce`; did you mean `namespace`?"
+            ),
+        ]
+    );
+    // Fixed and saved: the diagnostics are cleared.
+    fs::write(root.join(".stslint.yaml"), "rules:\n  pdb-quorum: off\n").expect("write");
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": config}}),
+    );
+    assert_eq!(c.diagnostics(&config), Vec::<Value>::new());
+    c.shutdown();
+}

@@ -335,6 +335,24 @@ pub struct Flags {
     pub fail_if_no_objects: bool,
 }
 
+/// True when the config nearest `path` excludes it (its `exclude` globs,
+/// relative to the config's directory): the language server does not lint
+/// such a file when it is opened, as `stslint check DIR` would not.
+pub fn excludes_file(path: &Path) -> bool {
+    let Some(config) = path.parent().and_then(discover) else {
+        return false;
+    };
+    let Ok(c) = load(&config) else {
+        return false;
+    };
+    let Ok(globs) = crate::discover::build_globs(&c.exclude) else {
+        return false;
+    };
+    let base = config.parent().unwrap_or(Path::new(""));
+    path.strip_prefix(base)
+        .is_ok_and(|rel| crate::discover::excluded_relative(&globs, rel))
+}
+
 /// Where the run's own config is looked for: from the first path given
 /// (`cd /tmp && stslint check repo/k8s` uses repo's), else the current
 /// directory.

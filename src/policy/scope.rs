@@ -21,6 +21,15 @@ pub fn move_out_of_context(diags: &mut [Diagnostic], files: &[LoadedFile]) {
             Some(o) => format!("{} `{}` is here, in a context file", o.kind, o.name),
             None => "here, in a context file".to_owned(),
         };
+        // The message names the other file: an editor shows only the
+        // message on this line, and the label may be out of sight.
+        d.message = match &d.at.object {
+            Some(o) => format!(
+                "{} ({} `{}` is in {})",
+                d.message, o.kind, o.name, d.at.file_name
+            ),
+            None => format!("{} (in {})", d.message, d.at.file_name),
+        };
         let old = std::mem::replace(&mut d.at, moved.at);
         d.related.insert(
             0,
