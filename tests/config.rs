@@ -424,3 +424,35 @@ fn every_config_error_is_reported_at_once() {
         ]
     );
 }
+
+#[test]
+fn a_suppression_naming_an_unknown_rule_gets_a_did_you_mean() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let typo = TWO_FINDINGS.replace(
+        "              fieldPath: metadata.name",
+        "              # stslint: ignore[broker-id-from-podname] remapped by the entrypoint\n              fieldPath: metadata.name",
+    );
+    fs::write(dir.path().join("kafka.yaml"), typo).expect("write");
+    let out = Command::cargo_bin("stslint")
+        .expect("binary")
+        .current_dir(dir.path())
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            "unused-suppression",
+        ])
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["rule"], "unused-suppression");
+    assert_eq!(d["line"], 22);
+    assert_eq!(
+        d["message"],
+        "suppression names unknown rule `broker-id-from-podname`"
+    );
+    assert_eq!(d["help"], "Did you mean `broker-id-from-pod-name`?");
+}
