@@ -448,7 +448,7 @@ fn parse_piece(
     // is a flow mapping) is not linted as objects: it gets the Helm hint,
     // as a template that does not parse does, and no type errors.
     let braces = text
-        .get(from - text_base..to - text_base)
+        .get(from.saturating_sub(text_base)..to.saturating_sub(text_base))
         .is_some_and(|t| memchr::memmem::find(t.as_bytes(), b"{{").is_some());
     let template = if braces {
         docs.iter()

@@ -211,7 +211,6 @@ impl Server {
         }
         // The open buffers are parsed now; files on disk come parsed from
         // the cache.
-        let ns = &self.opts.namespace;
         let budget = TreeBudget::default();
         // A file its config excludes is not linted, as `stslint check`
         // would skip it (Helm templates under charts/, say).
@@ -221,20 +220,80 @@ impl Server {
             .iter()
             .filter(|(uri, _)| is_manifest(uri))
             .partition(|(_, d)| !d.path.as_deref().is_some_and(config::excludes_file));
+        let open_paths: Vec<&Path> = open.iter().filter_map(|(_, d)| d.path.as_deref()).collect();
+        let on_disk: Vec<(&PathBuf, &LoadedFile)> = self
+            .disk
+            .iter()
+            .filter(|(path, _)| !open_paths.contains(&path.as_path()))
+            .map(|(path, (_, file))| (path, file))
+            .collect();
+        // Each file follows the config nearest it (rules, options,
+        // namespace), as on the command line.
+        let mut inputs: Vec<crate::discover::Input> = open
+            .iter()
+            .map(|(_, d)| match &d.path {
+                Some(path) => crate::discover::Input::File {
+                    name: d.name.clone(),
+                    path: path.clone(),
+                    explicit: true,
+                },
+                None => crate::discover::Input::Stdin {
+                    name: d.name.clone(),
+                },
+            })
+            .chain(
+                on_disk
+                    .iter()
+                    .map(|(path, _)| crate::discover::Input::File {
+                        name: path.to_string_lossy().into_owned(),
+                        path: (*path).clone(),
+                        explicit: true,
+                    }),
+            )
+            .collect();
+        let mut all = inputs.len();
+        let (scope_of, scopes) = self
+            .opts
+            .nested
+            .as_ref()
+            .and_then(|n| config::scope_inputs(&mut inputs, &mut all, n, &self.opts.namespace).ok())
+            .unwrap_or_else(|| (vec![0; inputs.len()], Vec::new()));
+        let namespace_of = |i: usize| match scope_of.get(i).copied().unwrap_or(0) {
+            0 => self.opts.namespace.as_str(),
+            k => scopes[k - 1].namespace.as_str(),
+        };
         let mut files: Vec<LoadedFile> = open
             .par_iter()
             .enumerate()
             .map(|(id, (_, doc))| {
+                let ns = namespace_of(id);
                 load::parse_text(id, doc.name.clone(), doc.text.clone(), ns, &budget)
             })
             .collect();
-        let open_paths: Vec<&Path> = open.iter().filter_map(|(_, d)| d.path.as_deref()).collect();
-        for (path, (_, file)) in &self.disk {
-            if !open_paths.contains(&path.as_path()) {
-                files.push(file.renumbered(files.len()));
-            }
+        for (path, file) in &on_disk {
+            let id = files.len();
+            let ns = namespace_of(id);
+            // The cache was parsed with the run's namespace; a file whose
+            // nearer config names another is read again with it.
+            let again = (ns != self.parsed_namespace)
+                .then(|| std::fs::read_to_string(path).ok())
+                .flatten();
+            let file = match again {
+                Some(text) => {
+                    let mut f = load::parse_text(id, file.source.name.clone(), text, ns, &budget);
+                    f.role = Role::Context;
+                    f
+                }
+                None => file.renumbered(id),
+            };
+            files.push(file);
         }
-        let report = lint_loaded(files, &self.opts);
+        for (f, scope) in files.iter_mut().zip(&scope_of) {
+            f.scope = *scope;
+        }
+        let mut opts = self.opts.clone();
+        opts.scopes = scopes;
+        let report = lint_loaded(files, &opts);
         let uri_of = |name: &str| {
             open.iter()
                 .find(|(_, d)| d.name == name)

@@ -430,3 +430,34 @@ fn config_errors_are_diagnostics_on_the_config_file() {
     assert_eq!(c.diagnostics(&config), Vec::<Value>::new());
     c.shutdown();
 }
+
+#[test]
+fn each_document_follows_the_config_nearest_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = fs::canonicalize(dir.path()).expect("canonical");
+    fs::create_dir_all(root.join("team")).expect("mkdir");
+    fs::write(
+        root.join("team/.stslint.yaml"),
+        "rules:\n  missing-headless-service: off\nnamespace: team\n",
+    )
+    .expect("write");
+    let root_uri = format!("file://{}", root.display());
+    let (team, other) = (
+        format!("{root_uri}/team/db.yaml"),
+        format!("{root_uri}/db.yaml"),
+    );
+    let (mut c, _) = Client::initialized(&root_uri);
+    open(&mut c, &team, MISSING_SERVICE);
+    assert_eq!(codes(&c.diagnostics(&team)), Vec::<&str>::new());
+    let elsewhere = MISSING_SERVICE.replace("name: db\n", "name: web\n");
+    open(&mut c, &other, &elsewhere);
+    let diags = c.diagnostics(&other);
+    assert_eq!(codes(&diags), ["missing-headless-service"]);
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("namespace `default`")),
+        "{diags:?}"
+    );
+    c.shutdown();
+}

@@ -527,7 +527,7 @@ fn apply_scope(
 /// `scopes[k - 1]`, the settings of a nearer config. Walked files that a
 /// config excludes (its `exclude` globs, relative to its directory) are
 /// dropped. Returns the scope of every input (context and baseline inputs
-/// are in scope 0), the extra scopes, and notes.
+/// are in scope 0) and the extra scopes.
 pub fn scope_inputs(
     inputs: &mut Vec<crate::discover::Input>,
     reported: &mut usize,
