@@ -20,7 +20,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = human::render(&report.diagnostics, &report.files, &report.summary, false);
     let run = RunInfo {
         files: &report.files,
-        cwd: std::path::PathBuf::from("/work"),
+        cwd: std::path::PathBuf::from("/work/k8s"),
+        root: std::path::PathBuf::from("/work"),
         notes: &report.notes,
         successful: true,
     };
