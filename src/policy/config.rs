@@ -544,7 +544,7 @@ pub fn scope_inputs(
         let dir = p.parent().map(Path::to_owned).unwrap_or_default();
         configs.insert(p.clone(), (0, dir, build_globs(ex)?));
     }
-    let mut by_dir: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut by_dir: HashMap<PathBuf, (PathBuf, Option<PathBuf>)> = HashMap::new();
     let mut scopes: Vec<Scope> = Vec::new();
     let mut errors: Vec<ConfigError> = Vec::new();
     let mut scope_of = Vec::with_capacity(inputs.len());
@@ -561,19 +561,21 @@ pub fn scope_inputs(
             continue;
         }
         let parent = path.parent().map(Path::to_owned).unwrap_or_default();
-        let config = by_dir
+        // Per directory, once: its canonical path and its nearest config.
+        let (canonical_dir, config) = by_dir
             .entry(parent.clone())
             .or_insert_with(|| {
-                if nested.discover {
-                    let dir = canonical(if parent.as_os_str().is_empty() {
-                        Path::new(".")
-                    } else {
-                        &parent
-                    });
+                let dir = canonical(if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    &parent
+                });
+                let config = if nested.discover {
                     discover(&dir).map(|p| canonical(&p))
                 } else {
                     primary.clone()
-                }
+                };
+                (dir, config)
             })
             .clone();
         let Some(config) = config else {
@@ -609,9 +611,12 @@ pub fn scope_inputs(
         }
         let (scope, dir, globs) = &configs[&config];
         let out = !*explicit
-            && canonical(path)
-                .strip_prefix(dir)
-                .is_ok_and(|rel| excluded_relative(globs, rel));
+            && path.file_name().is_some_and(|name| {
+                canonical_dir
+                    .join(name)
+                    .strip_prefix(dir)
+                    .is_ok_and(|rel| excluded_relative(globs, rel))
+            });
         scope_of.push(*scope);
         keep.push(!out);
     }
