@@ -3,6 +3,7 @@
 
 use rayon::prelude::*;
 
+use crate::admission::{Set, Subject};
 use crate::finding::{Finding, Loc, ObjId};
 use crate::index::Index;
 use crate::load::{LoadedFile, Role};
@@ -42,6 +43,50 @@ fn locate_on(at: &mut Loc, id: ObjId, base: &[Seg], root: Node<'_>, focus: Optio
     };
 }
 
+/// Run the policies on object `id` (not a StatefulSet: those are checked
+/// with their decoded tree), its document parsed again, and locate what
+/// they find on it.
+fn admit(index: &Index, files: &[LoadedFile], admission: &Set, id: ObjId, out: &mut Vec<Finding>) {
+    let obj = index.object(id);
+    let Some(f) = files.get(obj.file) else { return };
+    let Some(tree) = reparse_document(&f.source, &f.docs, obj.document) else {
+        return;
+    };
+    let Some(root) = tree.root() else { return };
+    let Some(node) = descend(root, &obj.base) else {
+        return;
+    };
+    let old_tree = index.baseline_of(id).and_then(|b| {
+        let o = index.object(b);
+        let bf = files.get(o.file)?;
+        reparse_document(&bf.source, &bf.docs, o.document).map(|t| (b, t))
+    });
+    let old = old_tree
+        .as_ref()
+        .and_then(|(b, t)| t.root().and_then(|r| descend(r, &index.object(*b).base)));
+    let first = out.len();
+    admission.check(
+        &Subject {
+            id,
+            obj,
+            root: node,
+            old,
+        },
+        out,
+    );
+    locate_all(&mut out[first..], id, &obj.base, root);
+}
+
+/// Locate the findings on object `id` while its tree is here.
+fn locate_all(findings: &mut [Finding], id: ObjId, base: &[Seg], root: Node<'_>) {
+    for f in findings {
+        locate_on(&mut f.at, id, base, root, f.focus.as_deref());
+        for r in &mut f.related {
+            locate_on(&mut r.at, id, base, root, None);
+        }
+    }
+}
+
 /// Decode StatefulSet `id` from its tree (parsed again when there is none).
 fn decode(
     index: &Index,
@@ -76,6 +121,7 @@ pub fn run(
     files: &[LoadedFile],
     pending: Vec<Pending>,
     policies: &[&Policy],
+    admission: &Set,
 ) -> Vec<Finding> {
     let focus: Option<std::collections::HashSet<&str>> =
         files.iter().any(|f| f.role == Role::Context).then(|| {
@@ -122,6 +168,12 @@ pub fn run(
                 let mut cx = Cx::new(index, *rule, policy.options.get(rule.meta().id), &mut out);
                 rule.check_object(id, obj, &mut cx);
             }
+            if !matches!(obj.typed, crate::model::Typed::StatefulSet)
+                && !admission.is_empty()
+                && admission.wants(&obj.api_version, &obj.kind)
+            {
+                admit(index, files, admission, id, &mut out);
+            }
             out
         })
         .collect();
@@ -148,12 +200,16 @@ pub fn run(
                     related: Vec::new(),
                 })
                 .collect();
+            let before_tree = index
+                .baseline_of(id)
+                .map(|b| decode(index, files, b, None))
+                .map(|(t, old, _)| (t, old));
             if let Some(sts) = sts {
                 let mut s = Sts::new(index, id, obj, &sts);
                 let before = index
                     .baseline_of(id)
-                    .and_then(|b| decode(index, files, b, None).1.map(|old| (b, old)));
-                s.before = before.as_ref().map(|(b, old)| (*b, old));
+                    .zip(before_tree.as_ref().and_then(|(_, old)| old.as_ref()));
+                s.before = before;
                 let (rules, policy) = rules_of(obj);
                 for rule in rules {
                     let mut cx =
@@ -161,14 +217,30 @@ pub fn run(
                     rule.check(&s, &mut cx);
                 }
             }
+            if !admission.is_empty()
+                && let Some(root) = tree.as_ref().and_then(Tree::root)
+                && let Some(node) = descend(root, &obj.base)
+            {
+                let old = index.baseline_of(id).zip(
+                    before_tree
+                        .as_ref()
+                        .and_then(|(t, _)| t.as_ref())
+                        .and_then(Tree::root),
+                );
+                let old = old.and_then(|(b, r)| descend(r, &index.object(b).base));
+                admission.check(
+                    &Subject {
+                        id,
+                        obj,
+                        root: node,
+                        old,
+                    },
+                    &mut out,
+                );
+            }
             // Locate the findings on this StatefulSet while its tree is here.
             if let Some(root) = tree.as_ref().and_then(Tree::root) {
-                for f in &mut out {
-                    locate_on(&mut f.at, id, &obj.base, root, f.focus.as_deref());
-                    for r in &mut f.related {
-                        locate_on(&mut r.at, id, &obj.base, root, None);
-                    }
-                }
+                locate_all(&mut out, id, &obj.base, root);
             }
             drop(tree);
             out

@@ -96,3 +96,21 @@ pub fn narrow(span: Range<usize>, text: Option<&str>, focus: Option<&str>) -> Ra
         _ => span,
     }
 }
+
+/// A rule id made at run time (a policy's `vap:<name>`) as a static
+/// string: each distinct id is allocated once for the life of the process.
+pub fn intern(id: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static IDS: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut ids = IDS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(s) = ids.get(id) {
+        return s;
+    }
+    let s: &'static str = Box::leak(id.to_owned().into_boxed_str());
+    ids.insert(s);
+    s
+}

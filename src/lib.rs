@@ -2,6 +2,7 @@
 //! around them. The pipeline, in order:
 //! discover -> load (source + model) -> index -> engine (rules) -> policy -> render.
 
+pub mod admission;
 pub mod baseline;
 pub mod discover;
 pub mod engine;
@@ -245,7 +246,9 @@ fn finish(
     let pending = take_statefulset_trees(&mut files, &objects);
     let roles: Vec<load::Role> = files.iter().map(|f| f.role).collect();
     let index = Index::build(objects, &|file| roles[file] == load::Role::Baseline);
-    findings.extend(engine::run(&index, &files, pending, &policies));
+    let mut admission = admission::load(&index, &files);
+    findings.extend(std::mem::take(&mut admission.problems));
+    findings.extend(engine::run(&index, &files, pending, &policies, &admission));
     let mut diagnostics = render::resolve(&files, &index, findings, &policies);
     policy::scope::move_out_of_context(&mut diagnostics, &files);
     let (mut diagnostics, unused) = policy::suppress::apply(diagnostics, &files, &index);

@@ -66,6 +66,12 @@ fn resolve_id(
     if let Some(r) = rules::find(id) {
         return Ok(r.meta().id);
     }
+    // A ValidatingAdmissionPolicy's findings: `vap:<policy name>`.
+    if let Some(name) = id.strip_prefix(super::POLICY_PREFIX)
+        && !name.is_empty()
+    {
+        return Ok(crate::finding::intern(id));
+    }
     if let Some((_, new)) = renamed.iter().find(|(old, _)| *old == id) {
         notes.push(format!("rule `{id}` is now called `{new}`"));
         return Ok(new);

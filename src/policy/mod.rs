@@ -6,6 +6,10 @@ use std::collections::HashMap;
 use crate::finding::Severity;
 use crate::rules;
 
+/// The prefix of the rule ids of ValidatingAdmissionPolicies
+/// (`vap:<policy name>`).
+pub const POLICY_PREFIX: &str = "vap:";
+
 #[derive(Debug, Clone)]
 pub struct Policy {
     /// Per-rule overrides; `None` turns a rule off.
@@ -30,6 +34,12 @@ impl Policy {
     pub fn severity(&self, rule: &str) -> Option<Severity> {
         if let Some(o) = self.overrides.get(rule) {
             return *o;
+        }
+        if rule.starts_with(POLICY_PREFIX) {
+            // A policy's findings carry the severity of their binding's
+            // validationActions (`at_most`); a `rules:` entry can lower it
+            // or turn the policy off.
+            return Some(Severity::Error);
         }
         rules::find(rule).map(|r| r.meta().severity)
     }

@@ -231,7 +231,10 @@ fn renamed_to(id: &str) -> Option<&'static str> {
 }
 
 fn unused_finding(name: &str, at: Loc) -> Finding {
-    let known = name == "all" || crate::rules::find(name).is_some() || renamed_to(name).is_some();
+    let known = name == "all"
+        || crate::rules::find(name).is_some()
+        || renamed_to(name).is_some()
+        || name.starts_with(crate::policy::POLICY_PREFIX);
     let (message, help) = if known {
         (
             format!("suppression of `{name}` silences nothing here"),

@@ -60,6 +60,21 @@ fn rules() -> Vec<Value> {
         .collect()
 }
 
+/// The catalogue entry of a ValidatingAdmissionPolicy (`vap:<name>`).
+fn policy_rule(id: &str) -> Value {
+    let name = id.trim_start_matches(crate::policy::POLICY_PREFIX);
+    json!({
+        "id": id,
+        "name": format!("Vap{}", pascal(name)),
+        "shortDescription": text(&format!("ValidatingAdmissionPolicy {name}, run offline.")),
+        "fullDescription": text(&format!(
+            "The cluster's ValidatingAdmissionPolicy {name}, evaluated by stslint as the API server would; the severity of each result is that of its binding's validationActions."
+        )),
+        "defaultConfiguration": { "level": "error" },
+        "properties": { "tags": ["kubernetes", "policy"] },
+    })
+}
+
 fn location(at: &Position, run: &RunInfo) -> Value {
     let (uri, base) = run.uri(&at.file_name);
     let mut artifact = json!({ "uri": uri });
@@ -107,7 +122,22 @@ fn fingerprint(d: &Diagnostic) -> String {
 }
 
 pub fn render(diags: &[Diagnostic], run: &RunInfo) -> String {
-    let index_of = |id: &str| RULES.iter().position(|r| r.meta().id == id);
+    // The cluster's policies found in this run follow the built-in rules.
+    let mut policies: Vec<&str> = diags
+        .iter()
+        .map(|d| d.rule)
+        .filter(|r| r.starts_with(crate::policy::POLICY_PREFIX))
+        .collect();
+    policies.sort_unstable();
+    policies.dedup();
+    let index_of = |id: &str| {
+        RULES.iter().position(|r| r.meta().id == id).or_else(|| {
+            policies
+                .iter()
+                .position(|p| *p == id)
+                .map(|i| RULES.len() + i)
+        })
+    };
     let results: Vec<Value> = diags
         .iter()
         .map(|d| {
@@ -152,7 +182,7 @@ pub fn render(diags: &[Diagnostic], run: &RunInfo) -> String {
         "version": env!("CARGO_PKG_VERSION"),
         "semanticVersion": env!("CARGO_PKG_VERSION"),
         "informationUri": env!("CARGO_PKG_REPOSITORY"),
-        "rules": rules(),
+        "rules": rules().into_iter().chain(policies.iter().map(|id| policy_rule(id))).collect::<Vec<_>>(),
     });
     let mut sarif_run = json!({
         "tool": { "driver": driver },

@@ -37,6 +37,8 @@ mod pdb_quorum;
 mod pdb_selects_nothing;
 mod plaintext_secret_config;
 mod plaintext_secret_env;
+mod policy_invalid;
+mod policy_not_evaluable;
 mod pvc_retention_delete;
 mod quorum_members_mismatch;
 mod removed_api_version;
@@ -171,6 +173,8 @@ pub static RULES: &[&dyn Rule] = &[
     &pdb_selects_nothing::PdbSelectsNothing,
     &plaintext_secret_config::PlaintextSecretConfig,
     &plaintext_secret_env::PlaintextSecretEnv,
+    &policy_invalid::PolicyInvalid,
+    &policy_not_evaluable::PolicyNotEvaluable,
     &pvc_retention_delete::PvcRetentionDelete,
     &quorum_members_mismatch::QuorumMembersMismatch,
     &removed_api_version::RemovedApiVersion,

@@ -1,0 +1,242 @@
+//! Which fields made a validation false. A ValidatingAdmissionPolicy
+//! validation names no field, so the expression is walked again on failure:
+//! the false arm of `&&`, each failing element of `all()` with its index,
+//! the target of a false `has()`, the taken branch of `?:`, and otherwise
+//! the field selections of the comparison or call that was false.
+
+use std::collections::HashMap;
+
+use cel::common::ast::{CallExpr, Expr, LiteralValue, operators};
+use cel::{Context, IdedExpr, Value};
+
+use crate::model::path::FieldPath;
+
+/// A field of the object under review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blamed {
+    pub path: FieldPath,
+    /// The field is not written (`has()` was false): shown at its nearest
+    /// ancestor.
+    pub missing: bool,
+}
+
+/// Names bound to fields of the object: `object` itself, comprehension
+/// variables bound to one element, and policy variables whose expression
+/// is a field selection.
+#[derive(Clone, Default)]
+pub struct Scope<'e> {
+    bound: HashMap<String, FieldPath>,
+    variables: HashMap<String, &'e IdedExpr>,
+}
+
+impl<'e> Scope<'e> {
+    pub fn new(variables: HashMap<String, &'e IdedExpr>) -> Self {
+        let mut bound = HashMap::new();
+        bound.insert("object".to_owned(), FieldPath::root());
+        Scope { bound, variables }
+    }
+}
+
+fn eval(e: &IdedExpr, cx: &Context<'_, '_>) -> Option<Value> {
+    Value::resolve(e, cx).ok()
+}
+
+fn is_false(e: &IdedExpr, cx: &Context<'_, '_>) -> bool {
+    matches!(eval(e, cx), Some(Value::Bool(false)))
+}
+
+/// The field a selection chain names (`object.spec.replicas`,
+/// `c.?resources.?limits`, `labels['team']`, `variables.claims`), if it is
+/// rooted in a bound name.
+pub fn chain(e: &IdedExpr, scope: &Scope<'_>) -> Option<FieldPath> {
+    match &e.expr {
+        Expr::Ident(name) => scope.bound.get(name).cloned(),
+        Expr::Select(s) => {
+            if let Expr::Ident(v) = &s.operand.expr
+                && v == "variables"
+            {
+                let ve = scope.variables.get(&s.field)?;
+                return chain(ve, scope);
+            }
+            let base = chain(&s.operand, scope)?;
+            Some(base.key(&super::value::unescaped(&s.field)))
+        }
+        Expr::Call(c) => call_chain(c, scope),
+        _ => None,
+    }
+}
+
+fn literal_key(e: &IdedExpr) -> Option<Result<String, usize>> {
+    match &e.expr {
+        Expr::Literal(LiteralValue::String(s)) => Some(Ok(s.to_string())),
+        Expr::Literal(LiteralValue::Int(i)) => usize::try_from(**i).ok().map(Err),
+        _ => None,
+    }
+}
+
+fn call_chain(c: &CallExpr, scope: &Scope<'_>) -> Option<FieldPath> {
+    match (c.func_name.as_str(), &c.target, c.args.as_slice()) {
+        (operators::OPT_SELECT, None, [operand, field]) => {
+            let base = chain(operand, scope)?;
+            match literal_key(field)? {
+                Ok(k) => Some(base.key(&super::value::unescaped(&k))),
+                Err(_) => None,
+            }
+        }
+        (operators::INDEX | operators::OPT_INDEX, None, [operand, index]) => {
+            let base = chain(operand, scope)?;
+            Some(match literal_key(index)? {
+                Ok(k) => base.key(&k),
+                Err(i) => base.idx(i),
+            })
+        }
+        // `x.orValue(d)`, `x.hasValue()`, `x.value()`: the field x.
+        ("orValue" | "hasValue" | "value", Some(target), _) => chain(target, scope),
+        _ => None,
+    }
+}
+
+/// Every field selection inside `e` (deepest chains only).
+fn selections(e: &IdedExpr, scope: &Scope<'_>, out: &mut Vec<Blamed>) {
+    if let Some(p) = chain(e, scope) {
+        let b = Blamed {
+            path: p,
+            missing: false,
+        };
+        if !out.contains(&b) {
+            out.push(b);
+        }
+        return;
+    }
+    match &e.expr {
+        Expr::Call(c) => {
+            if let Some(t) = &c.target {
+                selections(t, scope, out);
+            }
+            for a in &c.args {
+                selections(a, scope, out);
+            }
+        }
+        Expr::List(l) => {
+            for item in &l.elements {
+                selections(item, scope, out);
+            }
+        }
+        Expr::Select(s) => selections(&s.operand, scope, out),
+        Expr::Comprehension(c) => selections(&c.iter_range, scope, out),
+        _ => {}
+    }
+}
+
+/// The predicate of an `all()` comprehension (`@result && P`).
+fn all_predicate(c: &cel::common::ast::ComprehensionExpr) -> Option<&IdedExpr> {
+    let init_true = matches!(c.accu_init.expr, Expr::Literal(LiteralValue::Boolean(b)) if *b);
+    match &c.loop_step.expr {
+        Expr::Call(step) if init_true && step.func_name == operators::LOGICAL_AND => {
+            step.args.get(1)
+        }
+        _ => None,
+    }
+}
+
+/// The fields that made `e` (a boolean expression, false in `cx`) false.
+pub fn blame(e: &IdedExpr, cx: &Context<'_, '_>, scope: &Scope<'_>) -> Vec<Blamed> {
+    let mut out = Vec::new();
+    walk(e, cx, scope, &mut out, 0);
+    out
+}
+
+fn walk(
+    e: &IdedExpr,
+    cx: &Context<'_, '_>,
+    scope: &Scope<'_>,
+    out: &mut Vec<Blamed>,
+    depth: usize,
+) {
+    if depth > 64 {
+        return;
+    }
+    match &e.expr {
+        Expr::Call(c) if c.func_name == operators::LOGICAL_AND => {
+            for a in &c.args {
+                if is_false(a, cx) {
+                    walk(a, cx, scope, out, depth + 1);
+                }
+            }
+        }
+        Expr::Call(c) if c.func_name == operators::LOGICAL_OR => {
+            // `guard || check`: every arm is false; the check, written
+            // last, is what the author wants fixed. The others only when
+            // it names no field.
+            let before = out.len();
+            if let Some(last) = c.args.last() {
+                walk(last, cx, scope, out, depth + 1);
+            }
+            if out.len() == before {
+                for a in c.args.iter().rev().skip(1) {
+                    walk(a, cx, scope, out, depth + 1);
+                }
+            }
+        }
+        Expr::Call(c) if c.func_name == operators::CONDITIONAL && c.args.len() == 3 => {
+            match eval(&c.args[0], cx) {
+                Some(Value::Bool(true)) => walk(&c.args[1], cx, scope, out, depth + 1),
+                Some(Value::Bool(false)) => walk(&c.args[2], cx, scope, out, depth + 1),
+                _ => selections(&c.args[0], scope, out),
+            }
+        }
+        Expr::Select(s) if s.test => {
+            // has(x.f) is false: x.f is missing.
+            if let Some(p) = chain(&s.operand, scope) {
+                out.push(Blamed {
+                    path: p.key(&super::value::unescaped(&s.field)),
+                    missing: true,
+                });
+            }
+        }
+        Expr::Comprehension(c) => {
+            let range_path = chain(&c.iter_range, scope);
+            match (all_predicate(c), eval(&c.iter_range, cx), &range_path) {
+                (Some(pred), Some(Value::List(items)), Some(range_path)) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let mut inner = cx.new_inner_scope();
+                        inner.add_variable_from_value(c.iter_var.clone(), item.clone());
+                        if !is_false(pred, &inner) {
+                            continue;
+                        }
+                        let mut s = scope.clone();
+                        s.bound
+                            .insert(c.iter_var.clone(), range_path.clone().idx(i));
+                        let before = out.len();
+                        walk(pred, &inner, &s, out, depth + 1);
+                        if out.len() == before {
+                            out.push(Blamed {
+                                path: range_path.clone().idx(i),
+                                missing: false,
+                            });
+                        }
+                    }
+                }
+                _ => {
+                    if let Some(p) = range_path {
+                        out.push(Blamed {
+                            path: p,
+                            missing: false,
+                        });
+                    } else {
+                        selections(&c.iter_range, scope, out);
+                    }
+                }
+            }
+        }
+        Expr::Select(s)
+            if matches!(&s.operand.expr, Expr::Ident(v) if v == "variables")
+                && scope.variables.contains_key(&s.field) =>
+        {
+            // A boolean variable: blame its expression.
+            let ve = scope.variables[&s.field];
+            walk(ve, cx, scope, out, depth + 1);
+        }
+        _ => selections(e, scope, out),
+    }
+}

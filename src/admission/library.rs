@@ -1,0 +1,599 @@
+//! The Kubernetes CEL libraries, on top of the `cel` crate's standard
+//! library and its strings and lists extensions: quantity, the Kubernetes
+//! list functions, regex `find`/`findAll` and `image()`.
+//!
+//! Functions with the semantics Kubernetes documents; each is tested below
+//! with the values its documentation uses.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use cel::extractors::This;
+use cel::objects::Opaque;
+use cel::{Context, Env, ExecutionError, Value};
+
+use crate::model::quantity::parse_nanos;
+
+type Result<T> = std::result::Result<T, ExecutionError>;
+
+/// Functions stslint provides beyond the `cel` crate (for messages naming
+/// what is supported).
+pub const FUNCTIONS: &[&str] = &[
+    "quantity",
+    "isQuantity",
+    "isGreaterThan",
+    "isLessThan",
+    "compareTo",
+    "add",
+    "sub",
+    "isInteger",
+    "asInteger",
+    "asApproximateFloat",
+    "sign",
+    "sum",
+    "min",
+    "max",
+    "isSorted",
+    "find",
+    "findAll",
+    "image",
+    "isImage",
+    "registry",
+    "repository",
+    "tag",
+    "digest",
+    "identifier",
+    "containsDigest",
+];
+
+/// The environment every policy expression compiles in.
+pub fn env() -> Arc<Env> {
+    static ENV: OnceLock<Arc<Env>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Env::stdlib();
+        // Both are the crate's own; they cannot fail on a fresh stdlib.
+        let _ = env.add_extension(cel::extensions::strings);
+        let _ = env.add_extension(cel::extensions::lists);
+        Arc::new(env)
+    })
+    .clone()
+}
+
+/// A root context with the Kubernetes functions.
+pub fn context() -> Context<'static, 'static> {
+    let mut cx = Context::with_env(env());
+    // Registration fails only for a name the crate already declares, which
+    // the library test below rules out.
+    macro_rules! add {
+        ($($name:literal => $f:expr),* $(,)?) => {$(
+            let r = cx.add_function($name, $f);
+            debug_assert!(r.is_ok(), "{}: {r:?}", $name);
+        )*};
+    }
+    add! {
+        "quantity" => quantity,
+        "isQuantity" => is_quantity,
+        "isGreaterThan" => is_greater_than,
+        "isLessThan" => is_less_than,
+        "compareTo" => compare_to,
+        "add" => q_add,
+        "sub" => q_sub,
+        "isInteger" => is_integer,
+        "asInteger" => as_integer,
+        "asApproximateFloat" => as_float,
+        "sign" => sign,
+        "sum" => sum,
+        "min" => list_min,
+        "max" => list_max,
+        "isSorted" => is_sorted,
+        "find" => find,
+        "findAll" => find_all,
+        "image" => image,
+        "isImage" => is_image,
+        "registry" => |This(i): This<Value>| image_part(i, Part::Registry),
+        "repository" => |This(i): This<Value>| image_part(i, Part::Repository),
+        "tag" => |This(i): This<Value>| image_part(i, Part::Tag),
+        "digest" => |This(i): This<Value>| image_part(i, Part::Digest),
+        "identifier" => |This(i): This<Value>| image_part(i, Part::Identifier),
+        "containsDigest" => |This(i): This<Value>| image_part(i, Part::ContainsDigest),
+    }
+    cx
+}
+
+fn err(function: &str, message: impl ToString) -> ExecutionError {
+    ExecutionError::function_error(function, message)
+}
+
+// ---- quantity -------------------------------------------------------------
+
+/// A Kubernetes resource quantity, exact in nano-units.
+#[derive(Debug, Clone)]
+pub struct Quantity {
+    nanos: i128,
+    text: Arc<String>,
+}
+
+impl PartialEq for Quantity {
+    fn eq(&self, other: &Self) -> bool {
+        self.nanos == other.nanos
+    }
+}
+
+impl Eq for Quantity {}
+
+impl Opaque for Quantity {
+    fn runtime_type_name(&self) -> &str {
+        "kubernetes.Quantity"
+    }
+}
+
+fn quantity_of(v: &Value, function: &str) -> Result<i128> {
+    match v {
+        Value::Opaque(o) => o
+            .downcast_ref::<Quantity>()
+            .map(|q| q.nanos)
+            .ok_or_else(|| err(function, "not a quantity")),
+        Value::Int(i) => Ok(i128::from(*i) * 1_000_000_000),
+        _ => Err(err(function, format!("{v:?} is not a quantity"))),
+    }
+}
+
+fn make_quantity(nanos: i128) -> Value {
+    Value::Opaque(Arc::new(Quantity {
+        nanos,
+        text: Arc::new(format_nanos(nanos)),
+    }))
+}
+
+/// A quantity's canonical-enough text for messages.
+fn format_nanos(nanos: i128) -> String {
+    let whole = nanos / 1_000_000_000;
+    let frac = (nanos % 1_000_000_000).abs();
+    if frac == 0 {
+        whole.to_string()
+    } else {
+        let f = format!("{frac:09}");
+        format!("{whole}.{}", f.trim_end_matches('0'))
+    }
+}
+
+fn quantity(s: Arc<String>) -> Result<Value> {
+    match parse_nanos(&s) {
+        Some(nanos) if !s.trim().is_empty() && s.trim() == s.as_str() => {
+            Ok(Value::Opaque(Arc::new(Quantity {
+                nanos,
+                text: s.clone(),
+            })))
+        }
+        _ => Err(err("quantity", format!("invalid quantity: {s:?}"))),
+    }
+}
+
+fn is_quantity(s: Arc<String>) -> bool {
+    parse_nanos(&s).is_some() && s.trim() == s.as_str()
+}
+
+fn is_greater_than(This(a): This<Value>, b: Value) -> Result<bool> {
+    Ok(quantity_of(&a, "isGreaterThan")? > quantity_of(&b, "isGreaterThan")?)
+}
+
+fn is_less_than(This(a): This<Value>, b: Value) -> Result<bool> {
+    Ok(quantity_of(&a, "isLessThan")? < quantity_of(&b, "isLessThan")?)
+}
+
+fn compare_to(This(a): This<Value>, b: Value) -> Result<i64> {
+    let (a, b) = (quantity_of(&a, "compareTo")?, quantity_of(&b, "compareTo")?);
+    Ok(match a.cmp(&b) {
+        std::cmp::Ordering::Less => -1,
+        std::cmp::Ordering::Equal => 0,
+        std::cmp::Ordering::Greater => 1,
+    })
+}
+
+fn q_add(This(a): This<Value>, b: Value) -> Result<Value> {
+    let s = quantity_of(&a, "add")?
+        .checked_add(quantity_of(&b, "add")?)
+        .ok_or_else(|| err("add", "overflow"))?;
+    Ok(make_quantity(s))
+}
+
+fn q_sub(This(a): This<Value>, b: Value) -> Result<Value> {
+    let s = quantity_of(&a, "sub")?
+        .checked_sub(quantity_of(&b, "sub")?)
+        .ok_or_else(|| err("sub", "overflow"))?;
+    Ok(make_quantity(s))
+}
+
+fn is_integer(This(a): This<Value>) -> Result<bool> {
+    let n = quantity_of(&a, "isInteger")?;
+    Ok(n % 1_000_000_000 == 0 && i64::try_from(n / 1_000_000_000).is_ok())
+}
+
+fn as_integer(This(a): This<Value>) -> Result<i64> {
+    let n = quantity_of(&a, "asInteger")?;
+    if n % 1_000_000_000 != 0 {
+        return Err(err("asInteger", "the quantity is not an integer"));
+    }
+    i64::try_from(n / 1_000_000_000).map_err(|_| err("asInteger", "the quantity overflows int"))
+}
+
+fn as_float(This(a): This<Value>) -> Result<f64> {
+    Ok(quantity_of(&a, "asApproximateFloat")? as f64 / 1e9)
+}
+
+fn sign(This(a): This<Value>) -> Result<i64> {
+    Ok(match quantity_of(&a, "sign")?.signum() {
+        1 => 1,
+        -1 => -1,
+        _ => 0,
+    })
+}
+
+/// The text a quantity was written as (for messages).
+pub fn quantity_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Opaque(o) => o.downcast_ref::<Quantity>().map(|q| q.text.to_string()),
+        _ => None,
+    }
+}
+
+// ---- lists ----------------------------------------------------------------
+
+fn list_of<'a>(v: &'a Value, function: &str) -> Result<&'a [Value]> {
+    match v {
+        Value::List(l) => Ok(l.as_slice()),
+        _ => Err(err(function, format!("{v:?} is not a list"))),
+    }
+}
+
+fn sum(This(l): This<Value>) -> Result<Value> {
+    let items = list_of(&l, "sum")?;
+    let mut int: i64 = 0;
+    let mut float: f64 = 0.0;
+    let mut floats = false;
+    let mut quantity: Option<i128> = None;
+    for v in items {
+        match v {
+            Value::Int(i) => int = int.checked_add(*i).ok_or_else(|| err("sum", "overflow"))?,
+            Value::Float(f) => {
+                floats = true;
+                float += f;
+            }
+            Value::Opaque(_) => {
+                quantity = Some(quantity.unwrap_or(0) + quantity_of(v, "sum")?);
+            }
+            other => return Err(err("sum", format!("cannot sum {other:?}"))),
+        }
+    }
+    Ok(match (quantity, floats) {
+        (Some(q), _) => make_quantity(q),
+        (None, true) => Value::Float(float + int as f64),
+        (None, false) => Value::Int(int),
+    })
+}
+
+fn ordered(a: &Value, b: &Value, function: &str) -> Result<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Opaque(_), _) | (_, Value::Opaque(_)) => {
+            Ok(quantity_of(a, function)?.cmp(&quantity_of(b, function)?))
+        }
+        _ => a
+            .partial_cmp(b)
+            .ok_or_else(|| err(function, format!("{a:?} and {b:?} cannot be compared"))),
+    }
+}
+
+fn extreme(l: &Value, function: &str, want: std::cmp::Ordering) -> Result<Value> {
+    let items = list_of(l, function)?;
+    let mut best = items
+        .first()
+        .ok_or_else(|| err(function, "the list is empty"))?;
+    for v in &items[1..] {
+        if ordered(v, best, function)? == want {
+            best = v;
+        }
+    }
+    Ok(best.clone())
+}
+
+fn list_min(This(l): This<Value>) -> Result<Value> {
+    extreme(&l, "min", std::cmp::Ordering::Less)
+}
+
+fn list_max(This(l): This<Value>) -> Result<Value> {
+    extreme(&l, "max", std::cmp::Ordering::Greater)
+}
+
+fn is_sorted(This(l): This<Value>) -> Result<bool> {
+    let items = list_of(&l, "isSorted")?;
+    for w in items.windows(2) {
+        if ordered(&w[0], &w[1], "isSorted")? == std::cmp::Ordering::Greater {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+// ---- regex ----------------------------------------------------------------
+
+/// A compiled pattern, compiled once per run (not once per call).
+fn regex(pattern: &str, function: &str) -> Result<regex::Regex> {
+    static CACHE: OnceLock<Mutex<HashMap<String, regex::Regex>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Ok(c) = cache.lock()
+        && let Some(r) = c.get(pattern)
+    {
+        return Ok(r.clone());
+    }
+    let r = regex::Regex::new(pattern).map_err(|e| err(function, e))?;
+    if let Ok(mut c) = cache.lock()
+        && c.len() < 1024
+    {
+        c.insert(pattern.to_owned(), r.clone());
+    }
+    Ok(r)
+}
+
+fn find(This(s): This<Arc<String>>, pattern: Arc<String>) -> Result<Value> {
+    let r = regex(&pattern, "find")?;
+    Ok(Value::String(Arc::new(
+        r.find(&s).map_or(String::new(), |m| m.as_str().to_owned()),
+    )))
+}
+
+fn find_all(This(s): This<Arc<String>>, pattern: Arc<String>) -> Result<Value> {
+    let r = regex(&pattern, "findAll")?;
+    Ok(Value::List(Arc::new(
+        r.find_iter(&s)
+            .map(|m| Value::String(Arc::new(m.as_str().to_owned())))
+            .collect(),
+    )))
+}
+
+// ---- image ----------------------------------------------------------------
+
+/// A container image reference, read as go-containerregistry reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    registry: String,
+    repository: String,
+    tag: String,
+    digest: String,
+}
+
+impl Opaque for Image {
+    fn runtime_type_name(&self) -> &str {
+        "kubernetes.Image"
+    }
+}
+
+/// The parts of image reference `s`, or why it is not one.
+pub fn parse_image(s: &str) -> std::result::Result<Image, String> {
+    if s.is_empty() || s.trim() != s || s.contains(char::is_whitespace) {
+        return Err(format!("invalid image reference {s:?}"));
+    }
+    let (name, digest) = match s.split_once('@') {
+        Some((n, d)) => {
+            let Some((algo, hex)) = d.split_once(':') else {
+                return Err(format!("invalid digest in {s:?}"));
+            };
+            if algo != "sha256" || hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!("invalid digest in {s:?}"));
+            }
+            (n, d.to_owned())
+        }
+        None => (s, String::new()),
+    };
+    // A tag follows the last ':' after the last '/'.
+    let slash = name.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match name[slash..].rfind(':') {
+        Some(i) => (&name[..slash + i], name[slash + i + 1..].to_owned()),
+        None => (name, String::new()),
+    };
+    if tag.is_empty() && name.len() != s.split('@').next().map_or(0, str::len) {
+        return Err(format!("empty tag in {s:?}"));
+    }
+    let (registry, repository) = match name.split_once('/') {
+        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => {
+            (first.to_owned(), rest.to_owned())
+        }
+        _ => ("index.docker.io".to_owned(), name.to_owned()),
+    };
+    let repository = if registry == "index.docker.io" && !repository.contains('/') {
+        format!("library/{repository}")
+    } else {
+        repository
+    };
+    let valid_repo = !repository.is_empty()
+        && repository.split('/').all(|c| {
+            !c.is_empty()
+                && c.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        });
+    if !valid_repo {
+        return Err(format!("invalid repository in {s:?}"));
+    }
+    let tag = if tag.is_empty() && digest.is_empty() {
+        "latest".to_owned()
+    } else {
+        tag
+    };
+    Ok(Image {
+        registry,
+        repository,
+        tag,
+        digest,
+    })
+}
+
+fn image(s: Arc<String>) -> Result<Value> {
+    parse_image(&s)
+        .map(|i| Value::Opaque(Arc::new(i)))
+        .map_err(|e| err("image", e))
+}
+
+fn is_image(s: Arc<String>) -> bool {
+    parse_image(&s).is_ok()
+}
+
+enum Part {
+    Registry,
+    Repository,
+    Tag,
+    Digest,
+    Identifier,
+    ContainsDigest,
+}
+
+fn image_part(v: Value, part: Part) -> Result<Value> {
+    let Value::Opaque(o) = &v else {
+        return Err(err("image", format!("{v:?} is not an image")));
+    };
+    let Some(i) = o.downcast_ref::<Image>() else {
+        return Err(err("image", "not an image"));
+    };
+    let s = |t: &str| Value::String(Arc::new(t.to_owned()));
+    Ok(match part {
+        Part::Registry => s(&i.registry),
+        Part::Repository => s(&i.repository),
+        Part::Tag => s(&i.tag),
+        Part::Digest => s(&i.digest),
+        Part::Identifier => s(if i.digest.is_empty() {
+            &i.tag
+        } else {
+            &i.digest
+        }),
+        Part::ContainsDigest => Value::Bool(!i.digest.is_empty()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(expr: &str) -> std::result::Result<Value, String> {
+        let p = env().compile(expr).map_err(|e| e.to_string())?;
+        p.execute(&context()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn quantity_functions_follow_the_kubernetes_documentation() {
+        assert_eq!(
+            eval("quantity('10Gi').isGreaterThan(quantity('5Gi'))"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            eval("quantity('1.5Gi') == quantity('1536Mi')"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            eval("quantity('500m').isLessThan(quantity('1'))"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            eval("quantity('1Gi').compareTo(quantity('1024Mi'))"),
+            Ok(Value::Int(0))
+        );
+        assert_eq!(
+            eval("quantity('50k').add(quantity('20k')) == quantity('70k')"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            eval("quantity('50k').add(20) == quantity('50020')"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            eval("quantity('50k').sub(quantity('70k')).sign()"),
+            Ok(Value::Int(-1))
+        );
+        assert_eq!(eval("quantity('50k').asInteger()"), Ok(Value::Int(50000)));
+        assert_eq!(eval("quantity('50.5').isInteger()"), Ok(Value::Bool(false)));
+        assert_eq!(
+            eval("quantity('50.5').asApproximateFloat()"),
+            Ok(Value::Float(50.5))
+        );
+        assert_eq!(eval("isQuantity('1.3G')"), Ok(Value::Bool(true)));
+        assert_eq!(eval("isQuantity('1.3GB')"), Ok(Value::Bool(false)));
+        assert!(eval("quantity('10GB')").is_err_and(|e| e.contains("invalid quantity")));
+        assert!(eval("quantity('1.5').asInteger()").is_err());
+    }
+
+    #[test]
+    fn list_functions_follow_the_kubernetes_documentation() {
+        assert_eq!(eval("[1, 2, 3].sum()"), Ok(Value::Int(6)));
+        assert_eq!(eval("[1.5, 2.0].sum()"), Ok(Value::Float(3.5)));
+        assert_eq!(eval("[].sum()"), Ok(Value::Int(0)));
+        assert_eq!(eval("[3, 1, 2].min()"), Ok(Value::Int(1)));
+        assert_eq!(eval("[3, 1, 2].max()"), Ok(Value::Int(3)));
+        assert_eq!(eval("[1, 2, 3].isSorted()"), Ok(Value::Bool(true)));
+        assert_eq!(eval("['b', 'a'].isSorted()"), Ok(Value::Bool(false)));
+        assert!(eval("[].min()").is_err());
+        assert_eq!(
+            eval("[quantity('1Gi'), quantity('512Mi')].sum() == quantity('1536Mi')"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            eval("[quantity('1Gi'), quantity('512Mi')].max() == quantity('1Gi')"),
+            Ok(Value::Bool(true))
+        );
+    }
+
+    #[test]
+    fn regex_functions_follow_the_kubernetes_documentation() {
+        assert_eq!(eval("'abc 123'.find('[0-9]+')"), Ok(Value::from("123")));
+        assert_eq!(eval("'abc'.find('[0-9]+')"), Ok(Value::from("")));
+        assert_eq!(
+            eval("'123 abc 456'.findAll('[0-9]+')"),
+            Ok(Value::List(Arc::new(vec![
+                Value::from("123"),
+                Value::from("456")
+            ])))
+        );
+        assert!(eval("'x'.find('[')").is_err());
+    }
+
+    #[test]
+    fn image_functions_follow_go_containerregistry() {
+        assert_eq!(
+            eval("image('postgres').registry()"),
+            Ok(Value::from("index.docker.io"))
+        );
+        assert_eq!(
+            eval("image('postgres').repository()"),
+            Ok(Value::from("library/postgres"))
+        );
+        assert_eq!(eval("image('postgres').tag()"), Ok(Value::from("latest")));
+        assert_eq!(
+            eval("image('ghcr.io/acme/db:1.2').registry()"),
+            Ok(Value::from("ghcr.io"))
+        );
+        assert_eq!(
+            eval("image('ghcr.io/acme/db:1.2').repository()"),
+            Ok(Value::from("acme/db"))
+        );
+        assert_eq!(
+            eval("image('localhost:5000/db:1').registry()"),
+            Ok(Value::from("localhost:5000"))
+        );
+        assert_eq!(
+            eval("image('bitnami/kafka:3.7').repository()"),
+            Ok(Value::from("bitnami/kafka"))
+        );
+        let digest = "sha256:".to_owned() + &"a".repeat(64);
+        assert_eq!(
+            eval(&format!("image('db@{digest}').containsDigest()")),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            eval(&format!("image('db@{digest}').identifier()")),
+            Ok(Value::from(digest.as_str()))
+        );
+        assert_eq!(
+            eval("image('db:1').containsDigest()"),
+            Ok(Value::Bool(false))
+        );
+        assert_eq!(eval("isImage('Not An Image')"), Ok(Value::Bool(false)));
+        assert_eq!(eval("isImage('db:')"), Ok(Value::Bool(false)));
+        assert!(eval("image('db@sha256:xyz')").is_err());
+    }
+}

@@ -1,0 +1,701 @@
+//! The cluster's ValidatingAdmissionPolicies, run offline on the manifests
+//! as the API server would run them at admission: policies and bindings are
+//! read from the run's objects, matched by resource rules and selectors,
+//! evaluated with params, `namespaceObject`, `oldObject` (from the
+//! baseline) and the object with its defaults, and each failure is located
+//! at the fields that made the validation false.
+//!
+//! Data flow: index (policy, binding, param and Namespace objects) ->
+//! [`load`] (read and compile once) -> [`Set::check`] per object, called by
+//! the engine while it holds the object's tree -> findings like any rule's.
+
+pub mod blame;
+pub mod defaults;
+pub mod library;
+pub mod matching;
+pub mod spec;
+pub mod value;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use cel::{Context, ExecutionError, Value};
+
+use crate::finding::{Finding, Loc, ObjId, Related, Severity};
+use crate::index::Index;
+use crate::load::{LoadedFile, Role};
+use crate::model::path::FieldPath;
+use crate::source::Node;
+use crate::source::locate::descend;
+use crate::source::reparse_document;
+use matching::Resource;
+use spec::{Action, Binding, Expr, Vap};
+
+const GROUP: &str = "admissionregistration.k8s.io/";
+
+/// A param object (`paramKind`) of the run.
+struct Param {
+    obj: ObjId,
+    namespace: String,
+    name: String,
+    labels: BTreeMap<String, String>,
+    value: Value,
+}
+
+/// The policies of a run, compiled, with what they read besides the object.
+#[derive(Default)]
+pub struct Set {
+    vaps: Vec<Vap>,
+    /// Each binding with the index of its policy.
+    bindings: Vec<(Binding, usize)>,
+    /// Namespace manifests of the run: name -> (object value, labels).
+    namespaces: HashMap<String, (Value, BTreeMap<String, String>)>,
+    /// Param objects by (apiVersion, kind).
+    params: HashMap<(String, String), Vec<Param>>,
+    /// Problems of the policies' own text (policy-invalid) and notes.
+    pub problems: Vec<Finding>,
+}
+
+fn is_kind(o: &crate::model::Object, kind: &str) -> bool {
+    o.kind == kind && o.api_version.starts_with(GROUP)
+}
+
+/// The object `id` as a CEL value, its document parsed again.
+fn object_value(index: &Index, files: &[LoadedFile], id: ObjId) -> Option<Value> {
+    let o = index.object(id);
+    let f = files.get(o.file)?;
+    let tree = reparse_document(&f.source, &f.docs, o.document)?;
+    let root = descend(tree.root()?, &o.base)?;
+    Some(value::of(&root))
+}
+
+fn labels_of(v: &Value) -> BTreeMap<String, String> {
+    let meta = value::get(v, "metadata");
+    value::string_map(meta.and_then(|m| value::get(m, "labels")))
+        .into_iter()
+        .collect()
+}
+
+/// Read and compile the policies and bindings among the run's objects.
+/// Nothing is done (and nothing costs) when there are none.
+pub fn load(index: &Index, files: &[LoadedFile]) -> Set {
+    let mut set = Set::default();
+    let wanted = |id: ObjId| {
+        let o = index.object(id);
+        !index.is_baseline(id) && files.get(o.file).is_some_and(|f| f.role != Role::Baseline)
+    };
+    let ids: Vec<ObjId> = (0..index.objects.len())
+        .filter(|&id| {
+            let o = index.object(id);
+            (is_kind(o, "ValidatingAdmissionPolicy")
+                || is_kind(o, "ValidatingAdmissionPolicyBinding"))
+                && wanted(id)
+        })
+        .collect();
+    if ids.is_empty() {
+        return set;
+    }
+    let mut reader = spec::Reader {
+        problems: Vec::new(),
+    };
+    let mut bindings = Vec::new();
+    for id in ids {
+        let o = index.object(id);
+        let Some(f) = files.get(o.file) else { continue };
+        let Some(tree) = reparse_document(&f.source, &f.docs, o.document) else {
+            continue;
+        };
+        let Some(root) = tree.root().and_then(|r| descend(r, &o.base)) else {
+            continue;
+        };
+        let place = spec::Place {
+            obj: id,
+            file: o.file,
+            document: o.document,
+            root,
+        };
+        if o.kind == "ValidatingAdmissionPolicy" {
+            if let Some(v) = reader.policy(&place) {
+                set.vaps.push(v);
+            }
+        } else if let Some(b) = reader.binding(&place) {
+            bindings.push(b);
+        }
+    }
+    set.problems = reader.problems;
+    for b in bindings {
+        match set.vaps.iter().position(|v| v.name == b.policy_name) {
+            Some(i) => set.bindings.push((b, i)),
+            None => set.problems.push(note(
+                b.obj,
+                FieldPath::from_keys(&["spec", "policyName"]),
+                format!(
+                    "binding {} names ValidatingAdmissionPolicy {}, which is not among the manifests, so it is not checked",
+                    b.name, b.policy_name
+                ),
+                "Add the policy's manifest to the run (a path, `--context`) to check it.",
+            )),
+        }
+    }
+    for (i, v) in set.vaps.iter().enumerate() {
+        if !set.bindings.iter().any(|(_, p)| *p == i) {
+            set.problems.push(note(
+                v.obj,
+                FieldPath::from_keys(&["metadata", "name"]),
+                format!(
+                    "ValidatingAdmissionPolicy {} is not bound: no ValidatingAdmissionPolicyBinding among the manifests names it, so it does not run",
+                    v.name
+                ),
+                "Add its binding to the run (a path, `--context`), or remove the policy.",
+            ));
+        }
+    }
+    // Params and Namespaces, read once.
+    let kinds: Vec<(String, String)> = set
+        .bindings
+        .iter()
+        .filter_map(|(_, p)| set.vaps[*p].param_kind.clone())
+        .collect();
+    for id in 0..index.objects.len() {
+        let o = index.object(id);
+        if !wanted(id) {
+            continue;
+        }
+        let is_param = kinds
+            .iter()
+            .any(|(av, k)| *k == o.kind && *av == o.api_version);
+        if o.kind == "Namespace"
+            && o.api_version == "v1"
+            && let Some(v) = object_value(index, files, id)
+        {
+            let labels = labels_of(&v);
+            set.namespaces.insert(o.name.clone(), (v, labels));
+        }
+        if is_param && let Some(v) = object_value(index, files, id) {
+            set.params
+                .entry((o.api_version.to_string(), o.kind.to_string()))
+                .or_default()
+                .push(Param {
+                    obj: id,
+                    namespace: if o.namespace_set || o.kind != "Namespace" {
+                        o.namespace.clone()
+                    } else {
+                        String::new()
+                    },
+                    name: o.name.clone(),
+                    labels: labels_of(&v),
+                    value: v,
+                });
+        }
+    }
+    set
+}
+
+fn note(obj: ObjId, path: FieldPath, message: String, help: &str) -> Finding {
+    Finding {
+        rule: "policy-not-evaluable",
+        at_most: Some(Severity::Info),
+        message,
+        help: Some(help.to_owned()),
+        at: Loc::Field { obj, path },
+        focus: None,
+        related: Vec::new(),
+    }
+}
+
+/// The severity a binding's actions give its findings.
+fn severity(actions: &[Action]) -> Severity {
+    if actions.contains(&Action::Deny) {
+        Severity::Error
+    } else if actions.contains(&Action::Warn) {
+        Severity::Warning
+    } else {
+        Severity::Info
+    }
+}
+
+fn actions_text(actions: &[Action]) -> String {
+    let names: Vec<&str> = actions
+        .iter()
+        .map(|a| match a {
+            Action::Deny => "Deny",
+            Action::Warn => "Warn",
+            Action::Audit => "Audit",
+        })
+        .collect();
+    names.join(", ")
+}
+
+/// One object under review.
+pub struct Subject<'a> {
+    pub id: ObjId,
+    pub obj: &'a crate::model::Object,
+    /// The object's root in its tree.
+    pub root: Node<'a>,
+    /// The same object in the baseline (`--baseline`): UPDATE with
+    /// `oldObject`, else CREATE.
+    pub old: Option<Node<'a>>,
+}
+
+/// What one evaluation needs besides the object.
+struct Run<'a> {
+    vap: &'a Vap,
+    binding: &'a Binding,
+    param: Option<&'a Param>,
+}
+
+impl Set {
+    pub fn is_empty(&self) -> bool {
+        self.bindings.is_empty()
+    }
+
+    /// Whether any binding may apply to objects of this kind (the engine
+    /// parses other objects' documents again only for those).
+    pub fn wants(&self, api_version: &str, kind: &str) -> bool {
+        let Some(res) = matching::resource_of(api_version, kind) else {
+            return false;
+        };
+        self.bindings
+            .iter()
+            .any(|(_, p)| matching::may_take(&self.vaps[*p].constraints, &res))
+    }
+
+    /// The Namespace object and labels of namespace `ns`, and whether they
+    /// come from a manifest (else only the label the API server adds).
+    fn namespace(&self, ns: &str) -> (Value, BTreeMap<String, String>, bool) {
+        if let Some((v, l)) = self.namespaces.get(ns) {
+            return (v.clone(), l.clone(), true);
+        }
+        let mut labels = BTreeMap::new();
+        labels.insert("kubernetes.io/metadata.name".to_owned(), ns.to_owned());
+        let v = value::map([
+            ("apiVersion".to_owned(), value::string("v1")),
+            ("kind".to_owned(), value::string("Namespace")),
+            (
+                "metadata".to_owned(),
+                value::map([
+                    ("name".to_owned(), value::string(ns)),
+                    (
+                        "labels".to_owned(),
+                        value::map(labels.iter().map(|(k, v)| (k.clone(), value::string(v)))),
+                    ),
+                ]),
+            ),
+        ]);
+        (v, labels, false)
+    }
+
+    /// Run every binding that applies to `s`; findings go to `out`.
+    pub fn check(&self, s: &Subject<'_>, out: &mut Vec<Finding>) {
+        let Some(res) = matching::resource_of(&s.obj.api_version, &s.obj.kind) else {
+            return;
+        };
+        let operation = if s.old.is_some() { "UPDATE" } else { "CREATE" };
+        let mut object: Option<(Value, Value)> = None;
+        for (binding, p) in &self.bindings {
+            let vap = &self.vaps[*p];
+            let take = |m: &spec::Matching| matching::rules_take(m, &res, operation, &s.obj.name);
+            if !take(&vap.constraints) || !binding.matching.as_ref().is_none_or(take) {
+                continue;
+            }
+            let (obj, old) = object.get_or_insert_with(|| {
+                let mut v = value::of(&s.root);
+                defaults::apply(&s.obj.kind, &mut v);
+                let old = s.old.map_or(Value::Null, |o| {
+                    let mut v = value::of(&o);
+                    defaults::apply(&s.obj.kind, &mut v);
+                    v
+                });
+                (v, old)
+            });
+            // Selectors: the namespace's labels, the object's (or the old
+            // object's) labels.
+            let ns = res.namespaced.then(|| self.namespace(&s.obj.namespace));
+            let mut selected = true;
+            for (m, owner) in [
+                (Some(&vap.constraints), vap.obj),
+                (binding.matching.as_ref(), binding.obj),
+            ] {
+                let Some(m) = m else { continue };
+                if let (Some(sel), Some((_, labels, from_manifest))) = (&m.namespace_selector, &ns)
+                {
+                    let only_name = matching::keys(sel)
+                        .iter()
+                        .all(|k| *k == "kubernetes.io/metadata.name");
+                    if !from_manifest && !only_name {
+                        out.push(note(
+                            s.id,
+                            FieldPath::root().key("kind"),
+                            format!(
+                                "{} does not know the labels of namespace {}: no Namespace manifest is in the run, so the namespaceSelector of {} cannot be evaluated",
+                                vap.rule, s.obj.namespace, if owner == vap.obj { "the policy" } else { "binding" }
+                            ),
+                            "Add the Namespace manifest to the run (`--context`) to check this policy here.",
+                        ));
+                        selected = false;
+                        break;
+                    }
+                    if !matching::selects(Some(sel), labels) {
+                        selected = false;
+                        break;
+                    }
+                }
+                if let Some(sel) = &m.object_selector {
+                    let now = matching::selects(Some(sel), &labels_of(obj));
+                    let before = !matches!(old, Value::Null)
+                        && matching::selects(Some(sel), &labels_of(old));
+                    if !now && !before {
+                        selected = false;
+                        break;
+                    }
+                }
+            }
+            if !selected {
+                continue;
+            }
+            // Params: one evaluation per param object, all must pass.
+            let params: Vec<Option<&Param>> = match (&vap.param_kind, &binding.param_ref) {
+                (Some(kind), Some(r)) => {
+                    let candidates = self.params.get(kind).map_or(&[][..], Vec::as_slice);
+                    let ns = r
+                        .namespace
+                        .clone()
+                        .unwrap_or_else(|| s.obj.namespace.clone());
+                    let found: Vec<Option<&Param>> = candidates
+                        .iter()
+                        .filter(|c| c.namespace == ns || c.namespace.is_empty())
+                        .filter(|c| match (&r.name, &r.selector) {
+                            (Some(n), _) => c.name == *n,
+                            (None, Some(sel)) => matching::selects(Some(sel), &c.labels),
+                            (None, None) => false,
+                        })
+                        .map(Some)
+                        .collect();
+                    if found.is_empty() {
+                        if r.deny_if_missing {
+                            let what = r.name.as_ref().map_or_else(
+                                || format!("{} matching the binding's selector", kind.1),
+                                |n| format!("{} {ns}/{n}", kind.1),
+                            );
+                            self.failure(
+                                s,
+                                &Run { vap, binding, param: None },
+                                None,
+                                format!("its param {what} is not among the manifests (parameterNotFoundAction: Deny)"),
+                                out,
+                            );
+                        }
+                        continue;
+                    }
+                    found
+                }
+                _ => vec![None],
+            };
+            for param in params {
+                let run = Run {
+                    vap,
+                    binding,
+                    param,
+                };
+                self.evaluate(
+                    s,
+                    &run,
+                    &res,
+                    operation,
+                    obj,
+                    old,
+                    ns.as_ref().map(|n| &n.0),
+                    out,
+                );
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate(
+        &self,
+        s: &Subject<'_>,
+        run: &Run<'_>,
+        res: &Resource,
+        operation: &str,
+        obj: &Value,
+        old: &Value,
+        ns: Option<&Value>,
+        out: &mut Vec<Finding>,
+    ) {
+        let mut cx = library::context();
+        cx.add_variable_from_value("object", obj.clone());
+        cx.add_variable_from_value("oldObject", old.clone());
+        cx.add_variable_from_value("params", run.param.map_or(Value::Null, |p| p.value.clone()));
+        cx.add_variable_from_value("namespaceObject", ns.cloned().unwrap_or(Value::Null));
+        cx.add_variable_from_value("request", request(s, res, operation));
+        // matchConditions: any false skips; an error is a failure.
+        for (name, e) in &run.vap.match_conditions {
+            let Some(p) = &e.program else { return };
+            match p.execute(&cx) {
+                Ok(Value::Bool(true)) => {}
+                Ok(Value::Bool(false)) => return,
+                Ok(other) => {
+                    let msg = format!("matchCondition {name} gave {other:?}, not a bool");
+                    return self.failure(s, run, Some(e), msg, out);
+                }
+                Err(err) => return self.error(s, run, e, &err, out),
+            }
+        }
+        // variables, in order; a failing one fails only its users.
+        let mut vars: Vec<(String, Value)> = Vec::new();
+        let mut failed: Vec<(&str, &Expr, ExecutionError)> = Vec::new();
+        for (name, e) in &run.vap.variables {
+            let Some(p) = &e.program else { continue };
+            cx.add_variable_from_value("variables", value::map(vars.iter().cloned()));
+            match p.execute(&cx) {
+                Ok(v) => vars.push((name.clone(), v)),
+                Err(err) => failed.push((name, e, err)),
+            }
+        }
+        cx.add_variable_from_value("variables", value::map(vars.iter().cloned()));
+        let var_exprs: HashMap<String, &cel::IdedExpr> = run
+            .vap
+            .variables
+            .iter()
+            .filter_map(|(n, e)| e.program.as_ref().map(|p| (n.clone(), p.expression())))
+            .collect();
+        for (i, v) in run.vap.validations.iter().enumerate() {
+            let Some(p) = &v.expr.program else { continue };
+            let uses = |n: &str| v.expr.source.contains(&format!("variables.{n}"));
+            if let Some((_, e, err)) = failed.iter().find(|(n, ..)| uses(n)) {
+                self.error(s, run, e, err, out);
+                continue;
+            }
+            match p.execute(&cx) {
+                Ok(Value::Bool(true)) => {}
+                Ok(Value::Bool(false)) => {
+                    let scope = blame::Scope::new(var_exprs.clone());
+                    let blamed = blame::blame(p.expression(), &cx, &scope);
+                    let message = message(v, &cx);
+                    out.push(self.violation(s, run, i, message, blamed));
+                }
+                Ok(other) => {
+                    let msg = format!("validation {i} gave {other:?}, not a bool");
+                    self.failure(s, run, Some(&v.expr), msg, out);
+                }
+                Err(err) => self.error(s, run, &v.expr, &err, out),
+            }
+        }
+    }
+
+    fn related(&self, run: &Run<'_>, at: Option<&Expr>) -> Vec<Related> {
+        let mut related = vec![Related {
+            at: Loc::Field {
+                obj: run.vap.obj,
+                path: at.map_or_else(
+                    || FieldPath::from_keys(&["metadata", "name"]),
+                    |e| e.at.clone(),
+                ),
+            },
+            message: format!("ValidatingAdmissionPolicy {}", run.vap.name),
+        }];
+        related.push(Related {
+            at: Loc::Field {
+                obj: run.binding.obj,
+                path: FieldPath::from_keys(&["spec", "validationActions"]),
+            },
+            message: format!(
+                "bound by {} ({})",
+                run.binding.name,
+                actions_text(&run.binding.actions)
+            ),
+        });
+        if let Some(p) = run.param {
+            related.push(Related {
+                at: Loc::Field {
+                    obj: p.obj,
+                    path: FieldPath::from_keys(&["metadata", "name"]),
+                },
+                message: format!("params from {}", p.name),
+            });
+        }
+        related
+    }
+
+    fn violation(
+        &self,
+        s: &Subject<'_>,
+        run: &Run<'_>,
+        index: usize,
+        message: String,
+        blamed: Vec<blame::Blamed>,
+    ) -> Finding {
+        let v = &run.vap.validations[index];
+        let mut related = self.related(run, Some(&v.expr));
+        let mut paths = blamed.into_iter();
+        let primary = paths
+            .next()
+            .map_or_else(|| FieldPath::root().key("kind"), |b| b.path);
+        for b in paths {
+            related.push(Related {
+                at: Loc::Field {
+                    obj: s.id,
+                    path: b.path,
+                },
+                message: "and here".to_owned(),
+            });
+        }
+        let reason = v.reason.as_deref().unwrap_or("Invalid");
+        Finding {
+            rule: run.vap.rule,
+            at_most: Some(severity(&run.binding.actions)),
+            message,
+            help: Some(format!(
+                "The API server answers {reason} ({}) when this is applied: change the manifest, or the policy.",
+                actions_text(&run.binding.actions)
+            )),
+            at: Loc::Field {
+                obj: s.id,
+                path: primary,
+            },
+            focus: None,
+            related,
+        }
+    }
+
+    /// A validation or condition that could not be evaluated.
+    fn error(
+        &self,
+        s: &Subject<'_>,
+        run: &Run<'_>,
+        e: &Expr,
+        err: &ExecutionError,
+        out: &mut Vec<Finding>,
+    ) {
+        if let ExecutionError::UndeclaredReference(name) = err {
+            let why = if name.as_str() == "authorizer" {
+                "it uses `authorizer`, which needs the cluster's authorization and cannot be evaluated offline".to_owned()
+            } else {
+                format!(
+                    "`{name}` is not defined: a function or macro stslint's CEL engine does not support (two-variable `all(i, v, ...)`, `cel.bind`, `url()`, `ip()`, `semver()`, `format.*`), or a name the policy does not declare"
+                )
+            };
+            out.push(Finding {
+                rule: "policy-not-evaluable",
+                at_most: None,
+                message: format!(
+                    "{} cannot check {} {}: {why}",
+                    run.vap.rule, s.obj.kind, s.obj.name
+                ),
+                help: Some("The result is unknown, not a pass: check this policy in the cluster (`kubectl apply --dry-run=server`), or set `policy-not-evaluable: info` to accept it.".to_owned()),
+                at: Loc::Field {
+                    obj: run.vap.obj,
+                    path: e.at.clone(),
+                },
+                focus: None,
+                related: vec![Related {
+                    at: Loc::Field {
+                        obj: s.id,
+                        path: FieldPath::root().key("kind"),
+                    },
+                    message: format!("{} {} is matched", s.obj.kind, s.obj.name),
+                }],
+            });
+            return;
+        }
+        self.failure(s, run, Some(e), format!("evaluation failed: {err}"), out);
+    }
+
+    /// A failure (runtime error, missing param): failurePolicy decides.
+    fn failure(
+        &self,
+        s: &Subject<'_>,
+        run: &Run<'_>,
+        at: Option<&Expr>,
+        why: String,
+        out: &mut Vec<Finding>,
+    ) {
+        let related = self.related(run, at);
+        if run.vap.ignore_failures {
+            out.push(Finding {
+                rule: "policy-not-evaluable",
+                at_most: Some(Severity::Info),
+                message: format!(
+                    "{} could not be evaluated on {} {} and its failurePolicy Ignore lets it pass: {why}",
+                    run.vap.rule, s.obj.kind, s.obj.name
+                ),
+                help: Some("Make the expression safe for this object (`has()`, `.?field.orValue()`).".to_owned()),
+                at: Loc::Field {
+                    obj: s.id,
+                    path: FieldPath::root().key("kind"),
+                },
+                focus: None,
+                related,
+            });
+            return;
+        }
+        out.push(Finding {
+            rule: run.vap.rule,
+            at_most: Some(severity(&run.binding.actions)),
+            message: format!("the policy could not be evaluated and its failurePolicy Fail rejects the object: {why}"),
+            help: Some("Make the expression safe for this object (`has()`, `.?field.orValue()`), or supply what it needs.".to_owned()),
+            at: Loc::Field {
+                obj: s.id,
+                path: FieldPath::root().key("kind"),
+            },
+            focus: None,
+            related,
+        });
+    }
+}
+
+/// The message of a false validation: messageExpression's result when it
+/// is a non-empty single-line string, else message, else the expression.
+fn message(v: &spec::Validation, cx: &Context<'_, '_>) -> String {
+    if let Some(p) = v.message_expr.as_ref().and_then(|m| m.program.as_ref())
+        && let Ok(Value::String(s)) = p.execute(cx)
+        && !s.trim().is_empty()
+        && !s.contains('\n')
+    {
+        return s.to_string();
+    }
+    if let Some(m) = &v.message
+        && !m.trim().is_empty()
+    {
+        return m.clone();
+    }
+    format!("failed expression: {}", v.expr.source.trim())
+}
+
+fn request(s: &Subject<'_>, res: &Resource, operation: &str) -> Value {
+    let s_ = value::string;
+    let gvk = |version: &str| {
+        value::map([
+            ("group".to_owned(), s_(res.group)),
+            ("version".to_owned(), s_(version)),
+            ("kind".to_owned(), s_(&s.obj.kind)),
+        ])
+    };
+    value::map([
+        ("operation".to_owned(), s_(operation)),
+        ("kind".to_owned(), gvk(&res.version)),
+        ("requestKind".to_owned(), gvk(&res.version)),
+        (
+            "resource".to_owned(),
+            value::map([
+                ("group".to_owned(), s_(res.group)),
+                ("version".to_owned(), s_(&res.version)),
+                ("resource".to_owned(), s_(res.resource)),
+            ]),
+        ),
+        ("name".to_owned(), s_(&s.obj.name)),
+        (
+            "namespace".to_owned(),
+            s_(if res.namespaced { &s.obj.namespace } else { "" }),
+        ),
+        ("dryRun".to_owned(), Value::Bool(true)),
+        (
+            "userInfo".to_owned(),
+            value::map([
+                ("username".to_owned(), s_("stslint")),
+                ("groups".to_owned(), Value::List(Arc::new(Vec::new()))),
+            ]),
+        ),
+    ])
+}

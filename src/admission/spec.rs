@@ -1,0 +1,452 @@
+//! ValidatingAdmissionPolicies and their bindings as read from their
+//! manifests' trees: every part keeps its field path in the policy object,
+//! and every expression is compiled once, its errors located at the column
+//! inside the YAML scalar.
+
+use std::ops::Range;
+
+use cel::Program;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
+
+use crate::finding::{Finding, Loc, ObjId};
+use crate::model::path::FieldPath;
+use crate::source::tree::NodeKind;
+use crate::source::{FileId, Node};
+
+/// A CEL expression of a policy, compiled.
+pub struct Expr {
+    pub source: String,
+    /// `None` when it did not compile (a policy-invalid finding says why).
+    pub program: Option<Program>,
+    /// Where it is written in the policy object.
+    pub at: FieldPath,
+}
+
+/// Which requests a policy or binding applies to.
+#[derive(Default)]
+pub struct Matching {
+    /// Unset in a binding: it does not narrow the policy's constraints.
+    pub rules: Option<Vec<ResourceRule>>,
+    pub exclude: Vec<ResourceRule>,
+    pub namespace_selector: Option<LabelSelector>,
+    pub object_selector: Option<LabelSelector>,
+    /// `matchPolicy: Exact` (the default is Equivalent).
+    pub exact: bool,
+}
+
+pub struct ResourceRule {
+    pub groups: Vec<String>,
+    pub versions: Vec<String>,
+    pub resources: Vec<String>,
+    pub operations: Vec<String>,
+    pub names: Vec<String>,
+    pub scope: String,
+}
+
+pub struct Validation {
+    pub expr: Expr,
+    pub message: Option<String>,
+    pub message_expr: Option<Expr>,
+    pub reason: Option<String>,
+}
+
+pub struct Vap {
+    pub obj: ObjId,
+    pub name: String,
+    /// The rule id its findings carry: `vap:<name>`.
+    pub rule: &'static str,
+    /// `failurePolicy: Ignore` (the default is Fail).
+    pub ignore_failures: bool,
+    pub param_kind: Option<(String, String)>,
+    pub constraints: Matching,
+    pub match_conditions: Vec<(String, Expr)>,
+    pub variables: Vec<(String, Expr)>,
+    pub validations: Vec<Validation>,
+}
+
+pub struct ParamRef {
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub selector: Option<LabelSelector>,
+    /// `parameterNotFoundAction: Deny` (the default, Allow, passes).
+    pub deny_if_missing: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Deny,
+    Warn,
+    Audit,
+}
+
+pub struct Binding {
+    pub obj: ObjId,
+    pub name: String,
+    pub policy_name: String,
+    pub actions: Vec<Action>,
+    pub param_ref: Option<ParamRef>,
+    pub matching: Option<Matching>,
+}
+
+/// Where a policy object is, for findings on its own text.
+pub struct Place<'a> {
+    pub obj: ObjId,
+    pub file: FileId,
+    pub document: usize,
+    /// The object's root in its document's tree.
+    pub root: Node<'a>,
+}
+
+/// The id of policy `name`'s findings, interned for the run's lifetime.
+pub fn rule_id(name: &str) -> &'static str {
+    crate::finding::intern(&format!("vap:{name}"))
+}
+
+fn text<'a>(n: Node<'a>, key: &str) -> Option<&'a str> {
+    n.get(key)
+        .and_then(|v| v.as_scalar())
+        .filter(|s| !s.is_empty())
+}
+
+fn strings(n: Node<'_>, key: &str) -> Vec<String> {
+    n.get(key)
+        .map(|v| {
+            v.items()
+                .iter()
+                .filter_map(|i| i.as_scalar().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A label selector written in a policy or binding.
+pub fn selector(n: Option<Node<'_>>) -> Option<LabelSelector> {
+    let n = n?;
+    let labels = n.get("matchLabels").map(|m| match m.kind() {
+        NodeKind::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| {
+                (
+                    crate::source::yaml11::key_string(&k),
+                    v.as_scalar().unwrap_or("").to_owned(),
+                )
+            })
+            .collect(),
+        _ => Default::default(),
+    });
+    let exprs = n.get("matchExpressions").map(|e| {
+        e.items()
+            .iter()
+            .map(|r| LabelSelectorRequirement {
+                key: text(r, "key").unwrap_or("").to_owned(),
+                operator: text(r, "operator").unwrap_or("").to_owned(),
+                values: r.get("values").map(|_| strings(r, "values")),
+            })
+            .collect()
+    });
+    Some(LabelSelector {
+        match_labels: labels,
+        match_expressions: exprs,
+    })
+}
+
+fn resource_rules(n: Option<Node<'_>>) -> Vec<ResourceRule> {
+    n.map(|n| {
+        n.items()
+            .iter()
+            .map(|r| ResourceRule {
+                groups: strings(r, "apiGroups"),
+                versions: strings(r, "apiVersions"),
+                resources: strings(r, "resources"),
+                operations: strings(r, "operations"),
+                names: strings(r, "resourceNames"),
+                scope: text(r, "scope").unwrap_or("*").to_owned(),
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn matching(n: Node<'_>) -> Matching {
+    Matching {
+        rules: n.get("resourceRules").map(|r| resource_rules(Some(r))),
+        exclude: resource_rules(n.get("excludeResourceRules")),
+        namespace_selector: selector(n.get("namespaceSelector")),
+        object_selector: selector(n.get("objectSelector")),
+        exact: text(n, "matchPolicy") == Some("Exact"),
+    }
+}
+
+/// Reads and compiles policies and bindings, collecting the problems of
+/// their text.
+pub struct Reader {
+    pub problems: Vec<Finding>,
+}
+
+impl Reader {
+    fn invalid(&mut self, place: &Place<'_>, path: FieldPath, message: String, help: &str) {
+        self.problems.push(Finding {
+            rule: "policy-invalid",
+            at_most: None,
+            message,
+            help: Some(help.to_owned()),
+            at: Loc::Field {
+                obj: place.obj,
+                path,
+            },
+            focus: None,
+            related: Vec::new(),
+        });
+    }
+
+    /// Compile the expression at `key` of `n` (which sits at `path`).
+    fn expr(
+        &mut self,
+        place: &Place<'_>,
+        n: Node<'_>,
+        path: &FieldPath,
+        key: &str,
+    ) -> Option<Expr> {
+        let node = n.get(key)?;
+        let at = path.clone().key(key);
+        let Some(source) = node.as_scalar() else {
+            self.invalid(
+                place,
+                at,
+                format!("`{key}` must be a CEL expression written as a string"),
+                "Write the expression as a YAML string.",
+            );
+            return None;
+        };
+        let program = match super::library::env().compile(source) {
+            Ok(p) => Some(p),
+            Err(errors) => {
+                let first = errors.errors.first();
+                let (line, col) = first.map_or((1, 1), |e| e.pos);
+                let msg = first.map_or_else(|| errors.to_string(), |e| e.msg.clone());
+                // ANTLR lists every token it expected: keep what it found.
+                let msg = msg.split(" expecting {").next().unwrap_or(&msg).to_owned();
+                let offset = char_offset(source, line, col);
+                let span = source_offset(node, source, offset);
+                self.problems.push(Finding {
+                    rule: "policy-invalid",
+                    at_most: None,
+                    message: format!("`{key}` does not compile: {}", msg.trim()),
+                    help: Some(
+                        "Fix the CEL expression; the API server rejects the policy as it is."
+                            .to_owned(),
+                    ),
+                    at: Loc::Span {
+                        file: place.file,
+                        document: Some(place.document),
+                        span,
+                    },
+                    focus: None,
+                    related: Vec::new(),
+                });
+                None
+            }
+        };
+        Some(Expr {
+            source: source.to_owned(),
+            program,
+            at,
+        })
+    }
+
+    /// A ValidatingAdmissionPolicy.
+    pub fn policy(&mut self, place: &Place<'_>) -> Option<Vap> {
+        let root = place.root;
+        let name = text(root.get("metadata")?, "name")?.to_owned();
+        let spec_path = FieldPath::root().key("spec");
+        let Some(spec) = root.get("spec") else {
+            self.invalid(
+                place,
+                FieldPath::root(),
+                format!("ValidatingAdmissionPolicy {name} has no `spec`"),
+                "Add a spec with matchConstraints and validations.",
+            );
+            return None;
+        };
+        let constraints = match spec.get("matchConstraints") {
+            Some(m) => matching(m),
+            None => {
+                self.invalid(
+                    place,
+                    spec_path.clone(),
+                    "`matchConstraints` is missing: the API server rejects the policy".to_owned(),
+                    "Add matchConstraints.resourceRules naming the resources the policy checks.",
+                );
+                Matching::default()
+            }
+        };
+        let param_kind = spec.get("paramKind").map(|p| {
+            (
+                text(p, "apiVersion").unwrap_or("").to_owned(),
+                text(p, "kind").unwrap_or("").to_owned(),
+            )
+        });
+        let named = |this: &mut Self, list: &str| -> Vec<(String, Expr)> {
+            let mut out = Vec::new();
+            for (i, item) in spec
+                .get(list)
+                .map(|l| l.items().iter().collect::<Vec<_>>())
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+            {
+                let at = spec_path.clone().key(list).idx(i);
+                let n = text(item, "name").unwrap_or("").to_owned();
+                if let Some(e) = this.expr(place, item, &at, "expression") {
+                    out.push((n, e));
+                }
+            }
+            out
+        };
+        let match_conditions = named(self, "matchConditions");
+        let variables = named(self, "variables");
+        let mut validations = Vec::new();
+        for (i, item) in spec
+            .get("validations")
+            .map(|l| l.items().iter().collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+        {
+            let at = spec_path.clone().key("validations").idx(i);
+            let Some(expr) = self.expr(place, item, &at, "expression") else {
+                continue;
+            };
+            let message_expr = self.expr(place, item, &at, "messageExpression");
+            validations.push(Validation {
+                expr,
+                message: text(item, "message").map(str::to_owned),
+                message_expr,
+                reason: text(item, "reason").map(str::to_owned),
+            });
+        }
+        Some(Vap {
+            obj: place.obj,
+            rule: rule_id(&name),
+            name,
+            ignore_failures: text(spec, "failurePolicy") == Some("Ignore"),
+            param_kind,
+            constraints,
+            match_conditions,
+            variables,
+            validations,
+        })
+    }
+
+    /// A ValidatingAdmissionPolicyBinding.
+    pub fn binding(&mut self, place: &Place<'_>) -> Option<Binding> {
+        let root = place.root;
+        let name = text(root.get("metadata")?, "name")?.to_owned();
+        let spec = root.get("spec")?;
+        let spec_path = FieldPath::root().key("spec");
+        let Some(policy_name) = text(spec, "policyName") else {
+            self.invalid(
+                place,
+                spec_path,
+                format!("ValidatingAdmissionPolicyBinding {name} names no policy (`policyName`)"),
+                "Set policyName to the ValidatingAdmissionPolicy this binding applies.",
+            );
+            return None;
+        };
+        let mut actions = Vec::new();
+        for a in strings(spec, "validationActions") {
+            match a.as_str() {
+                "Deny" => actions.push(Action::Deny),
+                "Warn" => actions.push(Action::Warn),
+                "Audit" => actions.push(Action::Audit),
+                other => self.invalid(
+                    place,
+                    spec_path.clone().key("validationActions"),
+                    format!("unknown validation action `{other}`"),
+                    "Use Deny, Warn or Audit.",
+                ),
+            }
+        }
+        if actions.is_empty() {
+            self.invalid(
+                place,
+                spec_path.clone(),
+                "`validationActions` is empty: the API server rejects the binding".to_owned(),
+                "Set validationActions to [Deny], [Warn], [Audit] or a combination.",
+            );
+        }
+        if actions.contains(&Action::Deny) && actions.contains(&Action::Warn) {
+            self.invalid(
+                place,
+                spec_path.clone().key("validationActions"),
+                "`Deny` and `Warn` cannot both be set: the API server rejects the binding"
+                    .to_owned(),
+                "Keep one of them.",
+            );
+        }
+        let param_ref = spec.get("paramRef").map(|p| ParamRef {
+            name: text(p, "name").map(str::to_owned),
+            namespace: text(p, "namespace").map(str::to_owned),
+            selector: selector(p.get("selector")),
+            deny_if_missing: text(p, "parameterNotFoundAction") == Some("Deny"),
+        });
+        Some(Binding {
+            obj: place.obj,
+            name,
+            policy_name: policy_name.to_owned(),
+            actions,
+            param_ref,
+            matching: spec.get("matchResources").map(matching),
+        })
+    }
+}
+
+/// The char offset in `source` of 1-based (`line`, `col`).
+fn char_offset(source: &str, line: isize, col: isize) -> usize {
+    let line = usize::try_from(line.max(1) - 1).unwrap_or(0);
+    let col = usize::try_from(col.max(1) - 1).unwrap_or(0);
+    let before: usize = source
+        .split('\n')
+        .take(line)
+        .map(|l| l.chars().count() + 1)
+        .sum();
+    before + col
+}
+
+/// The byte range in the file of the character at char offset `offset` of
+/// scalar `node`'s value `value`: its non-blank characters are matched one
+/// by one with the scalar's source (which adds quotes, indentation, a block
+/// header or folded line breaks, but no other character).
+fn source_offset(node: Node<'_>, value: &str, offset: usize) -> Range<usize> {
+    let span = node.span();
+    let Some(src) = node.text_at(span.clone()) else {
+        return span;
+    };
+    let n = value
+        .chars()
+        .take(offset)
+        .filter(|c| !c.is_whitespace())
+        .count();
+    // Skip a block scalar's header line, or an opening quote.
+    let body = if src.starts_with(['|', '>']) {
+        src.find('\n').map_or(src.len(), |i| i + 1)
+    } else if src.starts_with(['"', '\'']) {
+        1
+    } else {
+        0
+    };
+    let mut seen = 0;
+    for (i, c) in src[body..].char_indices() {
+        if c.is_whitespace() {
+            continue;
+        }
+        if seen == n {
+            let at = span.start + body + i;
+            return at..at + c.len_utf8();
+        }
+        seen += 1;
+    }
+    // Past the last character (an error at the end): point after it.
+    let end = span.start + src.trim_end_matches(['"', '\'', ' ', '\n']).len();
+    end..end
+}

@@ -1,0 +1,200 @@
+//! A manifest's tree as CEL values, as the API server hands an object to a
+//! ValidatingAdmissionPolicy: scalars read as kubectl reads YAML 1.1,
+//! integers as `int` (never `uint`, so `replicas % 2` works), int-or-string
+//! fields as written, and property names that CEL cannot spell also
+//! reachable in their escaped form (`__namespace__`), while the keys of
+//! free-form maps (labels, annotations, ConfigMap data) stay as written.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cel::Value;
+use cel::objects::{Key, Map};
+
+use crate::source::Node;
+use crate::source::tree::NodeKind;
+use crate::source::yaml11::{Resolved, key_string, resolve_ref};
+
+/// Fields whose values are maps with free keys (`additionalProperties` in
+/// the schema): their keys are data, never escaped.
+const FREE_MAPS: &[&str] = &[
+    "labels",
+    "annotations",
+    "data",
+    "binaryData",
+    "stringData",
+    "nodeSelector",
+    "limits",
+    "requests",
+    "matchLabels",
+    "capacity",
+    "allocatable",
+    "parameters",
+    "hard",
+    "volumeAttributes",
+    "selector",
+];
+
+/// CEL's reserved words: a property with one of these names is reached as
+/// `__word__` in Kubernetes CEL.
+const RESERVED: &[&str] = &[
+    "true",
+    "false",
+    "null",
+    "in",
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "for",
+    "function",
+    "if",
+    "import",
+    "let",
+    "loop",
+    "package",
+    "namespace",
+    "return",
+    "var",
+    "void",
+    "while",
+];
+
+/// The escaped spelling of property `name`, when it needs one.
+pub fn escaped(name: &str) -> Option<String> {
+    if RESERVED.contains(&name) {
+        return Some(format!("__{name}__"));
+    }
+    if !name.contains(['_', '.', '-', '/']) {
+        return None;
+    }
+    let mut out = String::with_capacity(name.len() + 8);
+    for c in name.chars() {
+        match c {
+            '_' => out.push_str("__"),
+            '.' => out.push_str("__dot__"),
+            '-' => out.push_str("__dash__"),
+            '/' => out.push_str("__slash__"),
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// The property name that escaped spelling `name` stands for.
+pub fn unescaped(name: &str) -> String {
+    if let Some(inner) = name.strip_prefix("__").and_then(|n| n.strip_suffix("__"))
+        && RESERVED.contains(&inner)
+    {
+        return inner.to_owned();
+    }
+    name.replace("__dot__", ".")
+        .replace("__dash__", "-")
+        .replace("__slash__", "/")
+        .replace("__", "_")
+}
+
+/// The CEL value of a scalar.
+pub fn scalar(node: &Node<'_>) -> Value {
+    match node.scalar().map(|s| resolve_ref(&s)) {
+        Some(Resolved::Null) | None => Value::Null,
+        Some(Resolved::Bool(b)) => Value::Bool(b),
+        Some(Resolved::Int(i)) => Value::Int(i),
+        Some(Resolved::UInt(u)) => i64::try_from(u).map_or(Value::UInt(u), Value::Int),
+        Some(Resolved::Float(f)) => Value::Float(f),
+        Some(Resolved::Str(s)) => Value::String(Arc::new(s.to_owned())),
+    }
+}
+
+/// The CEL value of a node and everything under it.
+pub fn of(node: &Node<'_>) -> Value {
+    convert(node, false)
+}
+
+fn convert(node: &Node<'_>, free: bool) -> Value {
+    match node.kind() {
+        NodeKind::Scalar(_) => scalar(node),
+        NodeKind::Seq(items) => {
+            Value::List(Arc::new(items.iter().map(|n| convert(&n, false)).collect()))
+        }
+        NodeKind::Map(entries) => {
+            let mut map: HashMap<Key, Value> = HashMap::with_capacity(entries.len());
+            for (k, v) in entries.iter() {
+                let name = key_string(&k);
+                if name == "<<" {
+                    // Merge keys: entries written in the map win.
+                    if let Value::Map(m) = convert(&v, free) {
+                        for (mk, mv) in m.map.iter() {
+                            map.entry(mk.clone()).or_insert_with(|| mv.clone());
+                        }
+                    }
+                    continue;
+                }
+                let value = convert(&v, FREE_MAPS.contains(&name.as_str()));
+                if !free && let Some(e) = escaped(&name) {
+                    map.insert(Key::String(Arc::new(e)), value.clone());
+                }
+                // The last of a repeated key wins, as in kubectl.
+                map.insert(Key::String(Arc::new(name)), value);
+            }
+            Value::Map(Map { map: Arc::new(map) })
+        }
+    }
+}
+
+/// `value.key` of a map value.
+pub fn get<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    match value {
+        Value::Map(m) => m.map.get(&Key::String(Arc::new(key.to_owned()))),
+        _ => None,
+    }
+}
+
+/// A map value from string keys.
+pub fn map(entries: impl IntoIterator<Item = (String, Value)>) -> Value {
+    let map: HashMap<Key, Value> = entries
+        .into_iter()
+        .map(|(k, v)| (Key::String(Arc::new(k)), v))
+        .collect();
+    Value::Map(Map { map: Arc::new(map) })
+}
+
+/// A string value.
+pub fn string(s: &str) -> Value {
+    Value::String(Arc::new(s.to_owned()))
+}
+
+/// The string entries of a map value (labels), sorted by key.
+pub fn string_map(value: Option<&Value>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = match value {
+        Some(Value::Map(m)) => m
+            .map
+            .iter()
+            .filter_map(|(k, v)| match (k, v) {
+                (Key::String(k), Value::String(v)) => Some((k.to_string(), v.to_string())),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_follows_kubernetes() {
+        assert_eq!(escaped("namespace").as_deref(), Some("__namespace__"));
+        assert_eq!(escaped("x-y").as_deref(), Some("x__dash__y"));
+        assert_eq!(escaped("a.b/c").as_deref(), Some("a__dot__b__slash__c"));
+        assert_eq!(escaped("a_b").as_deref(), Some("a__b"));
+        assert_eq!(escaped("replicas"), None);
+        assert_eq!(unescaped("__namespace__"), "namespace");
+        assert_eq!(unescaped("x__dash__y"), "x-y");
+        assert_eq!(unescaped("a__b"), "a_b");
+    }
+}
