@@ -132,12 +132,17 @@ pub fn run(
                 .map(|o| o.namespace.as_str())
                 .collect()
         });
+    // Objects of policy files (`--policy`) are read by the policies, not
+    // checked.
     let wanted = |id: ObjId| {
         let o = index.object(id);
-        files[o.file].role == Role::Reported
-            || focus
+        match files[o.file].role {
+            Role::Reported => true,
+            Role::Policy => false,
+            Role::Context | Role::Baseline => focus
                 .as_ref()
-                .is_none_or(|ns| ns.contains(o.namespace.as_str()))
+                .is_none_or(|ns| ns.contains(o.namespace.as_str())),
+        }
     };
     // The enabled rules of each scope (the config nearest the object's file).
     let by_scope: Vec<Vec<&'static dyn Rule>> = policies

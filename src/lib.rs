@@ -35,6 +35,9 @@ pub struct Options {
     /// Paths whose manifests feed the cross-reference index but are not
     /// reported on (`--context`).
     pub context: Vec<String>,
+    /// Paths whose ValidatingAdmissionPolicies and bindings run (`--policy`):
+    /// only the policies' own problems are reported on them.
+    pub policies: Vec<String>,
     pub stdin_filename: Option<String>,
     pub namespace: String,
     pub excludes: Vec<String>,
@@ -59,6 +62,7 @@ impl Default for Options {
         Options {
             paths: Vec::new(),
             context: Vec::new(),
+            policies: Vec::new(),
             stdin_filename: None,
             namespace: "default".to_owned(),
             excludes: Vec::new(),
@@ -113,6 +117,12 @@ pub fn run(opts: &Options) -> Result<Report, UsageError> {
         found.notes.extend(context.notes);
     }
     let with_context = found.inputs.len();
+    if !opts.policies.is_empty() {
+        let policies = discover::discover_context(&opts.policies, &opts.excludes, &found.inputs)?;
+        found.inputs.extend(policies.inputs);
+        found.notes.extend(policies.notes);
+    }
+    let with_policies = found.inputs.len();
     let from_git = match &opts.baseline {
         Some(Baseline::Rev(rev)) => {
             baseline::from_git(rev, &opts.paths, &found.inputs[..reported])?
@@ -136,6 +146,7 @@ pub fn run(opts: &Options) -> Result<Report, UsageError> {
         f.role = match i {
             i if i < reported => Role::Reported,
             i if i < with_context => Role::Context,
+            i if i < with_policies => Role::Policy,
             _ => Role::Baseline,
         };
     }

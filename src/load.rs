@@ -40,6 +40,10 @@ pub enum Role {
     Reported,
     /// Loaded for cross-references only (`--context`): not reported on.
     Context,
+    /// Policy files (`--policy`): their ValidatingAdmissionPolicies and
+    /// bindings run and their params are read; no rule checks their
+    /// objects, and only their own problems are reported.
+    Policy,
     /// The manifests as they were before the change (`--baseline`): only
     /// compared with, never linted or cross-referenced.
     Baseline,
@@ -63,7 +67,7 @@ impl LoadedFile {
 
     /// True when diagnostics in this file are reported.
     pub fn reported(&self) -> bool {
-        self.role == Role::Reported
+        matches!(self.role, Role::Reported | Role::Policy)
     }
 }
 

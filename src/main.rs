@@ -105,6 +105,11 @@ struct CheckArgs {
     /// without reporting on them (repeatable)
     #[arg(long, value_name = "PATH")]
     context: Vec<String>,
+    /// Run the ValidatingAdmissionPolicies and bindings under PATH (and
+    /// read their params there); only problems of the policies' own text
+    /// are reported on those files (repeatable)
+    #[arg(long = "policy", value_name = "PATH")]
+    policies: Vec<String>,
     /// Compare each StatefulSet with the same object at git revision REV
     /// (immutable-field-change)
     #[arg(long, value_name = "REV", conflicts_with = "baseline_dir")]
@@ -300,6 +305,7 @@ fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
         }),
         exclude: args.exclude,
         context: args.context,
+        policies: args.policies,
         fail_if_no_objects: args.fail_if_no_objects,
     };
     let cwd = std::env::current_dir().unwrap_or_default();

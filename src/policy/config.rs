@@ -10,6 +10,7 @@
 //! namespace: prod
 //! fail-on: error
 //! context: [k8s/]          # loaded for cross-references, not reported on
+//! policies: [policies/]     # ValidatingAdmissionPolicies and bindings to run
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -38,6 +39,9 @@ pub struct Config {
     /// Paths loaded for cross-references only, relative to the config
     /// file's directory.
     pub context: Vec<String>,
+    /// Policy files and directories (ValidatingAdmissionPolicies and
+    /// bindings, their params), relative to the config file's directory.
+    pub policies: Vec<String>,
     /// Rule options: (rule id, option name, values).
     pub options: Vec<(String, String, Vec<String>)>,
     /// Notes for stderr (renamed ids).
@@ -99,6 +103,7 @@ const KEYS: &[&str] = &[
     "fail-on",
     "fail-if-no-objects",
     "context",
+    "policies",
 ];
 
 /// A located problem in a config file.
@@ -289,6 +294,7 @@ pub fn load_text(path: &Path, text: String) -> Result<Config, Vec<ConfigError>> 
             }
             "exclude" => config.exclude.extend(strings(v, &mut bad)),
             "context" => config.context.extend(strings(v, &mut bad)),
+            "policies" => config.policies.extend(strings(v, &mut bad)),
             "namespace" => match string(v) {
                 Some(ns) => config.namespace = Some(ns),
                 None => bad(v, "expected a string".to_owned()),
@@ -337,6 +343,8 @@ pub struct Flags {
     pub exclude: Vec<String>,
     /// `--context PATH`.
     pub context: Vec<String>,
+    /// `--policy PATH`.
+    pub policies: Vec<String>,
     /// `--fail-if-no-objects`.
     pub fail_if_no_objects: bool,
 }
@@ -441,12 +449,14 @@ pub fn apply(
         .as_deref()
         .and_then(Path::parent)
         .filter(|d| !d.as_os_str().is_empty() && *d != cwd);
-    opts.context
-        .extend(config.context.iter().map(|c| match base {
-            Some(d) => d.join(c).to_string_lossy().into_owned(),
-            None => c.clone(),
-        }));
+    let relative = |c: &String| match base {
+        Some(d) => d.join(c).to_string_lossy().into_owned(),
+        None => c.clone(),
+    };
+    opts.context.extend(config.context.iter().map(relative));
     opts.context.extend(flags.context.iter().cloned());
+    opts.policies.extend(config.policies.iter().map(relative));
+    opts.policies.extend(flags.policies.iter().cloned());
     if let Some(f) = flags.fail_on.or(config.fail_on) {
         opts.policy.fail_on = f;
     }

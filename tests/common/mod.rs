@@ -2,6 +2,7 @@
 
 /// A StatefulSet whose serviceName names no Service: one
 /// missing-headless-service finding at line 6, column 3.
+#[allow(dead_code)] // not every test binary uses it
 pub const MISSING_SERVICE: &str = "apiVersion: apps/v1
 kind: StatefulSet
 metadata:

@@ -1,0 +1,162 @@
+//! ValidatingAdmissionPolicies from `--policy` and `policies:`: they run on
+//! the linted manifests, their own problems are reported on their files,
+//! and their findings work like any rule's (suppression, `rules:`, SARIF).
+
+use std::fs;
+
+mod common;
+
+use common::{check_json, found};
+
+const POLICY: &str = r#"apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: three-replicas
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [statefulsets]}
+  validations:
+  - expression: "object.spec.replicas >= 3"
+    messageExpression: "'3 replicas at least, not ' + string(object.spec.replicas)"
+  - expression: "object.metadata.name.size() < 3 ||"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: three-replicas
+spec:
+  policyName: three-replicas
+  validationActions: [Warn]
+"#;
+
+const STS: &str = r#"apiVersion: v1
+kind: Service
+metadata: {name: app}
+spec:
+  clusterIP: None
+  selector: {app: app}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: app}
+spec:
+  serviceName: app
+  replicas: 1
+  selector: {matchLabels: {app: app}}
+  template:
+    metadata: {labels: {app: app}}
+    spec:
+      containers:
+      - name: app
+        image: registry.example.com/app:1.4.2
+        readinessProbe: {httpGet: {path: /ready, port: 8080}}
+"#;
+
+fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+fn expected() -> Vec<(String, u64, String)> {
+    vec![
+        ("k8s/app.yaml".into(), 13, "vap:three-replicas".into()),
+        ("policies/vap.yaml".into(), 12, "policy-invalid".into()),
+    ]
+}
+
+#[test]
+fn policy_flag_runs_the_policies_and_reports_their_own_problems() {
+    let dir = repo(&[("k8s/app.yaml", STS), ("policies/vap.yaml", POLICY)]);
+    let (code, v, _) = check_json(dir.path(), &["k8s", "--policy", "policies", "--no-config"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(found(&v), expected());
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(d["message"], "3 replicas at least, not 1");
+    assert_eq!(d["column"], 3);
+    // Without the policies nothing is found.
+    let (code, v, _) = check_json(dir.path(), &["k8s", "--no-config"]);
+    assert_eq!((code, found(&v)), (0, vec![]));
+}
+
+#[test]
+fn policies_in_the_config_file_are_relative_to_it() {
+    let dir = repo(&[
+        ("deploy/.stslint.yaml", "policies: [../policies]\n"),
+        ("deploy/k8s/app.yaml", STS),
+        ("policies/vap.yaml", POLICY),
+    ]);
+    let (code, v, _) = check_json(&dir.path().join("deploy"), &["k8s"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(
+        found(&v),
+        vec![
+            ("../policies/vap.yaml".into(), 12, "policy-invalid".into()),
+            ("k8s/app.yaml".into(), 13, "vap:three-replicas".into()),
+        ]
+    );
+}
+
+#[test]
+fn policy_findings_are_suppressed_and_configured_like_rules() {
+    let suppressed = STS.replace(
+        "metadata: {name: app}\nspec:\n  serviceName",
+        "metadata:\n  name: app\n  annotations:\n    stslint.io/ignore: \"vap:three-replicas -- scaled by the operator\"\nspec:\n  serviceName",
+    );
+    let dir = repo(&[("k8s/app.yaml", &suppressed), ("policies/vap.yaml", POLICY)]);
+    let (_, v, _) = check_json(dir.path(), &["k8s", "--policy", "policies", "--no-config"]);
+    assert_eq!(
+        found(&v),
+        vec![("policies/vap.yaml".into(), 12, "policy-invalid".into())]
+    );
+    let dir = repo(&[
+        (
+            ".stslint.yaml",
+            "rules:\n  vap:three-replicas: info\n  policy-invalid: off\n",
+        ),
+        ("k8s/app.yaml", STS),
+        ("policies/vap.yaml", POLICY),
+    ]);
+    let (code, v, _) = check_json(dir.path(), &["k8s", "--policy", "policies"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["diagnostics"][0]["rule"], "vap:three-replicas");
+    assert_eq!(v["diagnostics"][0]["severity"], "info");
+    assert_eq!(v["diagnostics"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn sarif_lists_each_policy_as_a_rule() {
+    let dir = repo(&[("k8s/app.yaml", STS), ("policies/vap.yaml", POLICY)]);
+    let out = assert_cmd::Command::cargo_bin("stslint")
+        .expect("binary")
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "k8s",
+            "--policy",
+            "policies",
+            "--no-config",
+            "--format",
+            "sarif",
+        ])
+        .output()
+        .expect("runs");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    let run = &doc["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    let result = run["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "vap:three-replicas")
+        .expect("policy result");
+    let i = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+    assert_eq!(rules[i]["id"], "vap:three-replicas");
+    assert_eq!(result["level"], "warning");
+}
