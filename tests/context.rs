@@ -1,24 +1,13 @@
 //! `--context` and `context:`: manifests loaded for cross-references only,
 //! as a pre-commit hook needs when it is given just the changed files.
 
-use std::fs;
 use std::path::Path;
 
 mod common;
 
 use assert_cmd::Command;
-use common::{HEADLESS_SERVICE, MISSING_SERVICE, NOT_HEADLESS, check_json, found};
+use common::{HEADLESS_SERVICE, MISSING_SERVICE, NOT_HEADLESS, check_json, found, repo};
 use serde_json::Value;
-
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        fs::write(path, text).expect("write");
-    }
-    dir
-}
 
 fn json(dir: &Path, args: &[&str]) -> (i32, Value) {
     let (code, v, _) = check_json(dir, args);

@@ -2,11 +2,9 @@
 //! the linted manifests, their own problems are reported on their files,
 //! and their findings work like any rule's (suppression, `rules:`, SARIF).
 
-use std::fs;
-
 mod common;
 
-use common::{check_json, found};
+use common::{check_json, found, repo};
 
 const POLICY: &str = r#"apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
@@ -52,16 +50,6 @@ spec:
         image: registry.example.com/app:1.4.2
         readinessProbe: {httpGet: {path: /ready, port: 8080}}
 "#;
-
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        fs::write(path, text).expect("write");
-    }
-    dir
-}
 
 fn expected() -> Vec<(String, u64, String)> {
     vec![

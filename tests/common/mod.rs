@@ -94,3 +94,15 @@ pub fn check_json(dir: &std::path::Path, args: &[&str]) -> (i32, serde_json::Val
     let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
     (out.status.code().expect("exit code"), v, stderr)
 }
+
+/// A temporary directory holding `files` (relative path, text).
+#[allow(dead_code)] // not every test binary uses it
+pub fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    dir
+}
