@@ -17,6 +17,7 @@ pub mod policy;
 pub mod render;
 pub mod rules;
 pub mod source;
+pub mod testing;
 pub mod text;
 
 pub use baseline::Baseline;

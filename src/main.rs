@@ -31,6 +31,15 @@ enum Command {
     },
     /// Run the language server (LSP over standard input and output)
     Lsp,
+    /// Run policy fixtures: each fail-*.yaml / pass-*.yaml under DIR must
+    /// get exactly the policy diagnostics its `# expect:` markers name
+    Test {
+        /// Directories holding policies and their fixtures [default: .]
+        paths: Vec<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value = "text")]
+        format: TestFormat,
+    },
     /// Print a rule's documentation
     Explain {
         /// The rule id
@@ -45,6 +54,12 @@ enum Format {
     Short,
     Sarif,
     Github,
+    Junit,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TestFormat {
+    Text,
     Junit,
 }
 
@@ -190,6 +205,30 @@ fn main() -> ExitCode {
             }
             print(&out);
             ExitCode::SUCCESS
+        }
+        Command::Test { paths, format } => {
+            let paths = if paths.is_empty() {
+                vec![".".to_owned()]
+            } else {
+                paths
+            };
+            let mut failed = 0;
+            for p in &paths {
+                match stslint::testing::run(std::path::Path::new(p)) {
+                    Ok(report) => {
+                        failed += report.failed();
+                        print(&match format {
+                            TestFormat::Text => stslint::testing::render(&report),
+                            TestFormat::Junit => stslint::testing::junit(&report),
+                        });
+                    }
+                    Err(e) => {
+                        eprintln!("error: {}", e.0);
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            ExitCode::from(u8::from(failed > 0))
         }
         Command::Lsp => match stslint::lsp::run() {
             Ok(()) => ExitCode::SUCCESS,

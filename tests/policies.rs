@@ -148,3 +148,94 @@ fn sarif_lists_each_policy_as_a_rule() {
     assert_eq!(rules[i]["id"], "vap:three-replicas");
     assert_eq!(result["level"], "warning");
 }
+
+#[test]
+fn example_policies_pass_their_fixtures() {
+    let report = stslint::testing::run(std::path::Path::new("examples/policies")).expect("runs");
+    let text = stslint::testing::render(&report);
+    assert_eq!(report.failed(), 0, "{text}");
+    let dirs: std::collections::BTreeSet<_> = report
+        .outcomes
+        .iter()
+        .filter_map(|o| {
+            std::path::Path::new(&o.fixture)
+                .parent()
+                .map(|p| p.to_owned())
+        })
+        .collect();
+    assert!(dirs.len() >= 10, "{dirs:?}");
+    // Every policy directory has both kinds of fixture.
+    for d in &dirs {
+        for kind in ["fail-", "pass-"] {
+            assert!(
+                report
+                    .outcomes
+                    .iter()
+                    .any(|o| o.fixture.starts_with(&format!("{}/{kind}", d.display()))),
+                "{} has no {kind} fixture",
+                d.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn stslint_test_shows_what_differs_and_fails() {
+    let dir = repo(&[
+        (
+            "policies/vap.yaml",
+            POLICY
+                .replace(
+                    "  - expression: \"object.metadata.name.size() < 3 ||\"\n",
+                    "",
+                )
+                .as_str(),
+        ),
+        (
+            "policies/fail-marked-wrong.yaml",
+            &STS.replace(
+                "  replicas: 1\n",
+                "  replicas: 1\n  # expect: vap:three-replicas\n",
+            ),
+        ),
+        (
+            "policies/pass-ok.yaml",
+            &STS.replace("replicas: 1", "replicas: 3"),
+        ),
+    ]);
+    let out = assert_cmd::Command::cargo_bin("stslint")
+        .expect("binary")
+        .current_dir(dir.path())
+        .args(["test", "policies"])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_eq!(
+        stdout,
+        "FAILED  policies/fail-marked-wrong.yaml\n\
+         \x20       - policies/fail-marked-wrong.yaml:14: expected vap:three-replicas, not found\n\
+         \x20       + policies/fail-marked-wrong.yaml:13: found vap:three-replicas, not expected: 3 replicas at least, not 1\n\
+         ok      policies/pass-ok.yaml\n\
+         1 passed, 1 failed\n"
+    );
+    let out = assert_cmd::Command::cargo_bin("stslint")
+        .expect("binary")
+        .current_dir(dir.path())
+        .args(["test", "policies", "--format", "junit"])
+        .output()
+        .expect("runs");
+    let xml = String::from_utf8_lossy(&out.stdout);
+    let doc = roxmltree::Document::parse(&xml).expect("junit parses");
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 2);
+    assert_eq!(
+        cases[0].attribute("name"),
+        Some("policies/fail-marked-wrong.yaml")
+    );
+    assert!(cases[0].children().any(|c| c.has_tag_name("failure")));
+    assert!(!cases[1].children().any(|c| c.has_tag_name("failure")));
+}

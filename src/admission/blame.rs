@@ -128,6 +128,37 @@ fn selections(e: &IdedExpr, scope: &Scope<'_>, out: &mut Vec<Blamed>) {
     }
 }
 
+/// The field of element `i` of the list `e` evaluates to: `e[i]` for a
+/// field, through a policy variable, and across `a + b` concatenations.
+fn element_path(
+    e: &IdedExpr,
+    i: usize,
+    cx: &Context<'_, '_>,
+    scope: &Scope<'_>,
+) -> Option<FieldPath> {
+    if let Some(p) = chain(e, scope) {
+        return Some(p.idx(i));
+    }
+    match &e.expr {
+        Expr::Select(s) if matches!(&s.operand.expr, Expr::Ident(v) if v == "variables") => {
+            let ve = scope.variables.get(&s.field)?;
+            element_path(ve, i, cx, scope)
+        }
+        Expr::Call(c) if c.func_name == operators::ADD && c.args.len() == 2 => {
+            let left = match eval(&c.args[0], cx)? {
+                Value::List(l) => l.len(),
+                _ => return None,
+            };
+            if i < left {
+                element_path(&c.args[0], i, cx, scope)
+            } else {
+                element_path(&c.args[1], i - left, cx, scope)
+            }
+        }
+        _ => None,
+    }
+}
+
 /// The predicate of an `all()` comprehension (`@result && P`).
 fn all_predicate(c: &cel::common::ast::ComprehensionExpr) -> Option<&IdedExpr> {
     let init_true = matches!(c.accu_init.expr, Expr::Literal(LiteralValue::Boolean(b)) if *b);
@@ -136,6 +167,13 @@ fn all_predicate(c: &cel::common::ast::ComprehensionExpr) -> Option<&IdedExpr> {
             step.args.get(1)
         }
         _ => None,
+    }
+}
+
+fn push(out: &mut Vec<Blamed>, path: FieldPath, missing: bool) {
+    let b = Blamed { path, missing };
+    if !out.contains(&b) {
+        out.push(b);
     }
 }
 
@@ -188,45 +226,61 @@ fn walk(
         Expr::Select(s) if s.test => {
             // has(x.f) is false: x.f is missing.
             if let Some(p) = chain(&s.operand, scope) {
-                out.push(Blamed {
-                    path: p.key(&super::value::unescaped(&s.field)),
-                    missing: true,
-                });
+                push(out, p.key(&super::value::unescaped(&s.field)), true);
             }
         }
         Expr::Comprehension(c) => {
             let range_path = chain(&c.iter_range, scope);
-            match (all_predicate(c), eval(&c.iter_range, cx), &range_path) {
-                (Some(pred), Some(Value::List(items)), Some(range_path)) => {
-                    for (i, item) in items.iter().enumerate() {
+            // The elements an `all()` iterates: a list's items, a map's keys.
+            let items: Option<Vec<Value>> = match eval(&c.iter_range, cx) {
+                Some(Value::List(items)) => Some(items.to_vec()),
+                Some(Value::Map(m)) => Some(
+                    m.map
+                        .keys()
+                        .map(|k| match k {
+                            cel::objects::Key::String(s) => Value::String(s.clone()),
+                            cel::objects::Key::Int(i) => Value::Int(*i),
+                            cel::objects::Key::Uint(u) => Value::UInt(*u),
+                            cel::objects::Key::Bool(b) => Value::Bool(*b),
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            };
+            match (all_predicate(c), items) {
+                (Some(pred), Some(items)) => {
+                    for (i, item) in items.into_iter().enumerate() {
                         let mut inner = cx.new_inner_scope();
-                        inner.add_variable_from_value(c.iter_var.clone(), item.clone());
+                        inner.add_variable_from_value(c.iter_var.clone(), item);
                         if !is_false(pred, &inner) {
                             continue;
                         }
+                        // The element's own field when the range is one;
+                        // else (a literal list, a param) what the
+                        // predicate reads of the object.
                         let mut s = scope.clone();
-                        s.bound
-                            .insert(c.iter_var.clone(), range_path.clone().idx(i));
+                        let element = element_path(&c.iter_range, i, cx, scope);
+                        match &element {
+                            Some(p) => {
+                                s.bound.insert(c.iter_var.clone(), p.clone());
+                            }
+                            None => {
+                                s.bound.remove(&c.iter_var);
+                            }
+                        }
                         let before = out.len();
                         walk(pred, &inner, &s, out, depth + 1);
-                        if out.len() == before {
-                            out.push(Blamed {
-                                path: range_path.clone().idx(i),
-                                missing: false,
-                            });
+                        if out.len() == before
+                            && let Some(p) = element
+                        {
+                            push(out, p, false);
                         }
                     }
                 }
-                _ => {
-                    if let Some(p) = range_path {
-                        out.push(Blamed {
-                            path: p,
-                            missing: false,
-                        });
-                    } else {
-                        selections(&c.iter_range, scope, out);
-                    }
-                }
+                _ => match range_path {
+                    Some(p) => push(out, p, false),
+                    None => selections(&c.iter_range, scope, out),
+                },
             }
         }
         Expr::Select(s)

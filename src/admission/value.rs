@@ -35,6 +35,10 @@ const FREE_MAPS: &[&str] = &[
     "selector",
 ];
 
+/// Maps of resource quantities: the API server holds them as Quantity,
+/// which it writes as a string (`memory: 64` reaches a policy as `'64'`).
+const QUANTITY_MAPS: &[&str] = &["limits", "requests", "capacity", "allocatable", "hard"];
+
 /// CEL's reserved words: a property with one of these names is reached as
 /// `__word__` in Kubernetes CEL.
 const RESERVED: &[&str] = &[
@@ -131,7 +135,11 @@ fn convert(node: &Node<'_>, free: bool) -> Value {
                     }
                     continue;
                 }
-                let value = convert(&v, FREE_MAPS.contains(&name.as_str()));
+                let value = if QUANTITY_MAPS.contains(&name.as_str()) {
+                    quantities(&v)
+                } else {
+                    convert(&v, FREE_MAPS.contains(&name.as_str()))
+                };
                 if !free && let Some(e) = escaped(&name) {
                     map.insert(Key::String(Arc::new(e)), value.clone());
                 }
@@ -141,6 +149,22 @@ fn convert(node: &Node<'_>, free: bool) -> Value {
             Value::Map(Map { map: Arc::new(map) })
         }
     }
+}
+
+/// A map of quantities: numbers as the strings the API server writes.
+fn quantities(node: &Node<'_>) -> Value {
+    let NodeKind::Map(entries) = node.kind() else {
+        return convert(node, true);
+    };
+    map(entries.iter().map(|(k, v)| {
+        let value = match v.scalar().map(|s| resolve_ref(&s)) {
+            Some(Resolved::Int(_) | Resolved::UInt(_) | Resolved::Float(_)) => {
+                string(v.as_scalar().unwrap_or(""))
+            }
+            _ => convert(&v, true),
+        };
+        (key_string(&k), value)
+    }))
 }
 
 /// `value.key` of a map value.
