@@ -71,6 +71,8 @@ fn admit(index: &Index, files: &[LoadedFile], admission: &Set, id: ObjId, out: &
             obj,
             root: node,
             old,
+            index,
+            files,
         },
         out,
     );
@@ -239,6 +241,8 @@ pub fn run(
                         obj,
                         root: node,
                         old,
+                        index,
+                        files,
                     },
                     &mut out,
                 );

@@ -182,8 +182,14 @@ fn main() -> ExitCode {
             match config::rule_id(&rule, &mut notes) {
                 Ok(id) => {
                     notes.iter().for_each(|n| eprintln!("note: {n}"));
-                    let meta = rules::find(id).map(|r| r.meta());
-                    print(&meta.map(rules::page).unwrap_or_default());
+                    let Some(meta) = rules::find(id).map(|r| r.meta()) else {
+                        eprintln!(
+                            "error: `{id}` is the id of policy {}'s findings, not a built-in rule: its documentation is the policy's manifest",
+                            stslint::policy::policy_name(id).unwrap_or(id)
+                        );
+                        return ExitCode::from(2);
+                    };
+                    print(&rules::page(meta));
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

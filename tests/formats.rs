@@ -337,14 +337,16 @@ fn sarif_is_valid_and_locates_each_result() {
     }
     let run = &doc["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
-    // The built-in rules, then each ValidatingAdmissionPolicy with results
+    // The built-in rules, then each policy with results
     // (testdata/vap and the policy fixtures).
     let policies: Vec<&str> = rules[stslint::rules::RULES.len()..]
         .iter()
         .filter_map(|r| r["id"].as_str())
         .collect();
     assert!(
-        policies.iter().all(|id| id.starts_with("vap:")),
+        policies
+            .iter()
+            .all(|id| id.starts_with("vap:") || id.starts_with("policy/")),
         "{policies:?}"
     );
     assert!(policies.contains(&"vap:storage-limit"), "{policies:?}");

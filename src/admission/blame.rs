@@ -35,6 +35,11 @@ impl<'e> Scope<'e> {
         bound.insert("object".to_owned(), FieldPath::root());
         Scope { bound, variables }
     }
+
+    /// Bind `name` to the field at `path` (a forEach element).
+    pub fn bind(&mut self, name: &str, path: FieldPath) {
+        self.bound.insert(name.to_owned(), path);
+    }
 }
 
 fn eval(e: &IdedExpr, cx: &Context<'_, '_>) -> Option<Value> {
@@ -130,7 +135,7 @@ fn selections(e: &IdedExpr, scope: &Scope<'_>, out: &mut Vec<Blamed>) {
 
 /// The field of element `i` of the list `e` evaluates to: `e[i]` for a
 /// field, through a policy variable, and across `a + b` concatenations.
-fn element_path(
+pub fn element_path(
     e: &IdedExpr,
     i: usize,
     cx: &Context<'_, '_>,

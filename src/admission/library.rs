@@ -361,6 +361,13 @@ pub struct Image {
     digest: String,
 }
 
+impl Image {
+    /// The repository, normalised (`library/postgres` for `postgres`).
+    pub fn repository(&self) -> &str {
+        &self.repository
+    }
+}
+
 impl Opaque for Image {
     fn runtime_type_name(&self) -> &str {
         "kubernetes.Image"

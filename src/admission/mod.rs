@@ -52,8 +52,15 @@ pub struct Set {
     namespaces: HashMap<String, (Value, BTreeMap<String, String>)>,
     /// Param objects by (apiVersion, kind).
     params: HashMap<(String, String), Vec<Param>>,
+    /// The inline params of StatefulSetPolicies, by policy index.
+    inline: HashMap<usize, Param>,
     /// Problems of the policies' own text (policy-invalid) and notes.
     pub problems: Vec<Finding>,
+}
+
+/// stslint's own policy form.
+fn is_native(o: &crate::model::Object) -> bool {
+    o.kind == "StatefulSetPolicy" && o.api_version.starts_with("stslint.io/")
 }
 
 fn is_kind(o: &crate::model::Object, kind: &str) -> bool {
@@ -88,7 +95,8 @@ pub fn load(index: &Index, files: &[LoadedFile]) -> Set {
         .filter(|&id| {
             let o = index.object(id);
             (is_kind(o, "ValidatingAdmissionPolicy")
-                || is_kind(o, "ValidatingAdmissionPolicyBinding"))
+                || is_kind(o, "ValidatingAdmissionPolicyBinding")
+                || is_native(o))
                 && wanted(id)
         })
         .collect();
@@ -99,6 +107,7 @@ pub fn load(index: &Index, files: &[LoadedFile]) -> Set {
         problems: Vec::new(),
     };
     let mut bindings = Vec::new();
+    let mut native_bindings = Vec::new();
     for id in ids {
         let o = index.object(id);
         let Some(f) = files.get(o.file) else { continue };
@@ -114,7 +123,12 @@ pub fn load(index: &Index, files: &[LoadedFile]) -> Set {
             document: o.document,
             root,
         };
-        if o.kind == "ValidatingAdmissionPolicy" {
+        if is_native(o) {
+            if let Some((v, b)) = reader.native(&place) {
+                set.vaps.push(v);
+                native_bindings.push((b, set.vaps.len() - 1));
+            }
+        } else if o.kind == "ValidatingAdmissionPolicy" {
             if let Some(v) = reader.policy(&place) {
                 set.vaps.push(v);
             }
@@ -123,6 +137,21 @@ pub fn load(index: &Index, files: &[LoadedFile]) -> Set {
         }
     }
     set.problems = reader.problems;
+    for (b, i) in native_bindings {
+        if let Some(params) = set.vaps[i].native.as_ref().and_then(|n| n.params.clone()) {
+            set.inline.insert(
+                i,
+                Param {
+                    obj: set.vaps[i].obj,
+                    namespace: String::new(),
+                    name: format!("the inline params of {}", set.vaps[i].name),
+                    labels: BTreeMap::new(),
+                    value: params,
+                },
+            );
+        }
+        set.bindings.push((b, i));
+    }
     for b in bindings {
         match set.vaps.iter().position(|v| v.name == b.policy_name) {
             Some(i) => set.bindings.push((b, i)),
@@ -138,7 +167,7 @@ pub fn load(index: &Index, files: &[LoadedFile]) -> Set {
         }
     }
     for (i, v) in set.vaps.iter().enumerate() {
-        if !set.bindings.iter().any(|(_, p)| *p == i) {
+        if v.native.is_none() && !set.bindings.iter().any(|(_, p)| *p == i) {
             set.problems.push(note(
                 v.obj,
                 FieldPath::from_keys(&["metadata", "name"]),
@@ -235,6 +264,39 @@ pub struct Subject<'a> {
     /// The same object in the baseline (`--baseline`): UPDATE with
     /// `oldObject`, else CREATE.
     pub old: Option<Node<'a>>,
+    /// The run's objects and files, for the objects a StatefulSetPolicy
+    /// reads besides this one (`service`, `pdbs`).
+    pub index: &'a Index,
+    pub files: &'a [LoadedFile],
+}
+
+/// The governing Service (or null) and the PodDisruptionBudgets selecting
+/// the pods of StatefulSet value `obj`, as CEL values.
+fn around(s: &Subject<'_>, obj: &Value) -> (Value, Value) {
+    let spec = value::get(obj, "spec");
+    let ns = &s.obj.namespace;
+    let service = match spec.and_then(|sp| value::get(sp, "serviceName")) {
+        Some(Value::String(name)) => s
+            .index
+            .service(ns, name)
+            .and_then(|(id, _)| object_value(s.index, s.files, id))
+            .unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    let labels: BTreeMap<String, String> = value::string_map(
+        spec.and_then(|sp| value::get(sp, "template"))
+            .and_then(|t| value::get(t, "metadata"))
+            .and_then(|m| value::get(m, "labels")),
+    )
+    .into_iter()
+    .collect();
+    let pdbs = s
+        .index
+        .pdbs_selecting(ns, &labels)
+        .into_iter()
+        .filter_map(|(id, _)| object_value(s.index, s.files, id))
+        .collect();
+    (service, Value::List(Arc::new(pdbs)))
 }
 
 /// What one evaluation needs besides the object.
@@ -292,6 +354,7 @@ impl Set {
         };
         let operation = if s.old.is_some() { "UPDATE" } else { "CREATE" };
         let mut object: Option<(Value, Value)> = None;
+        let mut nearby: Option<(Value, Value)> = None;
         for (binding, p) in &self.bindings {
             let vap = &self.vaps[*p];
             let take = |m: &spec::Matching| matching::rules_take(m, &res, operation, &s.obj.name);
@@ -354,7 +417,13 @@ impl Set {
                 continue;
             }
             // Params: one evaluation per param object, all must pass.
+            if let Some(n) = &vap.native
+                && !native_matches(n, &s.obj.namespace, obj)
+            {
+                continue;
+            }
             let params: Vec<Option<&Param>> = match (&vap.param_kind, &binding.param_ref) {
+                _ if vap.native.is_some() => vec![self.inline.get(p)],
                 (Some(kind), Some(r)) => {
                     let candidates = self.params.get(kind).map_or(&[][..], Vec::as_slice);
                     let ns = r
@@ -397,13 +466,16 @@ impl Set {
                     binding,
                     param,
                 };
+                let near = vap
+                    .native
+                    .as_ref()
+                    .map(|_| &*nearby.get_or_insert_with(|| around(s, obj)));
                 self.evaluate(
                     s,
                     &run,
                     &res,
                     operation,
-                    obj,
-                    old,
+                    (obj, old, near),
                     ns.as_ref().map(|n| &n.0),
                     out,
                 );
@@ -418,12 +490,15 @@ impl Set {
         run: &Run<'_>,
         res: &Resource,
         operation: &str,
-        obj: &Value,
-        old: &Value,
+        (obj, old, near): (&Value, &Value, Option<&(Value, Value)>),
         ns: Option<&Value>,
         out: &mut Vec<Finding>,
     ) {
         let mut cx = library::context();
+        if let Some((service, pdbs)) = near {
+            cx.add_variable_from_value("service", service.clone());
+            cx.add_variable_from_value("pdbs", pdbs.clone());
+        }
         cx.add_variable_from_value("object", obj.clone());
         cx.add_variable_from_value("oldObject", old.clone());
         cx.add_variable_from_value("params", run.param.map_or(Value::Null, |p| p.value.clone()));
@@ -467,13 +542,79 @@ impl Set {
                 self.error(s, run, e, err, out);
                 continue;
             }
+            let scope = blame::Scope::new(var_exprs.clone());
+            if let Some(fe) = &v.for_each {
+                let Some(fp) = &fe.program else { continue };
+                let items = match fp.execute(&cx) {
+                    Ok(Value::List(items)) => items,
+                    Ok(other) => {
+                        let msg = format!("forEach of validation {i} gave {other:?}, not a list");
+                        self.failure(s, run, Some(fe), msg, out);
+                        continue;
+                    }
+                    Err(err) => {
+                        self.error(s, run, fe, &err, out);
+                        continue;
+                    }
+                };
+                for (k, item) in items.iter().enumerate() {
+                    let mut inner = cx.new_inner_scope();
+                    inner.add_variable_from_value(v.as_name.clone(), item.clone());
+                    inner.add_variable_from_value(
+                        "index",
+                        Value::Int(i64::try_from(k).unwrap_or(i64::MAX)),
+                    );
+                    match p.execute(&inner) {
+                        Ok(Value::Bool(true)) => {}
+                        Ok(Value::Bool(false)) => {
+                            let element = blame::element_path(fp.expression(), k, &cx, &scope);
+                            let paths = match (&element, &v.field_path) {
+                                (Some(e), Some(f)) => vec![FieldPath(
+                                    e.segs().iter().chain(f.segs()).cloned().collect(),
+                                )],
+                                (Some(e), None) => {
+                                    let mut s2 = scope.clone();
+                                    s2.bind(&v.as_name, e.clone());
+                                    let blamed: Vec<FieldPath> =
+                                        blame::blame(p.expression(), &inner, &s2)
+                                            .into_iter()
+                                            .map(|b| b.path)
+                                            .collect();
+                                    if blamed.is_empty() {
+                                        vec![e.clone()]
+                                    } else {
+                                        blamed
+                                    }
+                                }
+                                (None, Some(f)) => vec![f.clone()],
+                                (None, None) => Vec::new(),
+                            };
+                            let message = message(v, &inner);
+                            out.push(self.violation(s, run, i, message, paths));
+                        }
+                        Ok(other) => {
+                            let msg = format!(
+                                "validation {i} gave {other:?} for element {k}, not a bool"
+                            );
+                            self.failure(s, run, Some(&v.expr), msg, out);
+                        }
+                        Err(err) => self.error(s, run, &v.expr, &err, out),
+                    }
+                }
+                continue;
+            }
             match p.execute(&cx) {
                 Ok(Value::Bool(true)) => {}
                 Ok(Value::Bool(false)) => {
-                    let scope = blame::Scope::new(var_exprs.clone());
-                    let blamed = blame::blame(p.expression(), &cx, &scope);
+                    let paths = match &v.field_path {
+                        Some(f) => vec![f.clone()],
+                        None => blame::blame(p.expression(), &cx, &scope)
+                            .into_iter()
+                            .map(|b| b.path)
+                            .collect(),
+                    };
                     let message = message(v, &cx);
-                    out.push(self.violation(s, run, i, message, blamed));
+                    out.push(self.violation(s, run, i, message, paths));
                 }
                 Ok(other) => {
                     let msg = format!("validation {i} gave {other:?}, not a bool");
@@ -495,6 +636,9 @@ impl Set {
             },
             message: format!("ValidatingAdmissionPolicy {}", run.vap.name),
         }];
+        if run.vap.native.is_some() {
+            return related;
+        }
         related.push(Related {
             at: Loc::Field {
                 obj: run.binding.obj,
@@ -524,32 +668,38 @@ impl Set {
         run: &Run<'_>,
         index: usize,
         message: String,
-        blamed: Vec<blame::Blamed>,
+        blamed: Vec<FieldPath>,
     ) -> Finding {
         let v = &run.vap.validations[index];
         let mut related = self.related(run, Some(&v.expr));
         let mut paths = blamed.into_iter();
         let primary = paths
             .next()
-            .map_or_else(|| FieldPath::root().key("kind"), |b| b.path);
-        for b in paths {
+            .unwrap_or_else(|| FieldPath::root().key("kind"));
+        for path in paths {
             related.push(Related {
-                at: Loc::Field {
-                    obj: s.id,
-                    path: b.path,
-                },
+                at: Loc::Field { obj: s.id, path },
                 message: "and here".to_owned(),
             });
         }
         let reason = v.reason.as_deref().unwrap_or("Invalid");
+        let help = match &run.vap.native {
+            Some(n) => match (&n.help, &n.url) {
+                (Some(h), Some(u)) => Some(format!("{h} ({u})")),
+                (Some(h), None) => Some(h.clone()),
+                (None, Some(u)) => Some(format!("See {u}.")),
+                (None, None) => None,
+            },
+            None => Some(format!(
+                "The API server answers {reason} ({}) when this is applied: change the manifest, or the policy.",
+                actions_text(&run.binding.actions)
+            )),
+        };
         Finding {
             rule: run.vap.rule,
             at_most: Some(severity(&run.binding.actions)),
             message,
-            help: Some(format!(
-                "The API server answers {reason} ({}) when this is applied: change the manifest, or the policy.",
-                actions_text(&run.binding.actions)
-            )),
+            help,
             at: Loc::Field {
                 obj: s.id,
                 path: primary,
@@ -643,6 +793,54 @@ impl Set {
             related,
         });
     }
+}
+
+/// Whether a StatefulSetPolicy's namespace and image globs take the
+/// object.
+fn native_matches(n: &spec::Native, namespace: &str, obj: &Value) -> bool {
+    let ns_ok = n.namespaces.is_empty() || n.namespaces.iter().any(|g| g.is_match(namespace));
+    if !ns_ok {
+        return false;
+    }
+    if n.images.is_empty() {
+        return true;
+    }
+    let pod = value::get(obj, "spec")
+        .and_then(|s| value::get(s, "template"))
+        .and_then(|t| value::get(t, "spec"));
+    let images: Vec<String> = ["containers", "initContainers"]
+        .iter()
+        .filter_map(|k| pod.and_then(|p| value::get(p, k)))
+        .filter_map(|l| match l {
+            Value::List(items) => Some(
+                items
+                    .iter()
+                    .filter_map(|c| match value::get(c, "image") {
+                        Some(Value::String(s)) => Some(s.to_string()),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    images.iter().any(|image| {
+        // The repository as written (no tag or digest), and as normalised
+        // (`postgres` is `library/postgres` on `index.docker.io`).
+        let written = image.split('@').next().unwrap_or(image);
+        let slash = written.rfind('/').map_or(0, |i| i + 1);
+        let written = match written[slash..].rfind(':') {
+            Some(i) => &written[..slash + i],
+            None => written,
+        };
+        let normal = library::parse_image(image)
+            .ok()
+            .map(|i| i.repository().to_owned());
+        n.images
+            .iter()
+            .any(|g| g.is_match(written) || normal.as_deref().is_some_and(|r| g.is_match(r)))
+    })
 }
 
 /// The message of a false validation: messageExpression's result when it

@@ -48,6 +48,26 @@ pub struct Validation {
     pub message: Option<String>,
     pub message_expr: Option<Expr>,
     pub reason: Option<String>,
+    /// StatefulSetPolicy: one check (and finding) per element of this list,
+    /// bound to `as_name` (default `item`) and `index`.
+    pub for_each: Option<Expr>,
+    pub as_name: String,
+    /// StatefulSetPolicy: where a failure is reported, relative to the
+    /// forEach element (or the object).
+    pub field_path: Option<FieldPath>,
+}
+
+/// What a StatefulSetPolicy adds to a ValidatingAdmissionPolicy.
+pub struct Native {
+    pub severity: crate::finding::Severity,
+    pub help: Option<String>,
+    pub url: Option<String>,
+    /// Globs on the object's namespace (empty: any).
+    pub namespaces: Vec<globset::GlobMatcher>,
+    /// Globs on any container's image repository (empty: any).
+    pub images: Vec<globset::GlobMatcher>,
+    /// Inline `params`, as a CEL value.
+    pub params: Option<cel::Value>,
 }
 
 pub struct Vap {
@@ -62,6 +82,8 @@ pub struct Vap {
     pub match_conditions: Vec<(String, Expr)>,
     pub variables: Vec<(String, Expr)>,
     pub validations: Vec<Validation>,
+    /// Set for a StatefulSetPolicy (stslint's own form).
+    pub native: Option<Native>,
 }
 
 pub struct ParamRef {
@@ -256,6 +278,21 @@ impl Reader {
 
     /// A ValidatingAdmissionPolicy.
     pub fn policy(&mut self, place: &Place<'_>) -> Option<Vap> {
+        let vap = self.policy_body(place)?;
+        if vap.constraints.rules.is_none() {
+            self.invalid(
+                place,
+                FieldPath::root().key("spec"),
+                "`matchConstraints` is missing: the API server rejects the policy".to_owned(),
+                "Add matchConstraints.resourceRules naming the resources the policy checks.",
+            );
+        }
+        Some(vap)
+    }
+
+    /// What both policy forms share: name, params, conditions, variables
+    /// and validations.
+    fn policy_body(&mut self, place: &Place<'_>) -> Option<Vap> {
         let root = place.root;
         let name = text(root.get("metadata")?, "name")?.to_owned();
         let spec_path = FieldPath::root().key("spec");
@@ -268,18 +305,10 @@ impl Reader {
             );
             return None;
         };
-        let constraints = match spec.get("matchConstraints") {
-            Some(m) => matching(m),
-            None => {
-                self.invalid(
-                    place,
-                    spec_path.clone(),
-                    "`matchConstraints` is missing: the API server rejects the policy".to_owned(),
-                    "Add matchConstraints.resourceRules naming the resources the policy checks.",
-                );
-                Matching::default()
-            }
-        };
+        let constraints = spec
+            .get("matchConstraints")
+            .map(matching)
+            .unwrap_or_default();
         let param_kind = spec.get("paramKind").map(|p| {
             (
                 text(p, "apiVersion").unwrap_or("").to_owned(),
@@ -318,11 +347,30 @@ impl Reader {
                 continue;
             };
             let message_expr = self.expr(place, item, &at, "messageExpression");
+            let for_each = self.expr(place, item, &at, "forEach");
+            let field_path = match text(item, "fieldPath") {
+                Some(f) => match parse_field_path(f) {
+                    Some(p) => Some(p),
+                    None => {
+                        self.invalid(
+                            place,
+                            at.clone().key("fieldPath"),
+                            format!("`fieldPath` {f:?} is not a field path"),
+                            "Write it as `spec.template.spec.containers[0].image` or `metadata.labels['team']`.",
+                        );
+                        None
+                    }
+                },
+                None => None,
+            };
             validations.push(Validation {
                 expr,
                 message: text(item, "message").map(str::to_owned),
                 message_expr,
                 reason: text(item, "reason").map(str::to_owned),
+                for_each,
+                as_name: text(item, "as").unwrap_or("item").to_owned(),
+                field_path,
             });
         }
         Some(Vap {
@@ -335,7 +383,88 @@ impl Reader {
             match_conditions,
             variables,
             validations,
+            native: None,
         })
+    }
+
+    /// A StatefulSetPolicy: a policy with its own binding, severity,
+    /// matching by namespace and image, inline params, and forEach /
+    /// fieldPath validations.
+    pub fn native(&mut self, place: &Place<'_>) -> Option<(Vap, Binding)> {
+        let mut vap = self.policy_body(place)?;
+        let root = place.root;
+        let spec = root.get("spec")?;
+        let spec_path = FieldPath::root().key("spec");
+        let severity = match text(spec, "severity") {
+            None => crate::finding::Severity::Warning,
+            Some(s) => crate::finding::Severity::parse(s).unwrap_or_else(|| {
+                self.invalid(
+                    place,
+                    spec_path.clone().key("severity"),
+                    format!("unknown severity `{s}`"),
+                    "Use error, warning or info.",
+                );
+                crate::finding::Severity::Warning
+            }),
+        };
+        let m = spec.get("match");
+        let mut globs = |key: &str| -> Vec<globset::GlobMatcher> {
+            let Some(m) = m else { return Vec::new() };
+            strings(m, key)
+                .into_iter()
+                .filter_map(|g| match globset::Glob::new(&g) {
+                    Ok(g) => Some(g.compile_matcher()),
+                    Err(e) => {
+                        self.invalid(
+                            place,
+                            spec_path.clone().keys(&["match", key]),
+                            format!("`{g}` is not a glob: {e}"),
+                            "Use `*` and `?` wildcards.",
+                        );
+                        None
+                    }
+                })
+                .collect()
+        };
+        let namespaces = globs("namespaces");
+        let images = globs("images");
+        vap.constraints = Matching {
+            rules: Some(vec![ResourceRule {
+                groups: vec!["apps".to_owned()],
+                versions: vec!["*".to_owned()],
+                resources: vec!["statefulsets".to_owned()],
+                operations: vec!["CREATE".to_owned(), "UPDATE".to_owned()],
+                names: Vec::new(),
+                scope: "*".to_owned(),
+            }]),
+            exclude: Vec::new(),
+            namespace_selector: selector(m.and_then(|m| m.get("namespaceSelector"))),
+            object_selector: selector(m.and_then(|m| m.get("objectSelector"))),
+            exact: false,
+        };
+        vap.rule = crate::finding::intern(&format!("{}{}", crate::policy::NATIVE_PREFIX, vap.name));
+        vap.native = Some(Native {
+            severity,
+            help: text(spec, "help").map(str::to_owned),
+            url: text(spec, "url").map(str::to_owned),
+            namespaces,
+            images,
+            params: spec.get("params").map(|p| super::value::of(&p)),
+        });
+        let action = match severity {
+            crate::finding::Severity::Error => Action::Deny,
+            crate::finding::Severity::Warning => Action::Warn,
+            crate::finding::Severity::Info => Action::Audit,
+        };
+        let binding = Binding {
+            obj: place.obj,
+            name: vap.name.clone(),
+            policy_name: vap.name.clone(),
+            actions: vec![action],
+            param_ref: None,
+            matching: None,
+        };
+        Some((vap, binding))
     }
 
     /// A ValidatingAdmissionPolicyBinding.
@@ -399,6 +528,32 @@ impl Reader {
             matching: spec.get("matchResources").map(matching),
         })
     }
+}
+
+/// A StatefulSetPolicy `fieldPath`: `spec.replicas`,
+/// `containers[0].image`, `metadata.labels['app.kubernetes.io/name']`.
+pub fn parse_field_path(s: &str) -> Option<FieldPath> {
+    let mut path = FieldPath::root();
+    let mut rest = s.trim().trim_start_matches('.');
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']')?;
+            let inner = r[..end].trim();
+            path = match inner.strip_prefix(['\'', '"']) {
+                Some(q) => path.key(q.strip_suffix(['\'', '"'])?),
+                None => path.idx(inner.parse().ok()?),
+            };
+            rest = r[end + 1..].trim_start_matches('.');
+            continue;
+        }
+        let end = rest.find(['.', '[']).unwrap_or(rest.len());
+        if end == 0 {
+            return None;
+        }
+        path = path.key(&rest[..end]);
+        rest = rest[end..].trim_start_matches('.');
+    }
+    (!path.segs().is_empty()).then_some(path)
 }
 
 /// The char offset in `source` of 1-based (`line`, `col`).

@@ -70,10 +70,8 @@ fn resolve_id(
     if let Some(r) = rules::find(id) {
         return Ok(r.meta().id);
     }
-    // A ValidatingAdmissionPolicy's findings: `vap:<policy name>`.
-    if let Some(name) = id.strip_prefix(super::POLICY_PREFIX)
-        && !name.is_empty()
-    {
+    // A policy's findings: `vap:<name>`, `policy/<name>`.
+    if super::policy_name(id).is_some() {
         return Ok(crate::finding::intern(id));
     }
     if let Some((_, new)) = renamed.iter().find(|(old, _)| *old == id) {

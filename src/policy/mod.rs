@@ -10,6 +10,18 @@ use crate::rules;
 /// (`vap:<policy name>`).
 pub const POLICY_PREFIX: &str = "vap:";
 
+/// The prefix of the rule ids of stslint's own StatefulSetPolicies
+/// (`policy/<policy name>`).
+pub const NATIVE_PREFIX: &str = "policy/";
+
+/// The policy name of a policy's rule id (`vap:x`, `policy/x`), if it is
+/// one.
+pub fn policy_name(id: &str) -> Option<&str> {
+    id.strip_prefix(POLICY_PREFIX)
+        .or_else(|| id.strip_prefix(NATIVE_PREFIX))
+        .filter(|n| !n.is_empty())
+}
+
 #[derive(Debug, Clone)]
 pub struct Policy {
     /// Per-rule overrides; `None` turns a rule off.
@@ -35,7 +47,7 @@ impl Policy {
         if let Some(o) = self.overrides.get(rule) {
             return *o;
         }
-        if rule.starts_with(POLICY_PREFIX) {
+        if policy_name(rule).is_some() {
             // A policy's findings carry the severity of their binding's
             // validationActions (`at_most`); a `rules:` entry can lower it
             // or turn the policy off.

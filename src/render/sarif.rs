@@ -60,16 +60,32 @@ fn rules() -> Vec<Value> {
         .collect()
 }
 
-/// The catalogue entry of a ValidatingAdmissionPolicy (`vap:<name>`).
+/// The catalogue entry of a policy: a ValidatingAdmissionPolicy
+/// (`vap:<name>`) or a StatefulSetPolicy (`policy/<name>`).
 fn policy_rule(id: &str) -> Value {
-    let name = id.trim_start_matches(crate::policy::POLICY_PREFIX);
+    let name = crate::policy::policy_name(id).unwrap_or(id);
+    let (kind, short, full) = if id.starts_with(crate::policy::POLICY_PREFIX) {
+        (
+            "Vap",
+            format!("ValidatingAdmissionPolicy {name}, run offline."),
+            format!(
+                "The cluster's ValidatingAdmissionPolicy {name}, evaluated by stslint as the API server would; the severity of each result is that of its binding's validationActions."
+            ),
+        )
+    } else {
+        (
+            "Policy",
+            format!("StatefulSetPolicy {name}."),
+            format!(
+                "The team's StatefulSetPolicy {name}; the severity of each result is the policy's own."
+            ),
+        )
+    };
     json!({
         "id": id,
-        "name": format!("Vap{}", pascal(name)),
-        "shortDescription": text(&format!("ValidatingAdmissionPolicy {name}, run offline.")),
-        "fullDescription": text(&format!(
-            "The cluster's ValidatingAdmissionPolicy {name}, evaluated by stslint as the API server would; the severity of each result is that of its binding's validationActions."
-        )),
+        "name": format!("{kind}{}", pascal(name)),
+        "shortDescription": text(&short),
+        "fullDescription": text(&full),
         "defaultConfiguration": { "level": "error" },
         "properties": { "tags": ["kubernetes", "policy"] },
     })
@@ -126,7 +142,7 @@ pub fn render(diags: &[Diagnostic], run: &RunInfo) -> String {
     let mut policies: Vec<&str> = diags
         .iter()
         .map(|d| d.rule)
-        .filter(|r| r.starts_with(crate::policy::POLICY_PREFIX))
+        .filter(|r| crate::policy::policy_name(r).is_some())
         .collect();
     policies.sort_unstable();
     policies.dedup();
