@@ -97,6 +97,22 @@ pub fn narrow(span: Range<usize>, text: Option<&str>, focus: Option<&str>) -> Ra
     }
 }
 
+/// The prefix of the rule ids of ValidatingAdmissionPolicies
+/// (`vap:<policy name>`).
+pub const POLICY_PREFIX: &str = "vap:";
+
+/// The prefix of the rule ids of stslint's own StatefulSetPolicies
+/// (`policy/<policy name>`).
+pub const NATIVE_PREFIX: &str = "policy/";
+
+/// The policy name of a policy's rule id (`vap:x`, `policy/x`), if it is
+/// one.
+pub fn policy_name(id: &str) -> Option<&str> {
+    id.strip_prefix(POLICY_PREFIX)
+        .or_else(|| id.strip_prefix(NATIVE_PREFIX))
+        .filter(|n| !n.is_empty())
+}
+
 /// A rule id made at run time (a policy's `vap:<name>`) as a static
 /// string: each distinct id is allocated once for the life of the process.
 pub fn intern(id: &str) -> &'static str {

@@ -185,7 +185,7 @@ fn main() -> ExitCode {
                     let Some(meta) = rules::find(id).map(|r| r.meta()) else {
                         eprintln!(
                             "error: `{id}` is the id of policy {}'s findings, not a built-in rule: its documentation is the policy's manifest",
-                            stslint::policy::policy_name(id).unwrap_or(id)
+                            stslint::finding::policy_name(id).unwrap_or(id)
                         );
                         return ExitCode::from(2);
                     };

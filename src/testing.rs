@@ -54,7 +54,7 @@ impl TestReport {
 
 /// Whether a diagnostic comes from the policies.
 pub fn is_policy_rule(id: &str) -> bool {
-    crate::policy::policy_name(id).is_some()
+    crate::finding::policy_name(id).is_some()
         || id == "policy-invalid"
         || id == "policy-not-evaluable"
 }

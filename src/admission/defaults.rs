@@ -49,9 +49,8 @@ fn pull_policy(image: Option<&Value>) -> &'static str {
     if image.contains('@') {
         return "IfNotPresent";
     }
-    let last = image.rsplit('/').next().unwrap_or("");
-    match last.rsplit_once(':') {
-        Some((_, "latest")) | None => "Always",
+    match crate::rules::image_parts(image).1 {
+        Some("latest") | None => "Always",
         Some(_) => "IfNotPresent",
     }
 }

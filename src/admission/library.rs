@@ -100,6 +100,16 @@ pub fn context() -> Context<'static, 'static> {
     cx
 }
 
+thread_local! {
+    /// The root context of this thread: the functions are registered once.
+    static ROOT: Context<'static, 'static> = context();
+}
+
+/// Run `f` in a fresh scope over this thread's root context.
+pub fn with_scope<R>(f: impl FnOnce(&mut Context<'_, 'static>) -> R) -> R {
+    ROOT.with(|root| f(&mut root.new_inner_scope()))
+}
+
 fn err(function: &str, message: impl ToString) -> ExecutionError {
     ExecutionError::function_error(function, message)
 }

@@ -494,135 +494,142 @@ impl Set {
         ns: Option<&Value>,
         out: &mut Vec<Finding>,
     ) {
-        let mut cx = library::context();
-        if let Some((service, pdbs)) = near {
-            cx.add_variable_from_value("service", service.clone());
-            cx.add_variable_from_value("pdbs", pdbs.clone());
-        }
-        cx.add_variable_from_value("object", obj.clone());
-        cx.add_variable_from_value("oldObject", old.clone());
-        cx.add_variable_from_value("params", run.param.map_or(Value::Null, |p| p.value.clone()));
-        cx.add_variable_from_value("namespaceObject", ns.cloned().unwrap_or(Value::Null));
-        cx.add_variable_from_value("request", request(s, res, operation));
-        // matchConditions: any false skips; an error is a failure.
-        for (name, e) in &run.vap.match_conditions {
-            let Some(p) = &e.program else { return };
-            match p.execute(&cx) {
-                Ok(Value::Bool(true)) => {}
-                Ok(Value::Bool(false)) => return,
-                Ok(other) => {
-                    let msg = format!("matchCondition {name} gave {other:?}, not a bool");
-                    return self.failure(s, run, Some(e), msg, out);
-                }
-                Err(err) => return self.error(s, run, e, &err, out),
+        // Variables go in a scope of their own over this thread's root
+        // context, which holds the functions.
+        library::with_scope(|cx| {
+            if let Some((service, pdbs)) = near {
+                cx.add_variable_from_value("service", service.clone());
+                cx.add_variable_from_value("pdbs", pdbs.clone());
             }
-        }
-        // variables, in order; a failing one fails only its users.
-        let mut vars: Vec<(String, Value)> = Vec::new();
-        let mut failed: Vec<(&str, &Expr, ExecutionError)> = Vec::new();
-        for (name, e) in &run.vap.variables {
-            let Some(p) = &e.program else { continue };
-            cx.add_variable_from_value("variables", value::map(vars.iter().cloned()));
-            match p.execute(&cx) {
-                Ok(v) => vars.push((name.clone(), v)),
-                Err(err) => failed.push((name, e, err)),
-            }
-        }
-        cx.add_variable_from_value("variables", value::map(vars.iter().cloned()));
-        let var_exprs: HashMap<String, &cel::IdedExpr> = run
-            .vap
-            .variables
-            .iter()
-            .filter_map(|(n, e)| e.program.as_ref().map(|p| (n.clone(), p.expression())))
-            .collect();
-        for (i, v) in run.vap.validations.iter().enumerate() {
-            let Some(p) = &v.expr.program else { continue };
-            let uses = |n: &str| v.expr.source.contains(&format!("variables.{n}"));
-            if let Some((_, e, err)) = failed.iter().find(|(n, ..)| uses(n)) {
-                self.error(s, run, e, err, out);
-                continue;
-            }
-            let scope = blame::Scope::new(var_exprs.clone());
-            if let Some(fe) = &v.for_each {
-                let Some(fp) = &fe.program else { continue };
-                let items = match fp.execute(&cx) {
-                    Ok(Value::List(items)) => items,
+            cx.add_variable_from_value("object", obj.clone());
+            cx.add_variable_from_value("oldObject", old.clone());
+            cx.add_variable_from_value(
+                "params",
+                run.param.map_or(Value::Null, |p| p.value.clone()),
+            );
+            cx.add_variable_from_value("namespaceObject", ns.cloned().unwrap_or(Value::Null));
+            cx.add_variable_from_value("request", request(s, res, operation));
+            // matchConditions: any false skips; an error is a failure.
+            for (name, e) in &run.vap.match_conditions {
+                let Some(p) = &e.program else { return };
+                match p.execute(cx) {
+                    Ok(Value::Bool(true)) => {}
+                    Ok(Value::Bool(false)) => return,
                     Ok(other) => {
-                        let msg = format!("forEach of validation {i} gave {other:?}, not a list");
-                        self.failure(s, run, Some(fe), msg, out);
-                        continue;
+                        let msg = format!("matchCondition {name} gave {other:?}, not a bool");
+                        return self.failure(s, run, Some(e), msg, out);
                     }
-                    Err(err) => {
-                        self.error(s, run, fe, &err, out);
-                        continue;
-                    }
-                };
-                for (k, item) in items.iter().enumerate() {
-                    let mut inner = cx.new_inner_scope();
-                    inner.add_variable_from_value(v.as_name.clone(), item.clone());
-                    inner.add_variable_from_value(
-                        "index",
-                        Value::Int(i64::try_from(k).unwrap_or(i64::MAX)),
-                    );
-                    match p.execute(&inner) {
-                        Ok(Value::Bool(true)) => {}
-                        Ok(Value::Bool(false)) => {
-                            let element = blame::element_path(fp.expression(), k, &cx, &scope);
-                            let paths = match (&element, &v.field_path) {
-                                (Some(e), Some(f)) => vec![FieldPath(
-                                    e.segs().iter().chain(f.segs()).cloned().collect(),
-                                )],
-                                (Some(e), None) => {
-                                    let mut s2 = scope.clone();
-                                    s2.bind(&v.as_name, e.clone());
-                                    let blamed: Vec<FieldPath> =
-                                        blame::blame(p.expression(), &inner, &s2)
-                                            .into_iter()
-                                            .map(|b| b.path)
-                                            .collect();
-                                    if blamed.is_empty() {
-                                        vec![e.clone()]
-                                    } else {
-                                        blamed
-                                    }
-                                }
-                                (None, Some(f)) => vec![f.clone()],
-                                (None, None) => Vec::new(),
-                            };
-                            let message = message(v, &inner);
-                            out.push(self.violation(s, run, i, message, paths));
-                        }
+                    Err(err) => return self.error(s, run, e, &err, out),
+                }
+            }
+            // variables, in order; a failing one fails only its users.
+            let mut vars: Vec<(String, Value)> = Vec::new();
+            let mut failed: Vec<(&str, &Expr, ExecutionError)> = Vec::new();
+            for (name, e) in &run.vap.variables {
+                let Some(p) = &e.program else { continue };
+                cx.add_variable_from_value("variables", value::map(vars.iter().cloned()));
+                match p.execute(cx) {
+                    Ok(v) => vars.push((name.clone(), v)),
+                    Err(err) => failed.push((name, e, err)),
+                }
+            }
+            cx.add_variable_from_value("variables", value::map(vars.iter().cloned()));
+            let var_exprs: HashMap<String, &cel::IdedExpr> = run
+                .vap
+                .variables
+                .iter()
+                .filter_map(|(n, e)| e.program.as_ref().map(|p| (n.clone(), p.expression())))
+                .collect();
+            let scope = blame::Scope::new(var_exprs);
+            for (i, v) in run.vap.validations.iter().enumerate() {
+                let Some(p) = &v.expr.program else { continue };
+                let uses = |n: &str| v.expr.source.contains(&format!("variables.{n}"));
+                if let Some((_, e, err)) = failed.iter().find(|(n, ..)| uses(n)) {
+                    self.error(s, run, e, err, out);
+                    continue;
+                }
+                if let Some(fe) = &v.for_each {
+                    let Some(fp) = &fe.program else { continue };
+                    let items = match fp.execute(cx) {
+                        Ok(Value::List(items)) => items,
                         Ok(other) => {
-                            let msg = format!(
-                                "validation {i} gave {other:?} for element {k}, not a bool"
-                            );
-                            self.failure(s, run, Some(&v.expr), msg, out);
+                            let msg =
+                                format!("forEach of validation {i} gave {other:?}, not a list");
+                            self.failure(s, run, Some(fe), msg, out);
+                            continue;
                         }
-                        Err(err) => self.error(s, run, &v.expr, &err, out),
-                    }
-                }
-                continue;
-            }
-            match p.execute(&cx) {
-                Ok(Value::Bool(true)) => {}
-                Ok(Value::Bool(false)) => {
-                    let paths = match &v.field_path {
-                        Some(f) => vec![f.clone()],
-                        None => blame::blame(p.expression(), &cx, &scope)
-                            .into_iter()
-                            .map(|b| b.path)
-                            .collect(),
+                        Err(err) => {
+                            self.error(s, run, fe, &err, out);
+                            continue;
+                        }
                     };
-                    let message = message(v, &cx);
-                    out.push(self.violation(s, run, i, message, paths));
+                    for (k, item) in items.iter().enumerate() {
+                        let mut inner = cx.new_inner_scope();
+                        inner.add_variable_from_value(v.as_name.clone(), item.clone());
+                        inner.add_variable_from_value(
+                            "index",
+                            Value::Int(i64::try_from(k).unwrap_or(i64::MAX)),
+                        );
+                        match p.execute(&inner) {
+                            Ok(Value::Bool(true)) => {}
+                            Ok(Value::Bool(false)) => {
+                                let element = blame::element_path(fp.expression(), k, cx, &scope);
+                                let paths = match (&element, &v.field_path) {
+                                    (Some(e), Some(f)) => vec![FieldPath(
+                                        e.segs().iter().chain(f.segs()).cloned().collect(),
+                                    )],
+                                    (Some(e), None) => {
+                                        let mut s2 = scope.clone();
+                                        s2.bind(&v.as_name, e.clone());
+                                        let blamed: Vec<FieldPath> =
+                                            blame::blame(p.expression(), &inner, &s2)
+                                                .into_iter()
+                                                .map(|b| b.path)
+                                                .collect();
+                                        if blamed.is_empty() {
+                                            vec![e.clone()]
+                                        } else {
+                                            blamed
+                                        }
+                                    }
+                                    (None, Some(f)) => vec![f.clone()],
+                                    (None, None) => Vec::new(),
+                                };
+                                let message = message(v, &inner);
+                                out.push(self.violation(s, run, i, message, paths));
+                            }
+                            Ok(other) => {
+                                let msg = format!(
+                                    "validation {i} gave {other:?} for element {k}, not a bool"
+                                );
+                                self.failure(s, run, Some(&v.expr), msg, out);
+                            }
+                            Err(err) => self.error(s, run, &v.expr, &err, out),
+                        }
+                    }
+                    continue;
                 }
-                Ok(other) => {
-                    let msg = format!("validation {i} gave {other:?}, not a bool");
-                    self.failure(s, run, Some(&v.expr), msg, out);
+                match p.execute(cx) {
+                    Ok(Value::Bool(true)) => {}
+                    Ok(Value::Bool(false)) => {
+                        let paths = match &v.field_path {
+                            Some(f) => vec![f.clone()],
+                            None => blame::blame(p.expression(), cx, &scope)
+                                .into_iter()
+                                .map(|b| b.path)
+                                .collect(),
+                        };
+                        let message = message(v, cx);
+                        out.push(self.violation(s, run, i, message, paths));
+                    }
+                    Ok(other) => {
+                        let msg = format!("validation {i} gave {other:?}, not a bool");
+                        self.failure(s, run, Some(&v.expr), msg, out);
+                    }
+                    Err(err) => self.error(s, run, &v.expr, &err, out),
                 }
-                Err(err) => self.error(s, run, &v.expr, &err, out),
             }
-        }
+        });
     }
 
     fn related(&self, run: &Run<'_>, at: Option<&Expr>) -> Vec<Related> {

@@ -442,7 +442,8 @@ impl Reader {
             object_selector: selector(m.and_then(|m| m.get("objectSelector"))),
             exact: false,
         };
-        vap.rule = crate::finding::intern(&format!("{}{}", crate::policy::NATIVE_PREFIX, vap.name));
+        vap.rule =
+            crate::finding::intern(&format!("{}{}", crate::finding::NATIVE_PREFIX, vap.name));
         vap.native = Some(Native {
             severity,
             help: text(spec, "help").map(str::to_owned),

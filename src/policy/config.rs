@@ -71,7 +71,7 @@ fn resolve_id(
         return Ok(r.meta().id);
     }
     // A policy's findings: `vap:<name>`, `policy/<name>`.
-    if super::policy_name(id).is_some() {
+    if crate::finding::policy_name(id).is_some() {
         return Ok(crate::finding::intern(id));
     }
     if let Some((_, new)) = renamed.iter().find(|(old, _)| *old == id) {

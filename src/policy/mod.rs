@@ -6,22 +6,6 @@ use std::collections::HashMap;
 use crate::finding::Severity;
 use crate::rules;
 
-/// The prefix of the rule ids of ValidatingAdmissionPolicies
-/// (`vap:<policy name>`).
-pub const POLICY_PREFIX: &str = "vap:";
-
-/// The prefix of the rule ids of stslint's own StatefulSetPolicies
-/// (`policy/<policy name>`).
-pub const NATIVE_PREFIX: &str = "policy/";
-
-/// The policy name of a policy's rule id (`vap:x`, `policy/x`), if it is
-/// one.
-pub fn policy_name(id: &str) -> Option<&str> {
-    id.strip_prefix(POLICY_PREFIX)
-        .or_else(|| id.strip_prefix(NATIVE_PREFIX))
-        .filter(|n| !n.is_empty())
-}
-
 #[derive(Debug, Clone)]
 pub struct Policy {
     /// Per-rule overrides; `None` turns a rule off.
@@ -47,7 +31,7 @@ impl Policy {
         if let Some(o) = self.overrides.get(rule) {
             return *o;
         }
-        if policy_name(rule).is_some() {
+        if crate::finding::policy_name(rule).is_some() {
             // A policy's findings carry the severity of their binding's
             // validationActions (`at_most`); a `rules:` entry can lower it
             // or turn the policy off.

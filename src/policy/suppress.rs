@@ -234,7 +234,7 @@ fn unused_finding(name: &str, at: Loc) -> Finding {
     let known = name == "all"
         || crate::rules::find(name).is_some()
         || renamed_to(name).is_some()
-        || crate::policy::policy_name(name).is_some();
+        || crate::finding::policy_name(name).is_some();
     let (message, help) = if known {
         (
             format!("suppression of `{name}` silences nothing here"),

@@ -63,8 +63,8 @@ fn rules() -> Vec<Value> {
 /// The catalogue entry of a policy: a ValidatingAdmissionPolicy
 /// (`vap:<name>`) or a StatefulSetPolicy (`policy/<name>`).
 fn policy_rule(id: &str) -> Value {
-    let name = crate::policy::policy_name(id).unwrap_or(id);
-    let (kind, short, full) = if id.starts_with(crate::policy::POLICY_PREFIX) {
+    let name = crate::finding::policy_name(id).unwrap_or(id);
+    let (kind, short, full) = if id.starts_with(crate::finding::POLICY_PREFIX) {
         (
             "Vap",
             format!("ValidatingAdmissionPolicy {name}, run offline."),
@@ -142,7 +142,7 @@ pub fn render(diags: &[Diagnostic], run: &RunInfo) -> String {
     let mut policies: Vec<&str> = diags
         .iter()
         .map(|d| d.rule)
-        .filter(|r| crate::policy::policy_name(r).is_some())
+        .filter(|r| crate::finding::policy_name(r).is_some())
         .collect();
     policies.sort_unstable();
     policies.dedup();
