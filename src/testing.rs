@@ -3,8 +3,8 @@
 //! file holds policies. Each fixture is linted alone with the policies of
 //! its own directory and the directories above it (up to the one given),
 //! so `policies/<name>/` can hold one policy and its fixtures; the
-//! policies' diagnostics (`vap:*`, `policy-invalid`,
-//! `policy-not-evaluable`) must be exactly the fixture's
+//! policies' diagnostics (`vap:*`, `policy/*`, `policy-invalid`,
+//! `policy-not-evaluable`, `policy-unknown-field`) must be exactly the fixture's
 //! `# expect: <id>` markers, by line (so the location is tested too).
 //! A fixture `DIR/NAME` is compared with the baseline `DIR/base/NAME`
 //! (`oldObject`, UPDATE) when there is one.
@@ -57,6 +57,7 @@ pub fn is_policy_rule(id: &str) -> bool {
     crate::finding::policy_name(id).is_some()
         || id == "policy-invalid"
         || id == "policy-not-evaluable"
+        || id == "policy-unknown-field"
 }
 
 /// The `# expect: a, b` markers of a text: (line, id).

@@ -276,9 +276,14 @@ fn walk(
                         let before = out.len();
                         walk(pred, &inner, &s, out, depth + 1);
                         if out.len() == before
-                            && let Some(p) = element
+                            && let Some(p) = &element
                         {
-                            push(out, p, false);
+                            push(out, p.clone(), false);
+                        }
+                        // The element's own fields first: they are what
+                        // differs between the passing and failing elements.
+                        if let Some(p) = &element {
+                            out[before..].sort_by_key(|b| !b.path.segs().starts_with(p.segs()));
                         }
                     }
                 }

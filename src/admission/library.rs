@@ -44,6 +44,7 @@ pub const FUNCTIONS: &[&str] = &[
     "digest",
     "identifier",
     "containsDigest",
+    "lookup",
 ];
 
 /// The environment every policy expression compiles in.
@@ -96,6 +97,7 @@ pub fn context() -> Context<'static, 'static> {
         "digest" => |This(i): This<Value>| image_part(i, Part::Digest),
         "identifier" => |This(i): This<Value>| image_part(i, Part::Identifier),
         "containsDigest" => |This(i): This<Value>| image_part(i, Part::ContainsDigest),
+        "lookup" => lookup,
     }
     cx
 }
@@ -358,6 +360,55 @@ fn find_all(This(s): This<Arc<String>>, pattern: Arc<String>) -> Result<Value> {
             .map(|m| Value::String(Arc::new(m.as_str().to_owned())))
             .collect(),
     )))
+}
+
+// ---- lookup (StatefulSetPolicy) ------------------------------------------
+
+/// The variable a StatefulSetPolicy's evaluation binds to the run's objects.
+pub const OBJECTS: &str = "__objects__";
+
+/// The run's objects by (kind, namespace, name), for `lookup()`. The
+/// namespace of a cluster-scoped object is empty.
+#[derive(Debug, Default)]
+pub struct Objects(pub HashMap<(String, String, String), Value>);
+
+impl PartialEq for Objects {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for Objects {}
+
+impl Opaque for Objects {
+    fn runtime_type_name(&self) -> &str {
+        "stslint.Objects"
+    }
+}
+
+/// `lookup(kind, namespace, name)`: the object among the manifests, or
+/// null. stslint's own, for StatefulSetPolicies.
+fn lookup(
+    ftx: &cel::FunctionContext,
+    kind: Arc<String>,
+    namespace: Arc<String>,
+    name: Arc<String>,
+) -> Result<Value> {
+    let table = ftx
+        .ptx
+        .get_variable(OBJECTS)
+        .and_then(|v| Value::try_from(&*v).ok());
+    let Some(Value::Opaque(o)) = table else {
+        return Err(err(
+            "lookup",
+            "lookup() is stslint's own: it exists in StatefulSetPolicies, not in a ValidatingAdmissionPolicy",
+        ));
+    };
+    let Some(objects) = o.downcast_ref::<Objects>() else {
+        return Err(err("lookup", "no objects"));
+    };
+    let key = (kind.to_string(), namespace.to_string(), name.to_string());
+    Ok(objects.0.get(&key).cloned().unwrap_or(Value::Null))
 }
 
 // ---- image ----------------------------------------------------------------

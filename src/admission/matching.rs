@@ -207,6 +207,24 @@ pub fn may_take(m: &Matching, res: &Resource) -> bool {
     })
 }
 
+/// The kinds (of the table) whose resources `m` may take.
+pub fn kinds_taken(m: &Matching) -> Vec<&'static str> {
+    TABLE
+        .iter()
+        .filter(|(_, group, resource, namespaced, eq)| {
+            let res = Resource {
+                group,
+                version: eq[0].to_owned(),
+                equivalent: eq,
+                resource,
+                namespaced: *namespaced,
+            };
+            m.rules.is_some() && may_take(m, &res)
+        })
+        .map(|(kind, ..)| *kind)
+        .collect()
+}
+
 /// A selector against labels (unset selects everything).
 pub fn selects(sel: Option<&LabelSelector>, labels: &impl LabelSet) -> bool {
     sel.is_none_or(|s| selector_matches(s, labels))

@@ -13,6 +13,7 @@ pub mod blame;
 pub mod defaults;
 pub mod library;
 pub mod matching;
+pub mod schema;
 pub mod spec;
 pub mod value;
 
@@ -43,7 +44,6 @@ struct Param {
 }
 
 /// The policies of a run, compiled, with what they read besides the object.
-#[derive(Default)]
 pub struct Set {
     vaps: Vec<Vap>,
     /// Each binding with the index of its policy.
@@ -54,8 +54,68 @@ pub struct Set {
     params: HashMap<(String, String), Vec<Param>>,
     /// The inline params of StatefulSetPolicies, by policy index.
     inline: HashMap<usize, Param>,
+    /// The run's objects for `lookup()` (an opaque value), built only when
+    /// a StatefulSetPolicy calls it.
+    objects: Value,
     /// Problems of the policies' own text (policy-invalid) and notes.
     pub problems: Vec<Finding>,
+}
+
+impl Default for Set {
+    fn default() -> Self {
+        Set {
+            vaps: Vec::new(),
+            bindings: Vec::new(),
+            namespaces: HashMap::new(),
+            params: HashMap::new(),
+            inline: HashMap::new(),
+            objects: Value::Opaque(Arc::new(library::Objects::default())),
+            problems: Vec::new(),
+        }
+    }
+}
+
+/// The kinds `lookup('Kind', ...)` calls name in `vaps`' StatefulSetPolicy
+/// expressions: `None` when none calls it, an empty list when a call's
+/// kind is not a literal (every kind is then wanted).
+fn looked_up_kinds(vaps: &[Vap]) -> Option<Vec<String>> {
+    let mut kinds = Vec::new();
+    let mut any = false;
+    let mut every = false;
+    for v in vaps.iter().filter(|v| v.native.is_some()) {
+        let exprs = v
+            .match_conditions
+            .iter()
+            .chain(&v.variables)
+            .map(|(_, e)| e)
+            .chain(v.validations.iter().flat_map(|val| {
+                [
+                    Some(&val.expr),
+                    val.message_expr.as_ref(),
+                    val.for_each.as_ref(),
+                ]
+                .into_iter()
+                .flatten()
+            }));
+        for e in exprs {
+            for (i, _) in e.source.match_indices("lookup(") {
+                any = true;
+                let rest = e.source[i + "lookup(".len()..].trim_start();
+                let literal = rest
+                    .strip_prefix(['\'', '"'])
+                    .and_then(|r| r.split_once(['\'', '"']))
+                    .map(|(k, _)| k.to_owned());
+                match literal {
+                    Some(k) => kinds.push(k),
+                    None => every = true,
+                }
+            }
+        }
+    }
+    if every {
+        kinds.clear();
+    }
+    any.then_some(kinds)
 }
 
 /// stslint's own policy form.
@@ -179,6 +239,34 @@ pub fn load(index: &Index, files: &[LoadedFile]) -> Set {
             ));
         }
     }
+    // The objects `lookup()` may return, read once.
+    if let Some(kinds) = looked_up_kinds(&set.vaps) {
+        let mut table = HashMap::new();
+        for id in 0..index.objects.len() {
+            let o = index.object(id);
+            if !wanted(id) || (!kinds.is_empty() && !kinds.iter().any(|k| *k == o.kind)) {
+                continue;
+            }
+            let namespaced = matching::resource_of(&o.api_version, &o.kind)
+                .map_or(o.namespace_set, |r| r.namespaced);
+            let key = (
+                o.kind.to_string(),
+                if namespaced {
+                    o.namespace.clone()
+                } else {
+                    String::new()
+                },
+                o.name.clone(),
+            );
+            if table.contains_key(&key) {
+                continue;
+            }
+            if let Some(v) = object_value(index, files, id) {
+                table.insert(key, v);
+            }
+        }
+        set.objects = Value::Opaque(Arc::new(library::Objects(table)));
+    }
     // Params and Namespaces, read once.
     let kinds: Vec<(String, String)> = set
         .bindings
@@ -270,9 +358,20 @@ pub struct Subject<'a> {
     pub files: &'a [LoadedFile],
 }
 
-/// The governing Service (or null) and the PodDisruptionBudgets selecting
-/// the pods of StatefulSet value `obj`, as CEL values.
-fn around(s: &Subject<'_>, obj: &Value) -> (Value, Value) {
+/// What a StatefulSetPolicy sees around the StatefulSet, as CEL values.
+struct Around {
+    /// The governing Service, or null.
+    service: Value,
+    /// The PodDisruptionBudgets selecting the pod template's labels.
+    pdbs: Value,
+    /// The PersistentVolumeClaims of the pods that exist among the
+    /// manifests: `<template>-<name>-<ordinal>` for each claim template
+    /// and each ordinal below `replicas`, by template and ordinal.
+    claims: Value,
+}
+
+/// What is around StatefulSet value `obj` (defaulted) in the run.
+fn around(s: &Subject<'_>, obj: &Value) -> Around {
     let spec = value::get(obj, "spec");
     let ns = &s.obj.namespace;
     let service = match spec.and_then(|sp| value::get(sp, "serviceName")) {
@@ -296,7 +395,30 @@ fn around(s: &Subject<'_>, obj: &Value) -> (Value, Value) {
         .into_iter()
         .filter_map(|(id, _)| object_value(s.index, s.files, id))
         .collect();
-    (service, Value::List(Arc::new(pdbs)))
+    let replicas = match spec.and_then(|sp| value::get(sp, "replicas")) {
+        Some(Value::Int(n)) => u64::try_from(*n).unwrap_or(0),
+        _ => 1,
+    };
+    let mut claims = Vec::new();
+    if let Some(Value::List(templates)) = spec.and_then(|sp| value::get(sp, "volumeClaimTemplates"))
+    {
+        for t in templates.iter() {
+            let Some(Value::String(tname)) =
+                value::get(t, "metadata").and_then(|m| value::get(m, "name"))
+            else {
+                continue;
+            };
+            let prefix = format!("{tname}-{}", s.obj.name);
+            for (_, id, _) in s.index.claims(ns, &prefix, replicas) {
+                claims.extend(object_value(s.index, s.files, id));
+            }
+        }
+    }
+    Around {
+        service,
+        pdbs: Value::List(Arc::new(pdbs)),
+        claims: Value::List(Arc::new(claims)),
+    }
 }
 
 /// What one evaluation needs besides the object.
@@ -354,7 +476,7 @@ impl Set {
         };
         let operation = if s.old.is_some() { "UPDATE" } else { "CREATE" };
         let mut object: Option<(Value, Value)> = None;
-        let mut nearby: Option<(Value, Value)> = None;
+        let mut nearby: Option<Around> = None;
         for (binding, p) in &self.bindings {
             let vap = &self.vaps[*p];
             let take = |m: &spec::Matching| matching::rules_take(m, &res, operation, &s.obj.name);
@@ -490,16 +612,18 @@ impl Set {
         run: &Run<'_>,
         res: &Resource,
         operation: &str,
-        (obj, old, near): (&Value, &Value, Option<&(Value, Value)>),
+        (obj, old, near): (&Value, &Value, Option<&Around>),
         ns: Option<&Value>,
         out: &mut Vec<Finding>,
     ) {
         // Variables go in a scope of their own over this thread's root
         // context, which holds the functions.
         library::with_scope(|cx| {
-            if let Some((service, pdbs)) = near {
-                cx.add_variable_from_value("service", service.clone());
-                cx.add_variable_from_value("pdbs", pdbs.clone());
+            if let Some(a) = near {
+                cx.add_variable_from_value("service", a.service.clone());
+                cx.add_variable_from_value("pdbs", a.pdbs.clone());
+                cx.add_variable_from_value("claims", a.claims.clone());
+                cx.add_variable_from_value(library::OBJECTS, self.objects.clone());
             }
             cx.add_variable_from_value("object", obj.clone());
             cx.add_variable_from_value("oldObject", old.clone());

@@ -3,6 +3,7 @@
 //! and every expression is compiled once, its errors located at the column
 //! inside the YAML scalar.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use cel::Program;
@@ -276,9 +277,86 @@ impl Reader {
         })
     }
 
+    /// Selections of fields the matched kinds do not have
+    /// (policy-unknown-field), in every expression of `vap`.
+    fn unknown_fields<'v>(
+        &mut self,
+        place: &Place<'_>,
+        vap: &'v Vap,
+        mut roots: super::schema::Roots<'v>,
+    ) {
+        let mut variables = HashMap::new();
+        for (name, e) in &vap.variables {
+            if let Some(p) = &e.program {
+                variables.insert(name.clone(), p.expression());
+            }
+        }
+        roots.set_variables(variables);
+        let mut exprs: Vec<(&Expr, super::schema::Roots<'_>)> = Vec::new();
+        for (_, e) in vap.match_conditions.iter().chain(&vap.variables) {
+            exprs.push((e, roots.clone()));
+        }
+        for v in &vap.validations {
+            let mut inner = roots.clone();
+            if let Some(fe) = &v.for_each {
+                exprs.push((fe, roots.clone()));
+                if let Some(p) = &fe.program {
+                    inner.bind_element(&v.as_name, p.expression());
+                }
+                inner.bind("index", &[], Vec::new());
+            }
+            exprs.push((&v.expr, inner.clone()));
+            if let Some(m) = &v.message_expr {
+                exprs.push((m, inner));
+            }
+        }
+        for (e, roots) in exprs {
+            let Some(program) = &e.program else { continue };
+            let Some(node) = crate::source::locate::descend(place.root, e.at.segs()) else {
+                continue;
+            };
+            for u in super::schema::unknown(program, &roots) {
+                let start = source_offset(node, &e.source, u.offset).start;
+                let len = u.field.chars().count().max(1);
+                let end = source_offset(node, &e.source, u.offset + len - 1)
+                    .end
+                    .max(start);
+                let kinds = u.kinds.join(" or ");
+                let help = crate::model::fields::suggest_field(&u.field)
+                    .filter(|s| *s != u.field)
+                    .map_or_else(
+                        || "Check the field's spelling and level in the API reference.".to_owned(),
+                        |s| format!("Did you mean `{s}`?"),
+                    );
+                self.problems.push(Finding {
+                    rule: "policy-unknown-field",
+                    at_most: None,
+                    message: format!(
+                        "{kinds} has no field `{}`: this selection never finds a value: the expression fails with \"no such key\", or is always false under `has()`",
+                        super::schema::dotted(&u.path)
+                    ),
+                    help: Some(help),
+                    at: Loc::Span {
+                        file: place.file,
+                        document: Some(place.document),
+                        span: start..end,
+                    },
+                    focus: None,
+                    related: Vec::new(),
+                });
+            }
+        }
+    }
+
     /// A ValidatingAdmissionPolicy.
     pub fn policy(&mut self, place: &Place<'_>) -> Option<Vap> {
         let vap = self.policy_body(place)?;
+        let kinds = super::matching::kinds_taken(&vap.constraints);
+        self.unknown_fields(
+            place,
+            &vap,
+            super::schema::Roots::new(&kinds, HashMap::new()),
+        );
         if vap.constraints.rules.is_none() {
             self.invalid(
                 place,
@@ -452,6 +530,11 @@ impl Reader {
             images,
             params: spec.get("params").map(|p| super::value::of(&p)),
         });
+        let mut roots = super::schema::Roots::new(&["StatefulSet"], HashMap::new());
+        roots.bind("service", &["Service"], Vec::new());
+        roots.bind_list("pdbs", "PodDisruptionBudget");
+        roots.bind_list("claims", "PersistentVolumeClaim");
+        self.unknown_fields(place, &vap, roots);
         let action = match severity {
             crate::finding::Severity::Error => Action::Deny,
             crate::finding::Severity::Warning => Action::Warn,

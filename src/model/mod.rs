@@ -441,6 +441,27 @@ fn decode_as<T: serde::de::DeserializeOwned>(
     decode::decode::<T>(value, &written)
 }
 
+/// The fields of `probe` (part of an object of `kind`, its leaves null)
+/// that the kind's schema does not have, or `None` when stslint has no
+/// schema for the kind. Decoded through the same code as the manifests.
+pub fn unknown_fields(kind: &str, probe: Value) -> Option<Vec<Vec<Seg>>> {
+    fn of<T: serde::de::DeserializeOwned>(probe: Value) -> Vec<Vec<Seg>> {
+        decode::decode::<T>(probe, &|_| None)
+            .1
+            .into_iter()
+            .filter(|p| p.rule == "unknown-field")
+            .map(|p| p.path)
+            .collect()
+    }
+    Some(match kind {
+        "StatefulSet" => of::<StatefulSet>(probe),
+        "Service" => of::<Service>(probe),
+        "PodDisruptionBudget" => of::<PodDisruptionBudget>(probe),
+        "PersistentVolumeClaim" => of::<PersistentVolumeClaim>(probe),
+        _ => return None,
+    })
+}
+
 /// The segments of a path serde_ignored reports.
 pub(crate) fn ignored_path(path: &serde_ignored::Path<'_>) -> Vec<Seg> {
     use serde_ignored::Path;

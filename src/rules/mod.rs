@@ -39,6 +39,7 @@ mod plaintext_secret_config;
 mod plaintext_secret_env;
 mod policy_invalid;
 mod policy_not_evaluable;
+mod policy_unknown_field;
 mod pvc_retention_delete;
 mod quorum_members_mismatch;
 mod removed_api_version;
@@ -175,6 +176,7 @@ pub static RULES: &[&dyn Rule] = &[
     &plaintext_secret_env::PlaintextSecretEnv,
     &policy_invalid::PolicyInvalid,
     &policy_not_evaluable::PolicyNotEvaluable,
+    &policy_unknown_field::PolicyUnknownField,
     &pvc_retention_delete::PvcRetentionDelete,
     &quorum_members_mismatch::QuorumMembersMismatch,
     &removed_api_version::RemovedApiVersion,
