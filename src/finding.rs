@@ -105,6 +105,25 @@ pub const POLICY_PREFIX: &str = "vap:";
 /// (`policy/<policy name>`).
 pub const NATIVE_PREFIX: &str = "policy/";
 
+/// What a run's policy is, for `rules`, `explain` and SARIF's catalogue.
+#[derive(Debug, Clone)]
+pub struct PolicyInfo {
+    /// Its findings' rule id: `vap:<name>` or `policy/<name>`.
+    pub id: &'static str,
+    /// `ValidatingAdmissionPolicy` or `StatefulSetPolicy`.
+    pub kind: &'static str,
+    /// The severity of its findings: a StatefulSetPolicy's own, or the
+    /// strongest its bindings' validationActions give (none: unbound).
+    pub severity: Option<Severity>,
+    /// `spec.description` (StatefulSetPolicy), the `description`
+    /// annotation, else the first validation's message.
+    pub summary: String,
+    pub help: Option<String>,
+    pub url: Option<String>,
+    /// The file it is written in, as the run names it.
+    pub file: String,
+}
+
 /// The policy name of a policy's rule id (`vap:x`, `policy/x`), if it is
 /// one.
 pub fn policy_name(id: &str) -> Option<&str> {

@@ -94,6 +94,9 @@ pub struct Report {
     /// Every object read, with its file and first line, when
     /// `Options::list_objects` asked for them.
     pub objects: Vec<(source::FileId, render::ObjectInfo, usize)>,
+    /// The policies that ran (ValidatingAdmissionPolicies and
+    /// StatefulSetPolicies).
+    pub policies: Vec<finding::PolicyInfo>,
 }
 
 /// Discover, load and lint.
@@ -259,6 +262,7 @@ fn finish(
     let roles: Vec<load::Role> = files.iter().map(|f| f.role).collect();
     let index = Index::build(objects, &|file| roles[file] == load::Role::Baseline);
     let mut admission = admission::load(&index, &files);
+    let policy_infos = admission.describe(&index, &files);
     findings.extend(std::mem::take(&mut admission.problems));
     findings.extend(engine::run(&index, &files, pending, &policies, &admission));
     let mut diagnostics = render::resolve(&files, &index, findings, &policies);
@@ -292,6 +296,7 @@ fn finish(
         objects,
         objects_per_file,
         empty_paths: Vec::new(),
+        policies: policy_infos,
     }
 }
 

@@ -28,6 +28,8 @@ enum Command {
         /// Write the rule documentation (one page per rule and README.md) into DIR
         #[arg(long, value_name = "DIR")]
         markdown: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        policies: PolicyArgs,
     },
     /// Run the language server (LSP over standard input and output)
     Lsp,
@@ -42,9 +44,48 @@ enum Command {
     },
     /// Print a rule's documentation
     Explain {
-        /// The rule id
+        /// The rule id (or a policy's: `vap:NAME`, `policy/NAME`)
         rule: String,
+        #[command(flatten)]
+        policies: PolicyArgs,
     },
+}
+
+/// Where `rules` and `explain` find the team's policies.
+#[derive(clap::Args)]
+struct PolicyArgs {
+    /// Also list the policies in PATH (file or directory); `policies:` in
+    /// the .stslint.yaml of the current directory are listed too
+    #[arg(long = "policy", value_name = "PATH")]
+    policies: Vec<String>,
+    /// Read policies: from this config file instead of the discovered one
+    #[arg(long, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+    /// Do not read a .stslint.yaml
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
+}
+
+/// The policies `--policy` and the config name, read as a run reads them.
+fn policies_of(args: PolicyArgs) -> Result<Vec<stslint::finding::PolicyInfo>, String> {
+    let flags = config::Flags {
+        config: args.config,
+        no_config: args.no_config,
+        policies: args.policies,
+        ..config::Flags::default()
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut opts = Options::default();
+    let notes = config::apply(&mut opts, &flags, &cwd).map_err(|e| e.0)?;
+    notes.iter().for_each(|n| eprintln!("note: {n}"));
+    if opts.policies.is_empty() {
+        return Ok(Vec::new());
+    }
+    let run = Options {
+        paths: std::mem::take(&mut opts.policies),
+        ..Options::default()
+    };
+    stslint::run(&run).map(|r| r.policies).map_err(|e| e.0)
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -167,6 +208,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Rules {
             markdown: Some(dir),
+            ..
         } => match rules::write_docs(&dir) {
             Ok(n) => {
                 eprintln!("wrote {n} files to {}", dir.display());
@@ -177,19 +219,30 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Explain { rule } => {
+        Command::Explain { rule, policies } => {
             let mut notes = Vec::new();
             match config::rule_id(&rule, &mut notes) {
                 Ok(id) => {
                     notes.iter().for_each(|n| eprintln!("note: {n}"));
-                    let Some(meta) = rules::find(id).map(|r| r.meta()) else {
+                    if let Some(meta) = rules::find(id).map(|r| r.meta()) {
+                        print(&rules::page(meta));
+                        return ExitCode::SUCCESS;
+                    }
+                    let known = match policies_of(policies) {
+                        Ok(p) => p,
+                        Err(e) => {
+                            eprintln!("error: {e}");
+                            return ExitCode::from(2);
+                        }
+                    };
+                    let Some(p) = known.iter().find(|p| p.id == id) else {
                         eprintln!(
-                            "error: `{id}` is the id of policy {}'s findings, not a built-in rule: its documentation is the policy's manifest",
+                            "error: `{id}` is the id of policy {}'s findings, and no such policy is in --policy or the config's `policies:`",
                             stslint::finding::policy_name(id).unwrap_or(id)
                         );
                         return ExitCode::from(2);
                     };
-                    print(&rules::page(meta));
+                    print(&policy_page(p));
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -198,7 +251,10 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Rules { markdown: None } => {
+        Command::Rules {
+            markdown: None,
+            policies,
+        } => {
             let mut out = String::new();
             for r in rules::RULES {
                 let m = r.meta();
@@ -208,6 +264,22 @@ fn main() -> ExitCode {
                     m.severity.as_str(),
                     m.summary
                 ));
+            }
+            match policies_of(policies) {
+                Ok(list) => {
+                    for p in list {
+                        out.push_str(&format!(
+                            "{:<28} {:<8} {}\n",
+                            p.id,
+                            p.severity.map_or("unbound", |s| s.as_str()),
+                            p.summary
+                        ));
+                    }
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
             }
             print(&out);
             ExitCode::SUCCESS
@@ -312,6 +384,24 @@ fn sinks(m: &ArgMatches, args: &CheckArgs) -> Result<Sinks, String> {
     Ok(sinks)
 }
 
+/// `explain` for a policy: what its manifest says of it.
+fn policy_page(p: &stslint::finding::PolicyInfo) -> String {
+    let mut out = format!("# {}\n\n{} in {}", p.id, p.kind, p.file);
+    match p.severity {
+        Some(s) => out.push_str(&format!(", severity {}.\n\n", s.as_str())),
+        None => out.push_str(", not bound: it does not run.\n\n"),
+    }
+    out.push_str(&p.summary);
+    out.push('\n');
+    if let Some(h) = &p.help {
+        out.push_str(&format!("\n{h}\n"));
+    }
+    if let Some(u) = &p.url {
+        out.push_str(&format!("\nSee {u}\n"));
+    }
+    out
+}
+
 fn format_name(f: Format) -> &'static str {
     match f {
         Format::Human => "human",
@@ -381,6 +471,7 @@ fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
         cwd: cwd.clone(),
         notes: &report.notes,
         successful: !report.unreadable_input,
+        policies: &report.policies,
     };
     let fails = |s| opts.policy.fails(s);
     for (format, output) in &sinks {

@@ -147,6 +147,84 @@ fn sarif_lists_each_policy_as_a_rule() {
     let i = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
     assert_eq!(rules[i]["id"], "vap:three-replicas");
     assert_eq!(result["level"], "warning");
+    // The catalogue entry says what the policy checks, at its binding's
+    // severity.
+    assert_eq!(
+        rules[i]["shortDescription"]["text"],
+        "requires `object.spec.replicas >= 3`"
+    );
+    assert_eq!(rules[i]["defaultConfiguration"]["level"], "warning");
+}
+
+const NATIVE: &str = r#"apiVersion: stslint.io/v1alpha1
+kind: StatefulSetPolicy
+metadata:
+  name: budgets
+spec:
+  description: replicated sets have a PodDisruptionBudget
+  severity: error
+  help: Add a PodDisruptionBudget with maxUnavailable 1.
+  url: https://wiki.example.com/budgets
+  validations:
+  - expression: "object.spec.replicas < 2 || size(pdbs) > 0"
+"#;
+
+#[test]
+fn rules_and_explain_describe_the_configured_policies() {
+    let dir = repo(&[
+        ("policies/vap.yaml", POLICY),
+        ("policies/native.yaml", NATIVE),
+        (".stslint.yaml", "policies: [policies/native.yaml]\n"),
+    ]);
+    let stslint = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("stslint")
+            .expect("binary")
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // The config's policies, and --policy's.
+    let (code, out, _) = stslint(&["rules"]);
+    assert_eq!(code, Some(0));
+    let policy_lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("policy/") || l.starts_with("vap:"))
+        .collect();
+    assert_eq!(policy_lines.len(), 1, "{out}");
+    assert!(policy_lines[0].starts_with("policy/budgets"), "{out}");
+    assert!(policy_lines[0].contains(" error "), "{out}");
+    assert!(
+        policy_lines[0].ends_with("replicated sets have a PodDisruptionBudget"),
+        "{out}"
+    );
+    let (_, out, _) = stslint(&["rules", "--policy", "policies/vap.yaml"]);
+    assert!(
+        out.lines().any(|l| l.starts_with("vap:three-replicas")
+            && l.contains(" warning ")
+            && l.ends_with("requires `object.spec.replicas >= 3`")),
+        "{out}"
+    );
+    let (_, out, _) = stslint(&["rules", "--no-config"]);
+    assert!(!out.contains("policy/budgets"), "{out}");
+    // explain prints the policy's own words.
+    let (code, out, _) = stslint(&["explain", "policy/budgets"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        out,
+        "# policy/budgets\n\nStatefulSetPolicy in policies/native.yaml, severity error.\n\n\
+         replicated sets have a PodDisruptionBudget\n\n\
+         Add a PodDisruptionBudget with maxUnavailable 1.\n\n\
+         See https://wiki.example.com/budgets\n"
+    );
+    let (code, _, err) = stslint(&["explain", "vap:three-replicas", "--no-config"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no such policy is in --policy"), "{err}");
 }
 
 #[test]

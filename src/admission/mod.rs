@@ -429,6 +429,50 @@ struct Run<'a> {
 }
 
 impl Set {
+    /// The run's policies, for `rules`, `explain` and SARIF.
+    pub fn describe(&self, index: &Index, files: &[LoadedFile]) -> Vec<crate::finding::PolicyInfo> {
+        self.vaps
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let actions: Vec<Action> = self
+                    .bindings
+                    .iter()
+                    .filter(|(_, p)| *p == i)
+                    .flat_map(|(b, _)| b.actions.iter().copied())
+                    .collect();
+                let severity = match &v.native {
+                    Some(n) => Some(n.severity),
+                    None => (!actions.is_empty()).then(|| severity(&actions)),
+                };
+                let first_message = v.validations.iter().find_map(|val| val.message.clone());
+                let summary = v.description.clone().or(first_message).unwrap_or_else(|| {
+                    v.validations.first().map_or_else(
+                        || format!("{} has no validations", v.name),
+                        |val| format!("requires `{}`", val.expr.source.trim()),
+                    )
+                });
+                let file = files
+                    .get(index.object(v.obj).file)
+                    .map(|f| f.source.name.clone())
+                    .unwrap_or_default();
+                crate::finding::PolicyInfo {
+                    id: v.rule,
+                    kind: if v.native.is_some() {
+                        "StatefulSetPolicy"
+                    } else {
+                        "ValidatingAdmissionPolicy"
+                    },
+                    severity,
+                    summary: summary.split_whitespace().collect::<Vec<_>>().join(" "),
+                    help: v.native.as_ref().and_then(|n| n.help.clone()),
+                    url: v.native.as_ref().and_then(|n| n.url.clone()),
+                    file,
+                }
+            })
+            .collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.bindings.is_empty()
     }

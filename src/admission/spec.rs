@@ -85,6 +85,9 @@ pub struct Vap {
     pub validations: Vec<Validation>,
     /// Set for a StatefulSetPolicy (stslint's own form).
     pub native: Option<Native>,
+    /// What it checks, in its author's words (`spec.description` of a
+    /// StatefulSetPolicy, a `description` annotation).
+    pub description: Option<String>,
 }
 
 pub struct ParamRef {
@@ -462,6 +465,11 @@ impl Reader {
             variables,
             validations,
             native: None,
+            description: root
+                .get("metadata")
+                .and_then(|m| m.get("annotations"))
+                .and_then(|a| text(a, "description"))
+                .map(str::to_owned),
         })
     }
 
@@ -473,6 +481,25 @@ impl Reader {
         let root = place.root;
         let spec = root.get("spec")?;
         let spec_path = FieldPath::root().key("spec");
+        // stslint's own schema: a misspelt key would be silently ignored.
+        self.known_keys(place, spec, &spec_path, NATIVE_SPEC);
+        if let Some(m) = spec.get("match") {
+            self.known_keys(place, m, &spec_path.clone().key("match"), NATIVE_MATCH);
+        }
+        for (i, v) in spec
+            .get("validations")
+            .map(|l| l.items().iter().collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+        {
+            self.known_keys(
+                place,
+                v,
+                &spec_path.clone().key("validations").idx(i),
+                NATIVE_VALIDATION,
+            );
+        }
         let severity = match text(spec, "severity") {
             None => crate::finding::Severity::Warning,
             Some(s) => crate::finding::Severity::parse(s).unwrap_or_else(|| {
@@ -522,6 +549,9 @@ impl Reader {
         };
         vap.rule =
             crate::finding::intern(&format!("{}{}", crate::finding::NATIVE_PREFIX, vap.name));
+        if let Some(d) = text(spec, "description") {
+            vap.description = Some(d.to_owned());
+        }
         vap.native = Some(Native {
             severity,
             help: text(spec, "help").map(str::to_owned),
@@ -611,6 +641,60 @@ impl Reader {
             param_ref,
             matching: spec.get("matchResources").map(matching),
         })
+    }
+}
+
+const NATIVE_SPEC: &[&str] = &[
+    "description",
+    "severity",
+    "help",
+    "url",
+    "match",
+    "params",
+    "failurePolicy",
+    "matchConditions",
+    "variables",
+    "validations",
+];
+const NATIVE_MATCH: &[&str] = &[
+    "namespaces",
+    "images",
+    "namespaceSelector",
+    "objectSelector",
+];
+const NATIVE_VALIDATION: &[&str] = &[
+    "expression",
+    "message",
+    "messageExpression",
+    "reason",
+    "forEach",
+    "as",
+    "fieldPath",
+];
+
+impl Reader {
+    /// Keys of map `n` (at `path`) that a StatefulSetPolicy does not have.
+    fn known_keys(&mut self, place: &Place<'_>, n: Node<'_>, path: &FieldPath, known: &[&str]) {
+        let NodeKind::Map(entries) = n.kind() else {
+            return;
+        };
+        for (k, _) in entries.iter() {
+            let Some(key) = k.as_scalar() else { continue };
+            if known.contains(&key) {
+                continue;
+            }
+            let help = crate::text::closest(key, known.iter().copied(), |f| 2.min(f.len() / 3))
+                .map_or_else(
+                    || format!("Known fields here: {}.", known.join(", ")),
+                    |s| format!("Did you mean `{s}`?"),
+                );
+            self.invalid(
+                place,
+                path.clone().key(key),
+                format!("unknown field `{key}` in a StatefulSetPolicy: it is ignored"),
+                &help,
+            );
+        }
     }
 }
 

@@ -111,6 +111,8 @@ pub struct RunInfo<'a> {
     pub notes: &'a [String],
     /// False when an input could not be read.
     pub successful: bool,
+    /// The run's policies (for SARIF's rule catalogue).
+    pub policies: &'a [crate::finding::PolicyInfo],
 }
 
 /// The directory CI reports (SARIF, GitHub, JUnit) name files relative to:

@@ -61,34 +61,46 @@ fn rules() -> Vec<Value> {
 }
 
 /// The catalogue entry of a policy: a ValidatingAdmissionPolicy
-/// (`vap:<name>`) or a StatefulSetPolicy (`policy/<name>`).
-fn policy_rule(id: &str) -> Value {
+/// (`vap:<name>`) or a StatefulSetPolicy (`policy/<name>`), with what the
+/// run knows of it.
+fn policy_rule(id: &str, info: Option<&crate::finding::PolicyInfo>) -> Value {
     let name = crate::finding::policy_name(id).unwrap_or(id);
-    let (kind, short, full) = if id.starts_with(crate::finding::POLICY_PREFIX) {
+    let vap = id.starts_with(crate::finding::POLICY_PREFIX);
+    let (kind, what, severity) = if vap {
         (
             "Vap",
-            format!("ValidatingAdmissionPolicy {name}, run offline."),
             format!(
                 "The cluster's ValidatingAdmissionPolicy {name}, evaluated by stslint as the API server would; the severity of each result is that of its binding's validationActions."
             ),
+            "error",
         )
     } else {
         (
             "Policy",
-            format!("StatefulSetPolicy {name}."),
             format!(
                 "The team's StatefulSetPolicy {name}; the severity of each result is the policy's own."
             ),
+            "warning",
         )
     };
-    json!({
+    let short = info.map_or_else(|| format!("{name}."), |i| i.summary.clone());
+    let full = match info.and_then(|i| i.help.as_deref()) {
+        Some(help) => format!("{what} {help}"),
+        None => what,
+    };
+    let level = info.and_then(|i| i.severity).map_or(severity, level);
+    let mut rule = json!({
         "id": id,
         "name": format!("{kind}{}", pascal(name)),
         "shortDescription": text(&short),
         "fullDescription": text(&full),
-        "defaultConfiguration": { "level": "error" },
+        "defaultConfiguration": { "level": level },
         "properties": { "tags": ["kubernetes", "policy"] },
-    })
+    });
+    if let Some(url) = info.and_then(|i| i.url.as_deref()) {
+        rule["helpUri"] = json!(url);
+    }
+    rule
 }
 
 fn location(at: &Position, run: &RunInfo) -> Value {
@@ -198,7 +210,7 @@ pub fn render(diags: &[Diagnostic], run: &RunInfo) -> String {
         "version": env!("CARGO_PKG_VERSION"),
         "semanticVersion": env!("CARGO_PKG_VERSION"),
         "informationUri": env!("CARGO_PKG_REPOSITORY"),
-        "rules": rules().into_iter().chain(policies.iter().map(|id| policy_rule(id))).collect::<Vec<_>>(),
+        "rules": rules().into_iter().chain(policies.iter().map(|id| policy_rule(id, run.policies.iter().find(|p| p.id == *id)))).collect::<Vec<_>>(),
     });
     let mut sarif_run = json!({
         "tool": { "driver": driver },
