@@ -8,6 +8,9 @@ reports wall time, MB/s, objects/s and peak RSS on 1 thread and on all cores,
 the raw event throughput of the YAML parser stslint uses on the same bytes
 (examples/rawparse.rs, 1 thread), and the ratio of the two. Corpora are
 generated deterministically by examples/gencorpus.rs into target/bench/.
+Then the cost of policies: the 50,000-object corpus with and without the
+example policies (every examples/policies/*/policy.yaml, via --policy),
+runs alternating, on 1 thread and on all cores.
 """
 
 import json
@@ -105,12 +108,48 @@ def main():
                 (label, threads, size / 1e6, objects, wall * 1000, mbps, objects / wall, rss,
                  statistics.median(raws), ratio)
             )
+    policy_rows = policy_cost(dict(corpora())["50,000 objects"], cores)
     print(f"stslint {subprocess.run([BIN, '--version'], capture_output=True, text=True).stdout.strip()}, "
           f"{cores} cores, median of {RUNS} runs\n")
     print("| corpus | threads | MB | objects | wall ms | MB/s | objects/s | peak RSS MB | raw parser MB/s (1 thread) | whole run / raw |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]:.1f} | {r[3]} | {r[4]:.1f} | {r[5]:.1f} | {r[6]:,.0f} | {r[7]:.1f} | {r[8]:.1f} | {r[9]:.0%} |")
+    print()
+    print("| corpus | threads | policies | wall ms without | wall ms with | added | peak RSS MB without / with |")
+    print("|---|---|---|---|---|---|---|")
+    for r in policy_rows:
+        print(f"| 50,000 objects | {r[0]} | {r[1]} | {r[2]:.1f} | {r[3]:.1f} | {r[4]:+.0%} | {r[5]:.1f} / {r[6]:.1f} |")
+
+
+def policy_cost(path, cores):
+    """Wall time without and with the example policies, runs alternating;
+    the added cost is the median of each pair's ratio."""
+    pdir = os.path.join(ROOT, "examples", "policies")
+    files = sorted(
+        os.path.join(pdir, d, "policy.yaml")
+        for d in os.listdir(pdir)
+        if os.path.isfile(os.path.join(pdir, d, "policy.yaml"))
+    )
+    flags = [a for f in files for a in ("--policy", f)]
+    base = [BIN, "check", path, "--format", "json", "--no-config"]
+    rows = []
+    for threads in (1, cores):
+        env = dict(os.environ, RAYON_NUM_THREADS=str(threads))
+        without, with_ = [], []
+        for _ in range(RUNS):
+            without.append(timed(base, env))
+            with_.append(timed(base + flags, env))
+        added = statistics.median(w[0] / o[0] - 1 for o, w in zip(without, with_))
+        rows.append((
+            threads, len(files),
+            statistics.median(r[0] for r in without) * 1000,
+            statistics.median(r[0] for r in with_) * 1000,
+            added,
+            max(r[1] for r in without) / 1024,
+            max(r[1] for r in with_) / 1024,
+        ))
+    return rows
 
 
 if __name__ == "__main__":

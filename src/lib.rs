@@ -50,6 +50,8 @@ pub struct Options {
     pub list_objects: bool,
     /// Exit 2 when a path holds no Kubernetes object.
     pub fail_if_no_objects: bool,
+    /// Record which policies applied to which objects (`stslint test`).
+    pub trace_policies: bool,
     /// How each file finds its nearest config (set by `config::apply`);
     /// `None` lints every file with `policy` and `namespace`.
     pub nested: Option<policy::config::Nested>,
@@ -74,6 +76,7 @@ impl Default for Options {
             nested: None,
             scopes: Vec::new(),
             fail_if_no_objects: false,
+            trace_policies: false,
         }
     }
 }
@@ -97,6 +100,20 @@ pub struct Report {
     /// The policies that ran (ValidatingAdmissionPolicies and
     /// StatefulSetPolicies).
     pub policies: Vec<finding::PolicyInfo>,
+    /// With `Options::trace_policies`: each policy that applied to an
+    /// object, and whether it failed there.
+    pub applied: Vec<Applied>,
+}
+
+/// A policy that applied to an object (it matched and its conditions held).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub rule: &'static str,
+    pub kind: String,
+    /// As the run reads it (the default namespace when none is written).
+    pub namespace: String,
+    pub name: String,
+    pub failed: bool,
 }
 
 /// Discover, load and lint.
@@ -263,8 +280,25 @@ fn finish(
     let index = Index::build(objects, &|file| roles[file] == load::Role::Baseline);
     let mut admission = admission::load(&index, &files);
     let policy_infos = admission.describe(&index, &files);
+    if opts.trace_policies {
+        admission.trace();
+    }
     findings.extend(std::mem::take(&mut admission.problems));
     findings.extend(engine::run(&index, &files, pending, &policies, &admission));
+    let applied = admission
+        .applied()
+        .into_iter()
+        .map(|(id, rule, failed)| {
+            let o = index.object(id);
+            Applied {
+                rule,
+                kind: o.kind.to_string(),
+                namespace: o.namespace.clone(),
+                name: o.name.clone(),
+                failed,
+            }
+        })
+        .collect();
     let mut diagnostics = render::resolve(&files, &index, findings, &policies);
     policy::scope::move_out_of_context(&mut diagnostics, &files);
     let (mut diagnostics, unused) = policy::suppress::apply(diagnostics, &files, &index);
@@ -297,6 +331,7 @@ fn finish(
         objects_per_file,
         empty_paths: Vec::new(),
         policies: policy_infos,
+        applied,
     }
 }
 

@@ -8,6 +8,12 @@
 //! `# expect: <id>` markers, by line (so the location is tested too).
 //! A fixture `DIR/NAME` is compared with the baseline `DIR/base/NAME`
 //! (`oldObject`, UPDATE) when there is one.
+//!
+//! A `*.test.yaml` file (kind `PolicyTest`) states cases for what markers
+//! cannot say: which files to lint with which policies, params and
+//! baseline, and for each (policy, object) whether the policy fails,
+//! passes or does not apply (skip). The files it names are neither
+//! fixtures nor policies.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -25,11 +31,16 @@ pub struct Outcome {
     pub unexpected: Vec<(usize, String, String)>,
     /// A problem with the fixture itself (a pass fixture with markers...).
     pub problem: Option<String>,
+    /// A PolicyTest case's results that differ: "expected fail, got pass".
+    pub results: Vec<String>,
 }
 
 impl Outcome {
     pub fn passed(&self) -> bool {
-        self.missing.is_empty() && self.unexpected.is_empty() && self.problem.is_none()
+        self.missing.is_empty()
+            && self.unexpected.is_empty()
+            && self.problem.is_none()
+            && self.results.is_empty()
     }
 }
 
@@ -123,11 +134,28 @@ pub fn run(root: &Path) -> Result<TestReport, UsageError> {
     let mut files = Vec::new();
     walk(root, &mut files)
         .map_err(|e| UsageError(format!("test: cannot read `{}`: {e}", root.display())))?;
-    let (fixtures, policies): (Vec<PathBuf>, Vec<PathBuf>) =
-        files.into_iter().partition(|p| fixture_kind(p).is_some());
-    if fixtures.is_empty() {
+    let tests: Vec<PolicyTest> = files
+        .iter()
+        .filter(|p| is_test_file(p))
+        .map(|p| read_policy_test(p))
+        .collect::<Result<_, _>>()?;
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
+    let named: Vec<PathBuf> = tests
+        .iter()
+        .flat_map(PolicyTest::named)
+        .map(|p| canonical(p))
+        .collect();
+    let (fixtures, policies): (Vec<PathBuf>, Vec<PathBuf>) = files
+        .into_iter()
+        .filter(|p| !is_test_file(p))
+        .filter(|p| {
+            let c = canonical(p);
+            !named.iter().any(|n| c.starts_with(n))
+        })
+        .partition(|p| fixture_kind(p).is_some());
+    if fixtures.is_empty() && tests.is_empty() {
         return Err(UsageError(format!(
-            "test: no fixtures (fail-*.yaml, pass-*.yaml) under `{}`",
+            "test: no fixtures (fail-*.yaml, pass-*.yaml, *.test.yaml) under `{}`",
             root.display()
         )));
     }
@@ -182,10 +210,271 @@ pub fn run(root: &Path) -> Result<TestReport, UsageError> {
                 .filter(|(l, r, _)| !want.contains(&(*l, r.clone())))
                 .collect(),
             problem,
+            results: Vec::new(),
         });
+    }
+    for test in tests {
+        run_policy_test(&test, &policies, &mut report, &mut problems)?;
     }
     report.policy_problems = problems.into_iter().collect();
     Ok(report)
+}
+
+fn is_test_file(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".test.yaml") || n.ends_with(".test.yml"))
+}
+
+/// What a PolicyTest case expects of one policy on one object.
+#[derive(Debug, PartialEq, Eq)]
+enum Expected {
+    Fail,
+    Pass,
+    Skip,
+}
+
+struct CaseResult {
+    policy: String,
+    kind: String,
+    namespace: Option<String>,
+    name: String,
+    expected: Expected,
+}
+
+struct Case {
+    name: String,
+    resources: Vec<PathBuf>,
+    baseline: Option<PathBuf>,
+    results: Vec<CaseResult>,
+}
+
+struct PolicyTest {
+    file: PathBuf,
+    /// `spec.policies`; else the policies of the file's directory and
+    /// those above it, as for fixtures.
+    policies: Option<Vec<PathBuf>>,
+    context: Vec<PathBuf>,
+    cases: Vec<Case>,
+}
+
+impl PolicyTest {
+    /// Every file the test names (never fixtures or policies themselves).
+    fn named(&self) -> impl Iterator<Item = &PathBuf> {
+        self.context.iter().chain(
+            self.cases
+                .iter()
+                .flat_map(|c| c.resources.iter().chain(c.baseline.iter())),
+        )
+    }
+}
+
+/// Read a PolicyTest file; its errors name their line.
+fn read_policy_test(path: &Path) -> Result<PolicyTest, UsageError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("test: cannot read `{}`: {e}", path.display())))?;
+    let file = crate::source::SourceFile::new(path.display().to_string(), text);
+    let (docs, problems) = crate::source::parse_source(file.text());
+    let fail = |offset: usize, msg: String| {
+        let (line, col) = file.line_col(offset);
+        UsageError(format!("test: {}:{line}:{col}: {msg}", path.display()))
+    };
+    if let Some(p) = problems.first() {
+        return Err(fail(p.span.start, p.message.clone()));
+    }
+    let root = docs
+        .first()
+        .and_then(|d| d.tree.as_deref())
+        .and_then(|t| t.root())
+        .ok_or_else(|| fail(0, "an empty PolicyTest".to_owned()))?;
+    if root.get("kind").and_then(|k| k.as_scalar()) != Some("PolicyTest") {
+        return Err(fail(
+            root.span().start,
+            "a *.test.yaml file holds `kind: PolicyTest`".to_owned(),
+        ));
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let spec = root
+        .get("spec")
+        .ok_or_else(|| fail(root.span().start, "`spec` is missing".to_owned()))?;
+    let paths = |n: Option<crate::source::Node<'_>>| -> Vec<PathBuf> {
+        n.map(|l| {
+            l.items()
+                .iter()
+                .filter_map(|i| i.as_scalar())
+                .map(|p| dir.join(p))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let mut cases = Vec::new();
+    for (i, c) in spec
+        .get("cases")
+        .map(|l| l.items().iter().collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
+        let resources = paths(c.get("resources"));
+        if resources.is_empty() {
+            return Err(fail(
+                c.span().start,
+                "a case needs `resources`: the files to lint".to_owned(),
+            ));
+        }
+        let mut results = Vec::new();
+        for r in c
+            .get("results")
+            .map(|l| l.items().iter().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
+            let field = |k: &str| r.get(k).and_then(|v| v.as_scalar()).map(str::to_owned);
+            let (Some(policy), Some(object), Some(result)) =
+                (field("policy"), field("object"), field("result"))
+            else {
+                return Err(fail(
+                    r.span().start,
+                    "a result needs `policy`, `object` and `result`".to_owned(),
+                ));
+            };
+            let parts: Vec<&str> = object.split('/').collect();
+            let (kind, namespace, name) = match parts.as_slice() {
+                [k, n] => (k.to_string(), None, n.to_string()),
+                [k, ns, n] => (k.to_string(), Some(ns.to_string()), n.to_string()),
+                _ => {
+                    return Err(fail(
+                        r.span().start,
+                        format!("`object: {object}`: write Kind/name or Kind/namespace/name"),
+                    ));
+                }
+            };
+            let expected = match result.as_str() {
+                "fail" => Expected::Fail,
+                "pass" => Expected::Pass,
+                "skip" => Expected::Skip,
+                other => {
+                    return Err(fail(
+                        r.span().start,
+                        format!("`result: {other}`: use fail, pass or skip"),
+                    ));
+                }
+            };
+            results.push(CaseResult {
+                policy,
+                kind,
+                namespace,
+                name,
+                expected,
+            });
+        }
+        cases.push(Case {
+            name: c
+                .get("name")
+                .and_then(|n| n.as_scalar())
+                .map_or_else(|| format!("case {}", i + 1), str::to_owned),
+            resources,
+            baseline: c
+                .get("baseline")
+                .and_then(|b| b.as_scalar())
+                .map(|b| dir.join(b)),
+            results,
+        });
+    }
+    if cases.is_empty() {
+        return Err(fail(
+            spec.span().start,
+            "a PolicyTest needs `cases`".to_owned(),
+        ));
+    }
+    Ok(PolicyTest {
+        file: path.to_owned(),
+        policies: spec.get("policies").map(|p| paths(Some(p))),
+        context: paths(spec.get("context")),
+        cases,
+    })
+}
+
+fn run_policy_test(
+    test: &PolicyTest,
+    policies: &[PathBuf],
+    report: &mut TestReport,
+    problems: &mut BTreeSet<String>,
+) -> Result<(), UsageError> {
+    let dir = test.file.parent().unwrap_or(Path::new("."));
+    let policy_paths: Vec<String> = match &test.policies {
+        Some(list) => list
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
+        None => policies
+            .iter()
+            .filter(|p| p.parent().is_some_and(|d| dir.starts_with(d)))
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
+    };
+    let lossy = |p: &PathBuf| p.to_string_lossy().into_owned();
+    for case in &test.cases {
+        let opts = Options {
+            paths: case.resources.iter().map(lossy).collect(),
+            context: test.context.iter().map(lossy).collect(),
+            policies: policy_paths.clone(),
+            baseline: case.baseline.as_ref().map(|b| Baseline::Dir(lossy(b))),
+            trace_policies: true,
+            ..Options::default()
+        };
+        let run = crate::run(&opts)?;
+        let resources: Vec<String> = opts.paths.clone();
+        for d in run.diagnostics.iter().filter(|d| is_policy_rule(d.rule)) {
+            let in_resources = resources
+                .iter()
+                .any(|r| d.at.file_name.starts_with(r.as_str()));
+            if !in_resources && d.severity > crate::finding::Severity::Info {
+                problems.insert(format!(
+                    "{}:{}:{}: {}[{}]: {}",
+                    d.at.file_name, d.at.line, d.at.column, d.severity, d.rule, d.message
+                ));
+            }
+        }
+        let mut differ = Vec::new();
+        for r in &case.results {
+            let mut found = run.applied.iter().filter(|a| {
+                a.rule == r.policy
+                    && a.kind == r.kind
+                    && a.name == r.name
+                    && r.namespace.as_ref().is_none_or(|ns| *ns == a.namespace)
+            });
+            let got = match found.next() {
+                None => Expected::Skip,
+                Some(a) if a.failed => Expected::Fail,
+                Some(_) => Expected::Pass,
+            };
+            if got != r.expected {
+                let object = match &r.namespace {
+                    Some(ns) => format!("{}/{ns}/{}", r.kind, r.name),
+                    None => format!("{}/{}", r.kind, r.name),
+                };
+                let word = |e: &Expected| match e {
+                    Expected::Fail => "fail",
+                    Expected::Pass => "pass",
+                    Expected::Skip => "skip (the policy does not apply)",
+                };
+                differ.push(format!(
+                    "{} on {object}: expected {}, got {}",
+                    r.policy,
+                    word(&r.expected),
+                    word(&got)
+                ));
+            }
+        }
+        report.outcomes.push(Outcome {
+            fixture: format!("{} ({})", test.file.display(), case.name),
+            missing: Vec::new(),
+            unexpected: Vec::new(),
+            problem: None,
+            results: differ,
+        });
+    }
+    Ok(())
 }
 
 /// The report as text: one line per fixture, the differences below each
@@ -215,6 +504,9 @@ pub fn render(report: &TestReport) -> String {
                 "        + {}:{line}: found {id}, not expected: {message}\n",
                 o.fixture
             ));
+        }
+        for r in &o.results {
+            out.push_str(&format!("        ! {r}\n"));
         }
     }
     out.push_str(&format!(
@@ -264,6 +556,9 @@ pub fn junit(report: &TestReport) -> String {
         }
         for (line, id, m) in &o.unexpected {
             text.push_str(&format!("+ line {line}: found {id}, not expected: {m}\n"));
+        }
+        for r in &o.results {
+            text.push_str(&format!("! {r}\n"));
         }
         out.push_str(&format!(
             "><failure message=\"fixture does not match its markers\">{}</failure></testcase>\n",

@@ -317,3 +317,71 @@ fn stslint_test_shows_what_differs_and_fails() {
     assert!(cases[0].children().any(|c| c.has_tag_name("failure")));
     assert!(!cases[1].children().any(|c| c.has_tag_name("failure")));
 }
+
+#[test]
+fn a_policy_test_file_states_fail_pass_and_skip_per_object() {
+    let test = r#"apiVersion: stslint.io/v1alpha1
+kind: PolicyTest
+metadata: {name: three-replicas}
+spec:
+  policies: [vap.yaml]
+  cases:
+  - name: right
+    resources: [cases/app.yaml]
+    results:
+    - {policy: vap:three-replicas, object: StatefulSet/default/app, result: fail}
+    - {policy: vap:three-replicas, object: StatefulSet/big, result: pass}
+    - {policy: vap:three-replicas, object: Service/app, result: skip}
+  - name: wrong
+    resources: [cases/app.yaml]
+    results:
+    - {policy: vap:three-replicas, object: StatefulSet/app, result: pass}
+    - {policy: vap:three-replicas, object: StatefulSet/big, result: skip}
+"#;
+    let big = STS
+        .replace("name: app}", "name: big}")
+        .replace("replicas: 1", "replicas: 3");
+    let dir = repo(&[
+        (
+            "policies/vap.yaml",
+            POLICY
+                .replace("  - expression: \"object.metadata.name.size() < 3 ||\"\n", "")
+                .as_str(),
+        ),
+        ("policies/replicas.test.yaml", test),
+        ("policies/cases/app.yaml", &format!("{STS}---\n{big}")),
+    ]);
+    let out = assert_cmd::Command::cargo_bin("stslint")
+        .expect("binary")
+        .current_dir(dir.path())
+        .args(["test", "policies"])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_eq!(
+        stdout,
+        "ok      policies/replicas.test.yaml (right)\n\
+         FAILED  policies/replicas.test.yaml (wrong)\n\
+         \x20       ! vap:three-replicas on StatefulSet/app: expected pass, got fail\n\
+         \x20       ! vap:three-replicas on StatefulSet/big: expected skip (the policy does not apply), got pass\n\
+         1 passed, 1 failed\n"
+    );
+    // A malformed test file is a usage error at its line.
+    std::fs::write(
+        dir.path().join("policies/replicas.test.yaml"),
+        test.replace("result: fail}", "result: failed}"),
+    )
+    .expect("write");
+    let out = assert_cmd::Command::cargo_bin("stslint")
+        .expect("binary")
+        .current_dir(dir.path())
+        .args(["test", "policies"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: test: policies/replicas.test.yaml:10:7: `result: failed`: use fail, pass or skip\n"
+    );
+}

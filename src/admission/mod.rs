@@ -34,6 +34,9 @@ use spec::{Action, Binding, Expr, Vap};
 
 const GROUP: &str = "admissionregistration.k8s.io/";
 
+/// (object, policy id, whether it failed there): a policy that applied.
+pub type Applied = (ObjId, &'static str, bool);
+
 /// A param object (`paramKind`) of the run.
 struct Param {
     obj: ObjId,
@@ -57,6 +60,9 @@ pub struct Set {
     /// The run's objects for `lookup()` (an opaque value), built only when
     /// a StatefulSetPolicy calls it.
     objects: Value,
+    /// When tracing (`stslint test`): each (object, policy) that applied,
+    /// and whether it failed.
+    trace: Option<std::sync::Mutex<Vec<Applied>>>,
     /// Problems of the policies' own text (policy-invalid) and notes.
     pub problems: Vec<Finding>,
 }
@@ -70,6 +76,7 @@ impl Default for Set {
             params: HashMap::new(),
             inline: HashMap::new(),
             objects: Value::Opaque(Arc::new(library::Objects::default())),
+            trace: None,
             problems: Vec::new(),
         }
     }
@@ -477,6 +484,31 @@ impl Set {
         self.bindings.is_empty()
     }
 
+    /// Record which policies apply to which objects (see [`Set::applied`]).
+    pub fn trace(&mut self) {
+        self.trace = Some(std::sync::Mutex::new(Vec::new()));
+    }
+
+    /// Each (object, policy id) a policy applied to (it matched, its
+    /// conditions held), and whether it failed there; empty unless traced.
+    pub fn applied(&mut self) -> Vec<Applied> {
+        let mut v = self
+            .trace
+            .take()
+            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .unwrap_or_default();
+        v.sort_unstable();
+        v.dedup_by(|b, a| {
+            // One entry per (object, policy): failed if any run failed.
+            let same = a.0 == b.0 && a.1 == b.1;
+            if same {
+                a.2 |= b.2;
+            }
+            same
+        });
+        v
+    }
+
     /// Whether any binding may apply to objects of this kind (the engine
     /// parses other objects' documents again only for those).
     pub fn wants(&self, api_version: &str, kind: &str) -> bool {
@@ -521,6 +553,8 @@ impl Set {
         let operation = if s.old.is_some() { "UPDATE" } else { "CREATE" };
         let mut object: Option<(Value, Value)> = None;
         let mut nearby: Option<Around> = None;
+        // Policies that applied, with where their findings start (traced).
+        let mut applied: Vec<(&'static str, usize)> = Vec::new();
         for (binding, p) in &self.bindings {
             let vap = &self.vaps[*p];
             let take = |m: &spec::Matching| matching::rules_take(m, &res, operation, &s.obj.name);
@@ -582,6 +616,7 @@ impl Set {
             if !selected {
                 continue;
             }
+
             // Params: one evaluation per param object, all must pass.
             if let Some(n) = &vap.native
                 && !native_matches(n, &s.obj.namespace, obj)
@@ -619,6 +654,7 @@ impl Set {
                                 format!("its param {what} is not among the manifests (parameterNotFoundAction: Deny)"),
                                 out,
                             );
+                            applied.push((vap.rule, out.len() - 1));
                         }
                         continue;
                     }
@@ -626,6 +662,8 @@ impl Set {
                 }
                 _ => vec![None],
             };
+            let start = out.len();
+            let mut ran = false;
             for param in params {
                 let run = Run {
                     vap,
@@ -636,7 +674,7 @@ impl Set {
                     .native
                     .as_ref()
                     .map(|_| &*nearby.get_or_insert_with(|| around(s, obj)));
-                self.evaluate(
+                ran |= self.evaluate(
                     s,
                     &run,
                     &res,
@@ -645,6 +683,16 @@ impl Set {
                     ns.as_ref().map(|n| &n.0),
                     out,
                 );
+            }
+            if ran {
+                applied.push((vap.rule, start));
+            }
+        }
+        if let Some(trace) = &self.trace {
+            let mut t = trace.lock().unwrap_or_else(|e| e.into_inner());
+            for (rule, start) in applied {
+                let failed = out[start.min(out.len())..].iter().any(|f| f.rule == rule);
+                t.push((s.id, rule, failed));
             }
         }
     }
@@ -659,7 +707,7 @@ impl Set {
         (obj, old, near): (&Value, &Value, Option<&Around>),
         ns: Option<&Value>,
         out: &mut Vec<Finding>,
-    ) {
+    ) -> bool {
         // Variables go in a scope of their own over this thread's root
         // context, which holds the functions.
         library::with_scope(|cx| {
@@ -679,15 +727,19 @@ impl Set {
             cx.add_variable_from_value("request", request(s, res, operation));
             // matchConditions: any false skips; an error is a failure.
             for (name, e) in &run.vap.match_conditions {
-                let Some(p) = &e.program else { return };
+                let Some(p) = &e.program else { return false };
                 match p.execute(cx) {
                     Ok(Value::Bool(true)) => {}
-                    Ok(Value::Bool(false)) => return,
+                    Ok(Value::Bool(false)) => return false,
                     Ok(other) => {
                         let msg = format!("matchCondition {name} gave {other:?}, not a bool");
-                        return self.failure(s, run, Some(e), msg, out);
+                        self.failure(s, run, Some(e), msg, out);
+                        return true;
                     }
-                    Err(err) => return self.error(s, run, e, &err, out),
+                    Err(err) => {
+                        self.error(s, run, e, &err, out);
+                        return true;
+                    }
                 }
             }
             // variables, in order; a failing one fails only its users.
@@ -797,7 +849,8 @@ impl Set {
                     Err(err) => self.error(s, run, &v.expr, &err, out),
                 }
             }
-        });
+            true
+        })
     }
 
     fn related(&self, run: &Run<'_>, at: Option<&Expr>) -> Vec<Related> {
