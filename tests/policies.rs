@@ -345,7 +345,10 @@ spec:
         (
             "policies/vap.yaml",
             POLICY
-                .replace("  - expression: \"object.metadata.name.size() < 3 ||\"\n", "")
+                .replace(
+                    "  - expression: \"object.metadata.name.size() < 3 ||\"\n",
+                    "",
+                )
                 .as_str(),
         ),
         ("policies/replicas.test.yaml", test),

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use cel::extractors::This;
+use cel::extractors::{Arguments, This};
 use cel::objects::Opaque;
 use cel::{Context, Env, ExecutionError, Value};
 
@@ -45,6 +45,14 @@ pub const FUNCTIONS: &[&str] = &[
     "identifier",
     "containsDigest",
     "lookup",
+    "sets.contains",
+    "sets.equivalent",
+    "sets.intersects",
+    "semver",
+    "isSemver",
+    "major",
+    "minor",
+    "patch",
 ];
 
 /// The environment every policy expression compiles in.
@@ -98,6 +106,32 @@ pub fn context() -> Context<'static, 'static> {
         "identifier" => |This(i): This<Value>| image_part(i, Part::Identifier),
         "containsDigest" => |This(i): This<Value>| image_part(i, Part::ContainsDigest),
         "lookup" => lookup,
+        "sets.contains" => |a: Value, b: Value| -> Result<bool> {
+            let (a, b) = (list_of(&a, "sets.contains")?, list_of(&b, "sets.contains")?);
+            Ok(b.iter().all(|x| a.iter().any(|y| same(x, y))))
+        },
+        "sets.equivalent" => |a: Value, b: Value| -> Result<bool> {
+            let (a, b) = (list_of(&a, "sets.equivalent")?, list_of(&b, "sets.equivalent")?);
+            let within = |l: &[Value], m: &[Value]| l.iter().all(|x| m.iter().any(|y| same(x, y)));
+            Ok(within(a, b) && within(b, a))
+        },
+        "sets.intersects" => |a: Value, b: Value| -> Result<bool> {
+            let (a, b) = (list_of(&a, "sets.intersects")?, list_of(&b, "sets.intersects")?);
+            Ok(b.iter().any(|x| a.iter().any(|y| same(x, y))))
+        },
+        "semver" => |Arguments(args): Arguments| -> Result<Value> {
+            let (text, normalize) = semver_args(&args, "semver")?;
+            parse_semver(&text, normalize)
+                .map(|v| Value::Opaque(Arc::new(v)))
+                .map_err(|e| err("semver", e))
+        },
+        "isSemver" => |Arguments(args): Arguments| -> Result<bool> {
+            let (text, normalize) = semver_args(&args, "isSemver")?;
+            Ok(parse_semver(&text, normalize).is_ok())
+        },
+        "major" => |This(v): This<Value>| semver_of(&v, "major").map(|s| s.major),
+        "minor" => |This(v): This<Value>| semver_of(&v, "minor").map(|s| s.minor),
+        "patch" => |This(v): This<Value>| semver_of(&v, "patch").map(|s| s.patch),
     }
     cx
 }
@@ -185,17 +219,24 @@ fn is_quantity(s: Arc<String>) -> bool {
     parse_nanos(&s).is_some() && s.trim() == s.as_str()
 }
 
+/// The order of two quantities, or of two semantic versions.
+fn order(a: &Value, b: &Value, function: &str) -> Result<std::cmp::Ordering> {
+    if let (Some(x), Some(y)) = (as_semver(a), as_semver(b)) {
+        return Ok(x.cmp_precedence(y));
+    }
+    Ok(quantity_of(a, function)?.cmp(&quantity_of(b, function)?))
+}
+
 fn is_greater_than(This(a): This<Value>, b: Value) -> Result<bool> {
-    Ok(quantity_of(&a, "isGreaterThan")? > quantity_of(&b, "isGreaterThan")?)
+    Ok(order(&a, &b, "isGreaterThan")?.is_gt())
 }
 
 fn is_less_than(This(a): This<Value>, b: Value) -> Result<bool> {
-    Ok(quantity_of(&a, "isLessThan")? < quantity_of(&b, "isLessThan")?)
+    Ok(order(&a, &b, "isLessThan")?.is_lt())
 }
 
 fn compare_to(This(a): This<Value>, b: Value) -> Result<i64> {
-    let (a, b) = (quantity_of(&a, "compareTo")?, quantity_of(&b, "compareTo")?);
-    Ok(match a.cmp(&b) {
+    Ok(match order(&a, &b, "compareTo")? {
         std::cmp::Ordering::Less => -1,
         std::cmp::Ordering::Equal => 0,
         std::cmp::Ordering::Greater => 1,
@@ -360,6 +401,162 @@ fn find_all(This(s): This<Arc<String>>, pattern: Arc<String>) -> Result<Value> {
             .map(|m| Value::String(Arc::new(m.as_str().to_owned())))
             .collect(),
     )))
+}
+
+/// CEL equality across numeric types (`1 == 1u == 1.0`), in lists too.
+fn same(a: &Value, b: &Value) -> bool {
+    let num = |v: &Value| match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::UInt(u) => Some(*u as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    };
+    match (a, b) {
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| same(p, q))
+        }
+        _ => match (num(a), num(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => a == b,
+        },
+    }
+}
+
+// ---- semver ---------------------------------------------------------------
+
+/// A semantic version (semver.org 2.0.0), as Kubernetes' semver library
+/// reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Semver {
+    major: i64,
+    minor: i64,
+    patch: i64,
+    pre: Vec<String>,
+}
+
+impl Opaque for Semver {
+    fn runtime_type_name(&self) -> &str {
+        "kubernetes.Semver"
+    }
+}
+
+impl Semver {
+    /// semver.org precedence: build metadata is ignored, a pre-release
+    /// ranks below its release, identifiers compare numerically when both
+    /// are numbers.
+    fn cmp_precedence(&self, o: &Semver) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        let core = (self.major, self.minor, self.patch).cmp(&(o.major, o.minor, o.patch));
+        if core != Ordering::Equal {
+            return core;
+        }
+        match (self.pre.is_empty(), o.pre.is_empty()) {
+            (true, true) => return Ordering::Equal,
+            (true, false) => return Ordering::Greater,
+            (false, true) => return Ordering::Less,
+            _ => {}
+        }
+        for (a, b) in self.pre.iter().zip(&o.pre) {
+            let c = match (a.parse::<u64>(), b.parse::<u64>()) {
+                (Ok(x), Ok(y)) => x.cmp(&y),
+                (Ok(_), Err(_)) => Ordering::Less,
+                (Err(_), Ok(_)) => Ordering::Greater,
+                (Err(_), Err(_)) => a.cmp(b),
+            };
+            if c != Ordering::Equal {
+                return c;
+            }
+        }
+        self.pre.len().cmp(&o.pre.len())
+    }
+}
+
+fn semver_args(args: &[Value], function: &str) -> Result<(String, bool)> {
+    match args {
+        [Value::String(s)] => Ok((s.to_string(), false)),
+        [Value::String(s), Value::Bool(n)] => Ok((s.to_string(), *n)),
+        _ => Err(err(
+            function,
+            "takes a string and an optional bool (normalize)",
+        )),
+    }
+}
+
+fn as_semver(v: &Value) -> Option<&Semver> {
+    match v {
+        Value::Opaque(o) => o.downcast_ref::<Semver>(),
+        _ => None,
+    }
+}
+
+fn semver_of<'a>(v: &'a Value, function: &str) -> Result<&'a Semver> {
+    as_semver(v).ok_or_else(|| err(function, format!("{v:?} is not a semver")))
+}
+
+/// Parse `s` strictly (`1.2.3`, `1.2.3-rc.1+build.5`), or with
+/// `normalize` as Kubernetes does: a leading `v`, missing minor or patch
+/// (`v1.2` is 1.2.0) and leading zeros are accepted.
+pub fn parse_semver(s: &str, normalize: bool) -> std::result::Result<Semver, String> {
+    let bad = || format!("{s:?} is not a semantic version");
+    let mut rest = s;
+    if normalize {
+        rest = rest.strip_prefix('v').unwrap_or(rest);
+    }
+    let (rest, _build) = match rest.split_once('+') {
+        Some((r, b)) => {
+            let ok = !b.is_empty()
+                && b.split('.').all(|i| {
+                    !i.is_empty() && i.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                });
+            if !ok {
+                return Err(bad());
+            }
+            (r, Some(b))
+        }
+        None => (rest, None),
+    };
+    let (core, pre) = match rest.split_once('-') {
+        Some((c, p)) => (c, Some(p)),
+        None => (rest, None),
+    };
+    let mut parts: Vec<&str> = core.split('.').collect();
+    if normalize {
+        while parts.len() < 3 {
+            parts.push("0");
+        }
+    }
+    if parts.len() != 3 {
+        return Err(bad());
+    }
+    let mut nums = [0i64; 3];
+    for (i, p) in parts.iter().enumerate() {
+        let leading_zero = p.len() > 1 && p.starts_with('0');
+        if p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()) || (leading_zero && !normalize) {
+            return Err(bad());
+        }
+        nums[i] = p.parse().map_err(|_| bad())?;
+    }
+    let pre: Vec<String> = match pre {
+        None => Vec::new(),
+        Some(p) => {
+            let ids: Vec<&str> = p.split('.').collect();
+            let ok = ids.iter().all(|i| {
+                !i.is_empty()
+                    && i.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && !(i.len() > 1 && i.starts_with('0') && i.chars().all(|c| c.is_ascii_digit()))
+            });
+            if !ok {
+                return Err(bad());
+            }
+            ids.into_iter().map(str::to_owned).collect()
+        }
+    };
+    Ok(Semver {
+        major: nums[0],
+        minor: nums[1],
+        patch: nums[2],
+        pre,
+    })
 }
 
 // ---- lookup (StatefulSetPolicy) ------------------------------------------
@@ -618,6 +815,60 @@ mod tests {
             ])))
         );
         assert!(eval("'x'.find('[')").is_err());
+    }
+
+    #[test]
+    fn set_functions_follow_the_kubernetes_documentation() {
+        let t = |e: &str| assert_eq!(eval(e), Ok(Value::Bool(true)), "{e}");
+        let f = |e: &str| assert_eq!(eval(e), Ok(Value::Bool(false)), "{e}");
+        t("sets.contains([], [])");
+        f("sets.contains([], [1])");
+        t("sets.contains([1, 2, 3, 4], [2, 3])");
+        t("sets.contains([1, 2.0, 3u], [1.0, 2u, 3])");
+        t("sets.equivalent([], [])");
+        t("sets.equivalent([1], [1, 1])");
+        t("sets.equivalent([1], [1u, 1.0])");
+        t("sets.equivalent([1, 2, 3], [3u, 2.0, 1])");
+        f("sets.equivalent([1, 2], [2, 2, 2])");
+        f("sets.intersects([1], [])");
+        t("sets.intersects([1], [1, 2])");
+        t("sets.intersects([[1], [2, 3]], [[1, 2], [2, 3.0]])");
+    }
+
+    #[test]
+    fn semver_functions_follow_the_kubernetes_documentation() {
+        let t = |e: &str| assert_eq!(eval(e), Ok(Value::Bool(true)), "{e}");
+        let f = |e: &str| assert_eq!(eval(e), Ok(Value::Bool(false)), "{e}");
+        t("isSemver('1.0.0')");
+        t("isSemver('1.0.0-rc.1+build.5')");
+        f("isSemver('v1.0.0')");
+        f("isSemver('1.0')");
+        f("isSemver('01.0.0')");
+        f("isSemver('200K')");
+        t("isSemver('v1.0', true)");
+        t("isSemver('01.02.003', true)");
+        t("semver('v1.2', true) == semver('1.2.0')");
+        assert_eq!(eval("semver('1.2.3').major()"), Ok(Value::Int(1)));
+        assert_eq!(eval("semver('1.2.3').minor()"), Ok(Value::Int(2)));
+        assert_eq!(eval("semver('1.2.3').patch()"), Ok(Value::Int(3)));
+        t("semver('1.2.3').isLessThan(semver('1.2.4'))");
+        t("semver('1.10.0').isGreaterThan(semver('1.9.9'))");
+        assert_eq!(
+            eval("semver('1.2.3').compareTo(semver('2.0.0'))"),
+            Ok(Value::Int(-1))
+        );
+        assert_eq!(
+            eval("semver('1.2.3+a').compareTo(semver('1.2.3+b'))"),
+            Ok(Value::Int(0))
+        );
+        // Pre-releases rank below their release, numbers below words.
+        t("semver('1.0.0-alpha').isLessThan(semver('1.0.0-alpha.1'))");
+        t("semver('1.0.0-alpha.1').isLessThan(semver('1.0.0-alpha.beta'))");
+        t("semver('1.0.0-beta.2').isLessThan(semver('1.0.0-beta.11'))");
+        t("semver('1.0.0-rc.1').isLessThan(semver('1.0.0'))");
+        assert!(eval("semver('1.0')").is_err());
+        // Quantities still compare as quantities.
+        t("quantity('1Gi').isGreaterThan(quantity('1G'))");
     }
 
     #[test]
