@@ -550,6 +550,20 @@ impl Set {
         let Some(res) = matching::resource_of(&s.obj.api_version, &s.obj.kind) else {
             return;
         };
+        library::with_scope(|scope| self.check_in(s, &res, scope, out));
+    }
+
+    /// [`Set::check`] in `scope`, a fresh scope over this thread's root
+    /// context: what every evaluation on `s` sees is added to it once.
+    fn check_in(
+        &self,
+        s: &Subject<'_>,
+        res: &Resource,
+        scope: &mut Context<'_, 'static>,
+        out: &mut Vec<Finding>,
+    ) {
+        let res = res.clone();
+        let mut bound = false;
         let operation = if s.old.is_some() { "UPDATE" } else { "CREATE" };
         let mut object: Option<(Value, Value)> = None;
         let mut nearby: Option<Around> = None;
@@ -670,19 +684,21 @@ impl Set {
                     binding,
                     param,
                 };
+                if !bound {
+                    scope.add_variable_from_value("object", obj.clone());
+                    scope.add_variable_from_value("oldObject", old.clone());
+                    scope.add_variable_from_value(
+                        "namespaceObject",
+                        ns.as_ref().map_or(Value::Null, |n| n.0.clone()),
+                    );
+                    scope.add_variable_from_value("request", request(s, &res, operation));
+                    bound = true;
+                }
                 let near = vap
                     .native
                     .as_ref()
                     .map(|_| &*nearby.get_or_insert_with(|| around(s, obj)));
-                ran |= self.evaluate(
-                    s,
-                    &run,
-                    &res,
-                    operation,
-                    (obj, old, near),
-                    ns.as_ref().map(|n| &n.0),
-                    out,
-                );
+                ran |= self.evaluate(s, &run, scope, near, out);
             }
             if ran {
                 applied.push((vap.rule, start));
@@ -702,29 +718,27 @@ impl Set {
         &self,
         s: &Subject<'_>,
         run: &Run<'_>,
-        res: &Resource,
-        operation: &str,
-        (obj, old, near): (&Value, &Value, Option<&Around>),
-        ns: Option<&Value>,
+        subject: &Context<'_, 'static>,
+        near: Option<&Around>,
         out: &mut Vec<Finding>,
     ) -> bool {
-        // Variables go in a scope of their own over this thread's root
-        // context, which holds the functions.
-        library::with_scope(|cx| {
+        // The subject's scope holds object, oldObject, namespaceObject and
+        // request (converted once per object); params and variables go in
+        // a scope of their own.
+        let mut inner = subject.new_inner_scope();
+        let cx = &mut inner;
+        {
+            // Only a StatefulSetPolicy sees the objects around the set.
             if let Some(a) = near {
                 cx.add_variable_from_value("service", a.service.clone());
                 cx.add_variable_from_value("pdbs", a.pdbs.clone());
                 cx.add_variable_from_value("claims", a.claims.clone());
                 cx.add_variable_from_value(library::OBJECTS, self.objects.clone());
             }
-            cx.add_variable_from_value("object", obj.clone());
-            cx.add_variable_from_value("oldObject", old.clone());
             cx.add_variable_from_value(
                 "params",
                 run.param.map_or(Value::Null, |p| p.value.clone()),
             );
-            cx.add_variable_from_value("namespaceObject", ns.cloned().unwrap_or(Value::Null));
-            cx.add_variable_from_value("request", request(s, res, operation));
             // matchConditions: any false skips; an error is a failure.
             for (name, e) in &run.vap.match_conditions {
                 let Some(p) = &e.program else { return false };
@@ -850,7 +864,7 @@ impl Set {
                 }
             }
             true
-        })
+        }
     }
 
     fn related(&self, run: &Run<'_>, at: Option<&Expr>) -> Vec<Related> {
