@@ -461,3 +461,81 @@ fn each_document_follows_the_config_nearest_it() {
     );
     c.shutdown();
 }
+
+const REPLICAS_POLICY: &str = r#"apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: three-replicas
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [statefulsets]}
+  validations:
+  - expression: "object.spec.replicas >= 3"
+    message: quorum sets run three replicas or more
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: three-replicas
+spec:
+  policyName: three-replicas
+  validationActions: [Warn]
+"#;
+
+fn replicas_set(n: u32) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: zk}}\nspec:\n  serviceName: zk\n  replicas: {n}\n  selector: {{matchLabels: {{app: zk}}}}\n  template:\n    metadata: {{labels: {{app: zk}}}}\n    spec:\n      containers:\n      - name: zk\n        image: registry.example.com/zk:3.9.2\n"
+    )
+}
+
+#[test]
+fn workspace_policies_check_the_open_buffer_and_their_own_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = fs::canonicalize(dir.path()).expect("canonical");
+    fs::create_dir_all(root.join("policies")).expect("mkdir");
+    fs::write(root.join("policies/replicas.yaml"), REPLICAS_POLICY).expect("write");
+    fs::write(root.join(".stslint.yaml"), "policies: [policies]\n").expect("write");
+    let root_uri = format!("file://{}", root.display());
+    let uri = format!("{root_uri}/zk.yaml");
+    let (mut c, _) = Client::initialized(&root_uri);
+    open(&mut c, &uri, &replicas_set(1));
+    let diags = c.diagnostics(&uri);
+    let vap: Vec<&Value> = diags
+        .iter()
+        .filter(|d| d["code"] == "vap:three-replicas")
+        .collect();
+    assert_eq!(vap.len(), 1, "{diags:?}");
+    assert_eq!(vap[0]["range"]["start"], json!({"line": 5, "character": 2}));
+    assert_eq!(vap[0]["severity"], 2);
+    assert_eq!(
+        vap[0]["message"]
+            .as_str()
+            .map(|m| m.starts_with("quorum sets run three replicas or more")),
+        Some(true),
+        "{:?}",
+        vap[0]
+    );
+    // Fixed in the buffer: the policy passes.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2},
+               "contentChanges": [{"text": replicas_set(3)}]}),
+    );
+    let diags = c.diagnostics(&uri);
+    assert!(!codes(&diags).contains(&"vap:three-replicas"), "{diags:?}");
+    // The policy's own text is linted when it is open: a misspelt field.
+    let policy_uri = format!("{root_uri}/policies/replicas.yaml");
+    open(
+        &mut c,
+        &policy_uri,
+        &REPLICAS_POLICY.replace("object.spec.replicas", "object.spec.replica"),
+    );
+    let diags = c.diagnostics(&policy_uri);
+    assert_eq!(codes(&diags), ["policy-unknown-field"], "{diags:?}");
+    assert_eq!(
+        diags[0]["range"]["start"],
+        json!({"line": 9, "character": 29})
+    );
+    c.shutdown();
+}
