@@ -564,6 +564,8 @@ impl Set {
     ) {
         let res = res.clone();
         let mut bound = false;
+        // The Namespace (object, labels, from a manifest), made once.
+        let namespace = std::cell::OnceCell::new();
         let operation = if s.old.is_some() { "UPDATE" } else { "CREATE" };
         let mut object: Option<(Value, Value)> = None;
         let mut nearby: Option<Around> = None;
@@ -587,15 +589,15 @@ impl Set {
             });
             // Selectors: the namespace's labels, the object's (or the old
             // object's) labels.
-            let ns = res.namespaced.then(|| self.namespace(&s.obj.namespace));
+            let ns =
+                namespace.get_or_init(|| res.namespaced.then(|| self.namespace(&s.obj.namespace)));
             let mut selected = true;
             for (m, owner) in [
                 (Some(&vap.constraints), vap.obj),
                 (binding.matching.as_ref(), binding.obj),
             ] {
                 let Some(m) = m else { continue };
-                if let (Some(sel), Some((_, labels, from_manifest))) = (&m.namespace_selector, &ns)
-                {
+                if let (Some(sel), Some((_, labels, from_manifest))) = (&m.namespace_selector, ns) {
                     let only_name = matching::keys(sel)
                         .iter()
                         .all(|k| *k == "kubernetes.io/metadata.name");
@@ -768,13 +770,21 @@ impl Set {
                 }
             }
             cx.add_variable_from_value("variables", value::map(vars.iter().cloned()));
-            let var_exprs: HashMap<String, &cel::IdedExpr> = run
-                .vap
-                .variables
-                .iter()
-                .filter_map(|(n, e)| e.program.as_ref().map(|p| (n.clone(), p.expression())))
-                .collect();
-            let scope = blame::Scope::new(var_exprs);
+            // What blame needs, built on the first failure only.
+            let blame_scope = std::cell::OnceCell::new();
+            let scope = || {
+                blame_scope.get_or_init(|| {
+                    let var_exprs: HashMap<String, &cel::IdedExpr> = run
+                        .vap
+                        .variables
+                        .iter()
+                        .filter_map(|(n, e)| {
+                            e.program.as_ref().map(|p| (n.clone(), p.expression()))
+                        })
+                        .collect();
+                    blame::Scope::new(var_exprs)
+                })
+            };
             for (i, v) in run.vap.validations.iter().enumerate() {
                 let Some(p) = &v.expr.program else { continue };
                 let uses = |n: &str| v.expr.source.contains(&format!("variables.{n}"));
@@ -807,13 +817,13 @@ impl Set {
                         match p.execute(&inner) {
                             Ok(Value::Bool(true)) => {}
                             Ok(Value::Bool(false)) => {
-                                let element = blame::element_path(fp.expression(), k, cx, &scope);
+                                let element = blame::element_path(fp.expression(), k, cx, scope());
                                 let paths = match (&element, &v.field_path) {
                                     (Some(e), Some(f)) => vec![FieldPath(
                                         e.segs().iter().chain(f.segs()).cloned().collect(),
                                     )],
                                     (Some(e), None) => {
-                                        let mut s2 = scope.clone();
+                                        let mut s2 = scope().clone();
                                         s2.bind(&v.as_name, e.clone());
                                         let blamed: Vec<FieldPath> =
                                             blame::blame(p.expression(), &inner, &s2)
@@ -848,7 +858,7 @@ impl Set {
                     Ok(Value::Bool(false)) => {
                         let paths = match &v.field_path {
                             Some(f) => vec![f.clone()],
-                            None => blame::blame(p.expression(), cx, &scope)
+                            None => blame::blame(p.expression(), cx, scope())
                                 .into_iter()
                                 .map(|b| b.path)
                                 .collect(),
