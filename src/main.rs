@@ -265,7 +265,13 @@ fn main() -> ExitCode {
                     m.summary
                 ));
             }
+            // Only what was asked for explicitly can fail `rules`: a broken
+            // .stslint.yaml in the current directory is a warning here.
+            let explicit = !policies.policies.is_empty() || policies.config.is_some();
             match policies_of(policies) {
+                Err(e) if !explicit => {
+                    eprintln!("warning: policies of the config are not listed: {e}");
+                }
                 Ok(list) => {
                     for p in list {
                         out.push_str(&format!(

@@ -225,6 +225,15 @@ fn rules_and_explain_describe_the_configured_policies() {
     let (code, _, err) = stslint(&["explain", "vap:three-replicas", "--no-config"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("no such policy is in --policy"), "{err}");
+    // A broken config does not stop `rules` from listing the rules.
+    std::fs::write(dir.path().join(".stslint.yaml"), "policies: [policies\n").expect("write");
+    let (code, out, err) = stslint(&["rules"]);
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with("broker-id-from-pod-name"), "{out}");
+    assert!(
+        err.starts_with("warning: policies of the config are not listed: .stslint.yaml:1:"),
+        "{err}"
+    );
 }
 
 #[test]
