@@ -53,6 +53,21 @@ pub const FUNCTIONS: &[&str] = &[
     "major",
     "minor",
     "patch",
+    "ip",
+    "isIP",
+    "ip.isCanonical",
+    "family",
+    "isUnspecified",
+    "isLoopback",
+    "isLinkLocalMulticast",
+    "isLinkLocalUnicast",
+    "isGlobalUnicast",
+    "cidr",
+    "isCIDR",
+    "containsIP",
+    "containsCIDR",
+    "masked",
+    "prefixLength",
 ];
 
 /// The environment every policy expression compiles in.
@@ -132,6 +147,43 @@ pub fn context() -> Context<'static, 'static> {
         "major" => |This(v): This<Value>| semver_of(&v, "major").map(|s| s.major),
         "minor" => |This(v): This<Value>| semver_of(&v, "minor").map(|s| s.minor),
         "patch" => |This(v): This<Value>| semver_of(&v, "patch").map(|s| s.patch),
+        "ip" => ip_function,
+        "isIP" => |s: Arc<String>| parse_ip(&s).is_ok(),
+        "ip.isCanonical" => |s: Arc<String>| -> Result<bool> {
+            let ip = parse_ip(&s).map_err(|e| err("ip.isCanonical", e))?;
+            Ok(ip.to_string() == *s)
+        },
+        "family" => |This(v): This<Value>| ip_of(&v, "family").map(|ip| if ip.is_ipv4() { 4i64 } else { 6i64 }),
+        "isUnspecified" => |This(v): This<Value>| ip_of(&v, "isUnspecified").map(|ip| ip.is_unspecified()),
+        "isLoopback" => |This(v): This<Value>| ip_of(&v, "isLoopback").map(|ip| ip.is_loopback()),
+        "isLinkLocalMulticast" => |This(v): This<Value>| ip_of(&v, "isLinkLocalMulticast").map(link_local_multicast),
+        "isLinkLocalUnicast" => |This(v): This<Value>| ip_of(&v, "isLinkLocalUnicast").map(link_local_unicast),
+        "isGlobalUnicast" => |This(v): This<Value>| ip_of(&v, "isGlobalUnicast").map(global_unicast),
+        "cidr" => |s: Arc<String>| -> Result<Value> {
+            parse_cidr(&s).map(|c| Value::Opaque(Arc::new(c))).map_err(|e| err("cidr", e))
+        },
+        "isCIDR" => |s: Arc<String>| parse_cidr(&s).is_ok(),
+        "containsIP" => |This(v): This<Value>, other: Value| -> Result<bool> {
+            let c = cidr_of(&v, "containsIP")?;
+            let ip = match &other {
+                Value::String(s) => parse_ip(s).map_err(|e| err("containsIP", e))?,
+                o => *ip_of(o, "containsIP")?,
+            };
+            Ok(c.contains(ip))
+        },
+        "containsCIDR" => |This(v): This<Value>, other: Value| -> Result<bool> {
+            let c = cidr_of(&v, "containsCIDR")?;
+            let o = match &other {
+                Value::String(s) => parse_cidr(s).map_err(|e| err("containsCIDR", e))?,
+                o => cidr_of(o, "containsCIDR")?.clone(),
+            };
+            Ok(o.prefix >= c.prefix && c.contains(o.ip))
+        },
+        "masked" => |This(v): This<Value>| -> Result<Value> {
+            let c = cidr_of(&v, "masked")?;
+            Ok(Value::Opaque(Arc::new(Cidr { ip: c.network(), prefix: c.prefix })))
+        },
+        "prefixLength" => |This(v): This<Value>| cidr_of(&v, "prefixLength").map(|c| i64::from(c.prefix)),
     }
     cx
 }
@@ -559,6 +611,156 @@ pub fn parse_semver(s: &str, normalize: bool) -> std::result::Result<Semver, Str
     })
 }
 
+// ---- ip and cidr ----------------------------------------------------------
+
+/// An IP address, as Kubernetes' `ip()` reads it: no IPv4-mapped IPv6 form,
+/// no zone, no leading zeros.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ip(std::net::IpAddr);
+
+impl std::ops::Deref for Ip {
+    type Target = std::net::IpAddr;
+    fn deref(&self) -> &std::net::IpAddr {
+        &self.0
+    }
+}
+
+impl Opaque for Ip {
+    fn runtime_type_name(&self) -> &str {
+        "net.IP"
+    }
+}
+
+/// A CIDR: an address and a prefix length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cidr {
+    ip: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl Opaque for Cidr {
+    fn runtime_type_name(&self) -> &str {
+        "net.CIDR"
+    }
+}
+
+fn to_bits(ip: std::net::IpAddr) -> (u128, u8) {
+    match ip {
+        std::net::IpAddr::V4(v) => (u128::from(u32::from(v)), 32),
+        std::net::IpAddr::V6(v) => (u128::from(v), 128),
+    }
+}
+
+impl Cidr {
+    fn mask(&self) -> u128 {
+        let (_, width) = to_bits(self.ip);
+        let host = u32::from(width - self.prefix);
+        let all = if width == 32 {
+            u128::from(u32::MAX)
+        } else {
+            u128::MAX
+        };
+        all & all.checked_shl(host).unwrap_or(0)
+    }
+
+    fn network(&self) -> std::net::IpAddr {
+        let (bits, width) = to_bits(self.ip);
+        let n = bits & self.mask();
+        if width == 32 {
+            std::net::IpAddr::V4(std::net::Ipv4Addr::from(u32::try_from(n).unwrap_or(0)))
+        } else {
+            std::net::IpAddr::V6(std::net::Ipv6Addr::from(n))
+        }
+    }
+
+    fn contains(&self, ip: std::net::IpAddr) -> bool {
+        let ((a, wa), (b, wb)) = (to_bits(self.ip), to_bits(ip));
+        wa == wb && (a & self.mask()) == (b & self.mask())
+    }
+}
+
+fn parse_ip(s: &str) -> std::result::Result<std::net::IpAddr, String> {
+    let bad = || format!("{s:?} is not an IP address");
+    if s.contains('%') {
+        return Err(format!("{s:?}: IP addresses with zones are not allowed"));
+    }
+    let ip: std::net::IpAddr = s.parse().map_err(|_| bad())?;
+    if let std::net::IpAddr::V6(v6) = ip
+        && v6.to_ipv4_mapped().is_some()
+    {
+        return Err(format!("{s:?}: IPv4-mapped IPv6 addresses are not allowed"));
+    }
+    Ok(ip)
+}
+
+fn parse_cidr(s: &str) -> std::result::Result<Cidr, String> {
+    let bad = || format!("{s:?} is not a CIDR");
+    let (addr, prefix) = s.split_once('/').ok_or_else(bad)?;
+    let ip = parse_ip(addr).map_err(|_| bad())?;
+    let canonical_number = !prefix.is_empty()
+        && prefix.chars().all(|c| c.is_ascii_digit())
+        && (prefix == "0" || !prefix.starts_with('0'));
+    let prefix: u8 = prefix
+        .parse()
+        .ok()
+        .filter(|_| canonical_number)
+        .ok_or_else(bad)?;
+    if prefix > to_bits(ip).1 {
+        return Err(bad());
+    }
+    Ok(Cidr { ip, prefix })
+}
+
+/// `ip(string)`, and `<CIDR>.ip()`: the address of the CIDR.
+fn ip_function(This(v): This<Value>) -> Result<Value> {
+    let ip = match &v {
+        Value::String(s) => parse_ip(s).map_err(|e| err("ip", e))?,
+        other => cidr_of(other, "ip")?.ip,
+    };
+    Ok(Value::Opaque(Arc::new(Ip(ip))))
+}
+
+fn ip_of<'a>(v: &'a Value, function: &str) -> Result<&'a std::net::IpAddr> {
+    match v {
+        Value::Opaque(o) => o.downcast_ref::<Ip>().map(|i| &i.0),
+        _ => None,
+    }
+    .ok_or_else(|| err(function, format!("{v:?} is not an IP address")))
+}
+
+fn cidr_of<'a>(v: &'a Value, function: &str) -> Result<&'a Cidr> {
+    match v {
+        Value::Opaque(o) => o.downcast_ref::<Cidr>(),
+        _ => None,
+    }
+    .ok_or_else(|| err(function, format!("{v:?} is not a CIDR")))
+}
+
+fn link_local_unicast(ip: &std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v) => v.octets()[0] == 169 && v.octets()[1] == 254,
+        std::net::IpAddr::V6(v) => v.segments()[0] & 0xffc0 == 0xfe80,
+    }
+}
+
+fn link_local_multicast(ip: &std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v) => v.octets()[..3] == [224, 0, 0],
+        std::net::IpAddr::V6(v) => v.segments()[0] & 0xff0f == 0xff02,
+    }
+}
+
+/// As Go's `IsGlobalUnicast`: not unspecified, loopback, multicast,
+/// link-local or the IPv4 broadcast address (private ranges count).
+fn global_unicast(ip: &std::net::IpAddr) -> bool {
+    let broadcast = matches!(ip, std::net::IpAddr::V4(v) if v.is_broadcast());
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_multicast()
+        || link_local_unicast(ip)
+        || broadcast)
+}
+
 // ---- lookup (StatefulSetPolicy) ------------------------------------------
 
 /// The variable a StatefulSetPolicy's evaluation binds to the run's objects.
@@ -869,6 +1071,60 @@ mod tests {
         assert!(eval("semver('1.0')").is_err());
         // Quantities still compare as quantities.
         t("quantity('1Gi').isGreaterThan(quantity('1G'))");
+    }
+
+    #[test]
+    fn ip_and_cidr_functions_follow_the_kubernetes_documentation() {
+        let t = |e: &str| assert_eq!(eval(e), Ok(Value::Bool(true)), "{e}");
+        let f = |e: &str| assert_eq!(eval(e), Ok(Value::Bool(false)), "{e}");
+        t("isIP('127.0.0.1')");
+        t("isIP('::1')");
+        f("isIP('127.0.0.256')");
+        f("isIP('01.2.3.4')");
+        f("isIP('::ffff:127.0.0.1')");
+        f("isIP('fe80::1%eth0')");
+        f("isIP('127.0.0.1/24')");
+        t("ip.isCanonical('127.0.0.1')");
+        t("ip.isCanonical('2001:db8::abcd')");
+        f("ip.isCanonical('2001:DB8::ABCD')");
+        f("ip.isCanonical('2001:db8:0:0:0:0:0:abcd')");
+        assert_eq!(eval("ip('127.0.0.1').family()"), Ok(Value::Int(4)));
+        assert_eq!(eval("ip('::1').family()"), Ok(Value::Int(6)));
+        t("ip('0.0.0.0').isUnspecified()");
+        t("ip('::').isUnspecified()");
+        t("ip('127.0.0.1').isLoopback()");
+        t("ip('::1').isLoopback()");
+        t("ip('224.0.0.1').isLinkLocalMulticast()");
+        f("ip('224.0.1.1').isLinkLocalMulticast()");
+        t("ip('ff02::1').isLinkLocalMulticast()");
+        t("ip('169.254.169.254').isLinkLocalUnicast()");
+        t("ip('fe80::1').isLinkLocalUnicast()");
+        t("ip('192.168.0.1').isGlobalUnicast()");
+        t("ip('2001:db8::abcd').isGlobalUnicast()");
+        f("ip('255.255.255.255').isGlobalUnicast()");
+        f("ip('ff00::1').isGlobalUnicast()");
+        t("ip('127.0.0.1') == ip('127.0.0.1')");
+        t("isCIDR('192.168.0.0/16')");
+        f("isCIDR('192.168.0.0/33')");
+        f("isCIDR('192.168.0.0')");
+        f("isCIDR('192.168.0.0/016')");
+        t("cidr('192.168.0.0/24').containsIP(ip('192.168.0.1'))");
+        t("cidr('192.168.0.0/24').containsIP('192.168.0.1')");
+        f("cidr('192.168.0.0/24').containsIP(ip('192.168.1.1'))");
+        f("cidr('192.168.0.0/24').containsIP('::1')");
+        t("cidr('192.168.0.0/24').containsCIDR(cidr('192.168.0.0/25'))");
+        t("cidr('192.168.0.0/24').containsCIDR('192.168.0.0/24')");
+        f("cidr('192.168.0.0/24').containsCIDR('192.168.0.0/23')");
+        t("cidr('2001:db8::/32').containsIP(ip('2001:db8::1'))");
+        t("cidr('192.168.0.0/24').ip() == ip('192.168.0.0')");
+        t("cidr('192.168.0.1/24').masked() == cidr('192.168.0.0/24')");
+        t("cidr('::1/0').masked() == cidr('::/0')");
+        assert_eq!(
+            eval("cidr('192.168.0.0/16').prefixLength()"),
+            Ok(Value::Int(16))
+        );
+        assert!(eval("ip('1.2.3')").is_err());
+        assert!(eval("cidr('1.2.3.4')").is_err());
     }
 
     #[test]

@@ -975,7 +975,7 @@ impl Set {
                 "it uses `authorizer`, which needs the cluster's authorization and cannot be evaluated offline".to_owned()
             } else {
                 format!(
-                    "`{name}` is not defined: a function or macro stslint's CEL engine does not support (two-variable `all(i, v, ...)`, `cel.bind`, `url()`, `ip()`, `cidr()`, `format.*`), or a name the policy does not declare"
+                    "`{name}` is not defined: a function or macro stslint's CEL engine does not support (two-variable `all(i, v, ...)`, `cel.bind`, `url()`, `format.*`), or a name the policy does not declare"
                 )
             };
             out.push(Finding {
