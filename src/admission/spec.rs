@@ -280,6 +280,44 @@ impl Reader {
         })
     }
 
+    /// `lookup()` is stslint's own: the API server does not know it, so a
+    /// ValidatingAdmissionPolicy that calls it does not compile there.
+    fn native_only_calls(&mut self, place: &Place<'_>, vap: &Vap) {
+        let exprs = vap
+            .match_conditions
+            .iter()
+            .chain(&vap.variables)
+            .map(|(_, e)| e)
+            .chain(vap.validations.iter().flat_map(|v| {
+                [Some(&v.expr), v.message_expr.as_ref()]
+                    .into_iter()
+                    .flatten()
+            }));
+        for e in exprs {
+            let Some(program) = &e.program else { continue };
+            let Some(node) = crate::source::locate::descend(place.root, e.at.segs()) else {
+                continue;
+            };
+            for offset in super::schema::calls(program, "lookup") {
+                let start = source_offset(node, &e.source, offset).start;
+                let end = source_offset(node, &e.source, offset + "lookup".len() - 1).end;
+                self.problems.push(Finding {
+                    rule: "policy-invalid",
+                    at_most: None,
+                    message: "`lookup()` is stslint's own function: the API server does not know it, so this ValidatingAdmissionPolicy does not compile in the cluster".to_owned(),
+                    help: Some("Move the check to a StatefulSetPolicy (stslint.io/v1alpha1), which has `lookup()`, or drop it from the VAP.".to_owned()),
+                    at: Loc::Span {
+                        file: place.file,
+                        document: Some(place.document),
+                        span: start..end.max(start),
+                    },
+                    focus: None,
+                    related: Vec::new(),
+                });
+            }
+        }
+    }
+
     /// Selections of fields the matched kinds do not have
     /// (policy-unknown-field), in every expression of `vap`.
     fn unknown_fields<'v>(
@@ -354,6 +392,7 @@ impl Reader {
     /// A ValidatingAdmissionPolicy.
     pub fn policy(&mut self, place: &Place<'_>) -> Option<Vap> {
         let vap = self.policy_body(place)?;
+        self.native_only_calls(place, &vap);
         let kinds = super::matching::kinds_taken(&vap.constraints);
         self.unknown_fields(
             place,
