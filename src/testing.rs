@@ -168,12 +168,7 @@ pub fn run(root: &Path) -> Result<TestReport, UsageError> {
             .zip(fixture.file_name())
             .map(|(d, n)| d.join("base").join(n))
             .filter(|b| b.is_file());
-        let dir = fixture.parent().unwrap_or(root);
-        let policy_paths: Vec<String> = policies
-            .iter()
-            .filter(|p| p.parent().is_some_and(|d| dir.starts_with(d)))
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect();
+        let policy_paths = policies_for(fixture.parent().unwrap_or(root), &policies);
         let opts = Options {
             paths: vec![fixture.to_string_lossy().into_owned()],
             policies: policy_paths,
@@ -218,6 +213,15 @@ pub fn run(root: &Path) -> Result<TestReport, UsageError> {
     }
     report.policy_problems = problems.into_iter().collect();
     Ok(report)
+}
+
+/// The policy files of directory `dir` and of the directories above it.
+fn policies_for(dir: &Path, policies: &[PathBuf]) -> Vec<String> {
+    policies
+        .iter()
+        .filter(|p| p.parent().is_some_and(|d| dir.starts_with(d)))
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect()
 }
 
 fn is_test_file(p: &Path) -> bool {
@@ -406,11 +410,7 @@ fn run_policy_test(
             .iter()
             .map(|p| p.to_string_lossy().into_owned())
             .collect(),
-        None => policies
-            .iter()
-            .filter(|p| p.parent().is_some_and(|d| dir.starts_with(d)))
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect(),
+        None => policies_for(dir, policies),
     };
     let lossy = |p: &PathBuf| p.to_string_lossy().into_owned();
     for case in &test.cases {

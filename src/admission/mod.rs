@@ -89,33 +89,17 @@ fn looked_up_kinds(vaps: &[Vap]) -> Option<Vec<String>> {
     let mut kinds = Vec::new();
     let mut any = false;
     let mut every = false;
-    for v in vaps.iter().filter(|v| v.native.is_some()) {
-        let exprs = v
-            .match_conditions
-            .iter()
-            .chain(&v.variables)
-            .map(|(_, e)| e)
-            .chain(v.validations.iter().flat_map(|val| {
-                [
-                    Some(&val.expr),
-                    val.message_expr.as_ref(),
-                    val.for_each.as_ref(),
-                ]
-                .into_iter()
-                .flatten()
-            }));
-        for e in exprs {
-            for (i, _) in e.source.match_indices("lookup(") {
-                any = true;
-                let rest = e.source[i + "lookup(".len()..].trim_start();
-                let literal = rest
-                    .strip_prefix(['\'', '"'])
-                    .and_then(|r| r.split_once(['\'', '"']))
-                    .map(|(k, _)| k.to_owned());
-                match literal {
-                    Some(k) => kinds.push(k),
-                    None => every = true,
-                }
+    let programs = vaps
+        .iter()
+        .filter(|v| v.native.is_some())
+        .flat_map(Vap::expressions)
+        .filter_map(|e| e.program.as_ref());
+    for program in programs {
+        for (_, kind) in schema::calls(program, "lookup") {
+            any = true;
+            match kind {
+                Some(k) => kinds.push(k),
+                None => every = true,
             }
         }
     }
@@ -550,7 +534,7 @@ impl Set {
         let Some(res) = matching::resource_of(&s.obj.api_version, &s.obj.kind) else {
             return;
         };
-        library::with_scope(|scope| self.check_in(s, &res, scope, out));
+        library::with_scope(|scope| self.check_in(s, res, scope, out));
     }
 
     /// [`Set::check`] in `scope`, a fresh scope over this thread's root
@@ -558,11 +542,10 @@ impl Set {
     fn check_in(
         &self,
         s: &Subject<'_>,
-        res: &Resource,
+        res: Resource,
         scope: &mut Context<'_, 'static>,
         out: &mut Vec<Finding>,
     ) {
-        let res = res.clone();
         let mut bound = false;
         // The Namespace (object, labels, from a manifest), made once.
         let namespace = std::cell::OnceCell::new();

@@ -266,9 +266,10 @@ fn check(b: &Bound) -> bool {
         })
 }
 
-/// Char offsets of every global call of function `name` in `program`.
-pub fn calls(program: &Program, name: &str) -> Vec<usize> {
-    fn visit(e: &IdedExpr, program: &Program, name: &str, out: &mut Vec<usize>) {
+/// Every global call of function `name` in `program`: the char offset of
+/// its name, and its first argument when that is a string literal.
+pub fn calls(program: &Program, name: &str) -> Vec<(usize, Option<String>)> {
+    fn visit(e: &IdedExpr, program: &Program, name: &str, out: &mut Vec<(usize, Option<String>)>) {
         match &e.expr {
             Expr::Call(c) => {
                 if c.func_name == name && c.target.is_none() {
@@ -282,7 +283,11 @@ pub fn calls(program: &Program, name: &str) -> Vec<usize> {
                             .get(*b..at)
                             .is_some_and(|w| w.iter().copied().eq(name.chars()))
                     });
-                    out.push(before.unwrap_or(at));
+                    let first = match c.args.first().map(|a| &a.expr) {
+                        Some(Expr::Literal(LiteralValue::String(k))) => Some(k.to_string()),
+                        _ => None,
+                    };
+                    out.push((before.unwrap_or(at), first));
                 }
                 if let Some(t) = &c.target {
                     visit(t, program, name, out);

@@ -90,6 +90,22 @@ pub struct Vap {
     pub description: Option<String>,
 }
 
+impl Vap {
+    /// Every expression of the policy: matchConditions, variables, and each
+    /// validation's expression, messageExpression and forEach.
+    pub fn expressions(&self) -> impl Iterator<Item = &Expr> {
+        self.match_conditions
+            .iter()
+            .chain(&self.variables)
+            .map(|(_, e)| e)
+            .chain(self.validations.iter().flat_map(|v| {
+                [Some(&v.expr), v.message_expr.as_ref(), v.for_each.as_ref()]
+                    .into_iter()
+                    .flatten()
+            }))
+    }
+}
+
 pub struct ParamRef {
     pub name: Option<String>,
     pub namespace: Option<String>,
@@ -283,22 +299,12 @@ impl Reader {
     /// `lookup()` is stslint's own: the API server does not know it, so a
     /// ValidatingAdmissionPolicy that calls it does not compile there.
     fn native_only_calls(&mut self, place: &Place<'_>, vap: &Vap) {
-        let exprs = vap
-            .match_conditions
-            .iter()
-            .chain(&vap.variables)
-            .map(|(_, e)| e)
-            .chain(vap.validations.iter().flat_map(|v| {
-                [Some(&v.expr), v.message_expr.as_ref()]
-                    .into_iter()
-                    .flatten()
-            }));
-        for e in exprs {
+        for e in vap.expressions() {
             let Some(program) = &e.program else { continue };
             let Some(node) = crate::source::locate::descend(place.root, e.at.segs()) else {
                 continue;
             };
-            for offset in super::schema::calls(program, "lookup") {
+            for (offset, _) in super::schema::calls(program, "lookup") {
                 let start = source_offset(node, &e.source, offset).start;
                 let end = source_offset(node, &e.source, offset + "lookup".len() - 1).end;
                 self.problems.push(Finding {
