@@ -6,11 +6,12 @@
 //! with the values its documentation uses.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
+use cel::common::ast::{EntryExpr, Expr};
 use cel::extractors::{Arguments, This};
 use cel::objects::Opaque;
-use cel::{Context, Env, ExecutionError, Value};
+use cel::{Context, Env, ExecutionError, IdedExpr, Value};
 
 use crate::model::quantity::parse_nanos;
 
@@ -110,6 +111,7 @@ pub fn context() -> Context<'static, 'static> {
         "min" => list_min,
         "max" => list_max,
         "isSorted" => is_sorted,
+        "@matches" => matches,
         "find" => find,
         "findAll" => find_all,
         "image" => image,
@@ -421,38 +423,97 @@ fn is_sorted(This(l): This<Value>) -> Result<bool> {
 
 // ---- regex ----------------------------------------------------------------
 
-/// A compiled pattern, compiled once per run (not once per call).
-fn regex(pattern: &str, function: &str) -> Result<regex::Regex> {
-    static CACHE: OnceLock<Mutex<HashMap<String, regex::Regex>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    if let Ok(c) = cache.lock()
-        && let Some(r) = c.get(pattern)
-    {
-        return Ok(r.clone());
+/// The name `matches` calls are evaluated under (see [`for_evaluation`]):
+/// no expression can spell it, so only the rewritten calls reach it.
+pub const MATCHES: &str = "@matches";
+
+/// Runs `f` on `pattern` compiled: once per thread and pattern, not once per
+/// call (the `cel` crate's own `matches` compiles on every call).
+fn with_regex<T>(pattern: &str, function: &str, f: impl FnOnce(&regex::Regex) -> T) -> Result<T> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<HashMap<String, regex::Regex>> =
+            std::cell::RefCell::new(HashMap::new());
     }
-    let r = regex::Regex::new(pattern).map_err(|e| err(function, e))?;
-    if let Ok(mut c) = cache.lock()
-        && c.len() < 1024
-    {
-        c.insert(pattern.to_owned(), r.clone());
-    }
-    Ok(r)
+    CACHE.with_borrow_mut(|cache| {
+        if let Some(r) = cache.get(pattern) {
+            return Ok(f(r));
+        }
+        let r = regex::Regex::new(pattern)
+            .map_err(|e| err(function, format!("'{pattern}' is not a valid regex: {e}")))?;
+        let out = f(&r);
+        // Patterns built at run time could be endless: keep the first ones.
+        if cache.len() < 1024 {
+            cache.insert(pattern.to_owned(), r);
+        }
+        Ok(out)
+    })
+}
+
+fn matches(This(s): This<Arc<String>>, pattern: Arc<String>) -> Result<bool> {
+    with_regex(&pattern, "matches", |r| r.is_match(&s))
 }
 
 fn find(This(s): This<Arc<String>>, pattern: Arc<String>) -> Result<Value> {
-    let r = regex(&pattern, "find")?;
-    Ok(Value::String(Arc::new(
-        r.find(&s).map_or(String::new(), |m| m.as_str().to_owned()),
-    )))
+    with_regex(&pattern, "find", |r| {
+        Value::String(Arc::new(
+            r.find(&s).map_or(String::new(), |m| m.as_str().to_owned()),
+        ))
+    })
 }
 
 fn find_all(This(s): This<Arc<String>>, pattern: Arc<String>) -> Result<Value> {
-    let r = regex(&pattern, "findAll")?;
-    Ok(Value::List(Arc::new(
-        r.find_iter(&s)
-            .map(|m| Value::String(Arc::new(m.as_str().to_owned())))
-            .collect(),
-    )))
+    with_regex(&pattern, "findAll", |r| {
+        Value::List(Arc::new(
+            r.find_iter(&s)
+                .map(|m| Value::String(Arc::new(m.as_str().to_owned())))
+                .collect(),
+        ))
+    })
+}
+
+/// The expression that is evaluated for `e`: the same tree (same ids, so
+/// every location still holds), with each `matches` call, member or global,
+/// sent to [`MATCHES`], which compiles its pattern once.
+pub fn for_evaluation(e: &IdedExpr) -> IdedExpr {
+    fn visit(e: &mut IdedExpr) {
+        match &mut e.expr {
+            Expr::Call(c) => {
+                if c.func_name == "matches" && c.args.len() + usize::from(c.target.is_some()) == 2 {
+                    MATCHES.clone_into(&mut c.func_name);
+                }
+                c.target.iter_mut().for_each(|t| visit(t));
+                c.args.iter_mut().for_each(visit);
+            }
+            Expr::Comprehension(c) => {
+                for part in [
+                    &mut c.iter_range,
+                    &mut c.accu_init,
+                    &mut c.loop_cond,
+                    &mut c.loop_step,
+                    &mut c.result,
+                ] {
+                    visit(part);
+                }
+            }
+            Expr::List(l) => l.elements.iter_mut().for_each(visit),
+            Expr::Map(m) => m.entries.iter_mut().for_each(|x| entry(&mut x.expr)),
+            Expr::Struct(s) => s.entries.iter_mut().for_each(|x| entry(&mut x.expr)),
+            Expr::Select(s) => visit(&mut s.operand),
+            Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+        }
+    }
+    fn entry(e: &mut EntryExpr) {
+        match e {
+            EntryExpr::MapEntry(m) => {
+                visit(&mut m.key);
+                visit(&mut m.value);
+            }
+            EntryExpr::StructField(f) => visit(&mut f.value),
+        }
+    }
+    let mut e = e.clone();
+    visit(&mut e);
+    e
 }
 
 /// CEL equality across numeric types (`1 == 1u == 1.0`), in lists too.
@@ -938,9 +999,10 @@ fn image_part(v: Value, part: Part) -> Result<Value> {
 mod tests {
     use super::*;
 
+    /// Evaluated as a policy's expression is: the tree for evaluation.
     fn eval(expr: &str) -> std::result::Result<Value, String> {
         let p = env().compile(expr).map_err(|e| e.to_string())?;
-        p.execute(&context()).map_err(|e| e.to_string())
+        Value::resolve(&for_evaluation(p.expression()), &context()).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -1017,6 +1079,27 @@ mod tests {
             ])))
         );
         assert!(eval("'x'.find('[')").is_err());
+        // `matches` is unanchored RE2, member and global; evaluated by
+        // stslint's own implementation, which compiles the pattern once.
+        assert_eq!(eval("'abc'.matches('^a')"), Ok(Value::Bool(true)));
+        assert_eq!(eval("'abc'.matches('b')"), Ok(Value::Bool(true)));
+        assert_eq!(eval("matches('abc', 'c$')"), Ok(Value::Bool(true)));
+        assert_eq!(eval("'abc'.matches('^b')"), Ok(Value::Bool(false)));
+        assert_eq!(
+            eval("['a1', 'b2', 'cc'].filter(s, s.matches('[0-9]$'))"),
+            Ok(Value::List(Arc::new(vec![
+                Value::from("a1"),
+                Value::from("b2")
+            ])))
+        );
+        let bad = eval("'x'.matches('(')").unwrap_err();
+        assert!(bad.contains("'(' is not a valid regex"), "{bad}");
+        let p = env()
+            .compile("'x'.matches('x') && matches('y', 'y')")
+            .unwrap();
+        let calls = |e: &IdedExpr| format!("{e:?}").matches("\"@matches\"").count();
+        assert_eq!(calls(&for_evaluation(p.expression())), 2);
+        assert_eq!(calls(p.expression()), 0);
     }
 
     #[test]

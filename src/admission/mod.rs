@@ -17,6 +17,7 @@ pub mod schema;
 pub mod spec;
 pub mod value;
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -543,14 +544,17 @@ impl Set {
         &self,
         s: &Subject<'_>,
         res: Resource,
-        scope: &mut Context<'_, 'static>,
+        scope: &Context<'_, 'static>,
         out: &mut Vec<Finding>,
     ) {
-        let mut bound = false;
-        // The Namespace (object, labels, from a manifest), made once.
-        let namespace = std::cell::OnceCell::new();
+        // The object and old object, defaulted; the Namespace (object,
+        // labels, from a manifest): each made once, when a policy applies.
+        let object: OnceCell<(Value, Value)> = OnceCell::new();
+        let namespace = OnceCell::new();
+        // What every evaluation on `s` sees, bound once, borrowing the
+        // values above.
+        let mut subject: Option<Context<'_, '_>> = None;
         let operation = if s.old.is_some() { "UPDATE" } else { "CREATE" };
-        let mut object: Option<(Value, Value)> = None;
         let mut nearby: Option<Around> = None;
         // Policies that applied, with where their findings start (traced).
         let mut applied: Vec<(&'static str, usize)> = Vec::new();
@@ -560,7 +564,7 @@ impl Set {
             if !take(&vap.constraints) || !binding.matching.as_ref().is_none_or(take) {
                 continue;
             }
-            let (obj, old) = object.get_or_insert_with(|| {
+            let (obj, old) = object.get_or_init(|| {
                 let mut v = value::of(&s.root);
                 defaults::apply(&s.obj.kind, &mut v);
                 let old = s.old.map_or(Value::Null, |o| {
@@ -669,21 +673,22 @@ impl Set {
                     binding,
                     param,
                 };
-                if !bound {
-                    scope.add_variable_from_value("object", obj.clone());
-                    scope.add_variable_from_value("oldObject", old.clone());
-                    scope.add_variable_from_value(
+                let cx = subject.get_or_insert_with(|| {
+                    let mut cx = scope.new_inner_scope();
+                    cx.add_variable_as_val("object", value::val(obj));
+                    cx.add_variable_as_val("oldObject", value::val(old));
+                    cx.add_variable_as_val(
                         "namespaceObject",
-                        ns.as_ref().map_or(Value::Null, |n| n.0.clone()),
+                        value::val(ns.as_ref().map_or(&Value::Null, |n| &n.0)),
                     );
-                    scope.add_variable_from_value("request", request(s, &res, operation));
-                    bound = true;
-                }
+                    cx.add_variable_from_value("request", request(s, &res, operation));
+                    cx
+                });
                 let near = vap
                     .native
                     .as_ref()
                     .map(|_| &*nearby.get_or_insert_with(|| around(s, obj)));
-                ran |= self.evaluate(s, &run, scope, near, out);
+                ran |= self.evaluate(s, &run, cx, near, out);
             }
             if ran {
                 applied.push((vap.rule, start));
@@ -703,7 +708,7 @@ impl Set {
         &self,
         s: &Subject<'_>,
         run: &Run<'_>,
-        subject: &Context<'_, 'static>,
+        subject: &Context<'_, '_>,
         near: Option<&Around>,
         out: &mut Vec<Finding>,
     ) -> bool {
@@ -715,14 +720,14 @@ impl Set {
         {
             // Only a StatefulSetPolicy sees the objects around the set.
             if let Some(a) = near {
-                cx.add_variable_from_value("service", a.service.clone());
-                cx.add_variable_from_value("pdbs", a.pdbs.clone());
-                cx.add_variable_from_value("claims", a.claims.clone());
-                cx.add_variable_from_value(library::OBJECTS, self.objects.clone());
+                cx.add_variable_as_val("service", value::val(&a.service));
+                cx.add_variable_as_val("pdbs", value::val(&a.pdbs));
+                cx.add_variable_as_val("claims", value::val(&a.claims));
+                cx.add_variable_as_val(library::OBJECTS, value::val(&self.objects));
             }
-            cx.add_variable_from_value(
+            cx.add_variable_as_val(
                 "params",
-                run.param.map_or(Value::Null, |p| p.value.clone()),
+                value::val(run.param.map_or(&Value::Null, |p| &p.value)),
             );
             // matchConditions: any false skips; an error is a failure.
             for (name, e) in &run.vap.match_conditions {

@@ -18,9 +18,38 @@ use crate::source::{FileId, Node};
 pub struct Expr {
     pub source: String,
     /// `None` when it did not compile (a policy-invalid finding says why).
-    pub program: Option<Program>,
+    pub program: Option<Compiled>,
     /// Where it is written in the policy object.
     pub at: FieldPath,
+}
+
+/// A compiled expression: the program as written (its tree and source
+/// positions, for blame and the policy's own checks) and the tree that is
+/// evaluated, where library calls are bound to faster implementations
+/// ([`library::for_evaluation`](super::library::for_evaluation)).
+pub struct Compiled {
+    program: Program,
+    run: cel::IdedExpr,
+}
+
+impl Compiled {
+    pub fn new(program: Program) -> Self {
+        let run = super::library::for_evaluation(program.expression());
+        Compiled { program, run }
+    }
+
+    /// Evaluates the expression in `cx`.
+    pub fn execute(&self, cx: &cel::Context<'_, '_>) -> cel::ResolveResult {
+        cel::Value::resolve(&self.run, cx)
+    }
+}
+
+/// Everything else is the program's: its tree as written, its source info.
+impl std::ops::Deref for Compiled {
+    type Target = Program;
+    fn deref(&self) -> &Program {
+        &self.program
+    }
 }
 
 /// Which requests a policy or binding applies to.
@@ -261,7 +290,7 @@ impl Reader {
             return None;
         };
         let program = match super::library::env().compile(source) {
-            Ok(p) => Some(p),
+            Ok(p) => Some(Compiled::new(p)),
             Err(errors) => {
                 let first = errors.errors.first();
                 let (line, col) = first.map_or((1, 1), |e| e.pos);

@@ -9,6 +9,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cel::Value;
+use cel::common::types::{
+    CelBool, CelBytes, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelUInt,
+};
+use cel::common::value::Val;
 use cel::objects::{Key, Map};
 
 use crate::source::Node;
@@ -165,6 +169,44 @@ fn quantities(node: &Node<'_>) -> Value {
         };
         (key_string(&k), value)
     }))
+}
+
+/// `value` as the interpreter holds a variable, in one pass and borrowing
+/// its strings and keys: nothing is copied but the containers. (The
+/// `cel` crate's own conversion copies every map twice and every string.)
+pub fn val(value: &Value) -> Box<dyn Val + '_> {
+    match value {
+        Value::Null => Box::new(CelNull),
+        Value::Bool(b) => Box::new(CelBool::from(*b)),
+        Value::Int(i) => Box::new(CelInt::from(*i)),
+        Value::UInt(u) => Box::new(CelUInt::from(*u)),
+        Value::Float(f) => Box::new(CelDouble::from(*f)),
+        Value::String(s) => Box::new(CelString::from(s.as_str())),
+        Value::Bytes(b) => Box::new(CelBytes::from(b.as_slice())),
+        Value::List(items) => Box::new(CelList::from(
+            items.iter().map(val).collect::<Vec<Box<dyn Val + '_>>>(),
+        )),
+        Value::Map(m) => Box::new(CelMap::from(
+            m.map
+                .iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Key::String(s) => CelMapKey::from(s.as_str()),
+                        Key::Int(i) => CelMapKey::from(*i),
+                        Key::Uint(u) => CelMapKey::from(*u),
+                        Key::Bool(b) => CelMapKey::from(*b),
+                    };
+                    (key, val(v))
+                })
+                .collect::<HashMap<_, _>>(),
+        )),
+        // Opaque values (quantities, the lookup table) and the rest: the
+        // crate's conversion, which only clones an Arc for those.
+        other => {
+            let v: Result<Box<dyn Val>, _> = other.clone().try_into();
+            v.unwrap_or_else(|_| Box::new(CelNull))
+        }
+    }
 }
 
 /// `value.key` of a map value.
