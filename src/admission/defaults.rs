@@ -97,6 +97,8 @@ pub fn apply(kind: &str, v: &mut Value) {
                 super::value::map([("type".to_owned(), string("RollingUpdate"))]),
             );
             if let Some(u) = child(spec, "updateStrategy") {
+                // A strategy written without a type is a rolling one.
+                or_set(u, "type", string("RollingUpdate"));
                 let rolling = matches!(super::value::get(u, "type"), Some(Value::String(t)) if t.as_str() == "RollingUpdate");
                 if rolling {
                     or_set(u, "rollingUpdate", empty_map());
@@ -151,5 +153,23 @@ mod tests {
         assert_eq!(pull_policy(Some(&string("postgres:16"))), "IfNotPresent");
         assert_eq!(pull_policy(Some(&string("localhost:5000/pg"))), "Always");
         assert_eq!(pull_policy(Some(&string("pg@sha256:abc"))), "IfNotPresent");
+    }
+
+    #[test]
+    fn a_strategy_without_a_type_is_a_rolling_update() {
+        use super::super::value::{get, map};
+        let strategy = map([(
+            "rollingUpdate".to_owned(),
+            map([("partition".to_owned(), Value::Int(2))]),
+        )]);
+        let mut v = map([(
+            "spec".to_owned(),
+            map([("updateStrategy".to_owned(), strategy)]),
+        )]);
+        apply("StatefulSet", &mut v);
+        let u = get(get(&v, "spec").unwrap(), "updateStrategy").unwrap();
+        assert_eq!(get(u, "type"), Some(&string("RollingUpdate")));
+        let r = get(u, "rollingUpdate").unwrap();
+        assert_eq!(get(r, "partition"), Some(&Value::Int(2)));
     }
 }

@@ -9,10 +9,12 @@
 //! [`load`] (read and compile once) -> [`Set::check`] per object, called by
 //! the engine while it holds the object's tree -> findings like any rule's.
 
+pub mod ast;
 pub mod blame;
 pub mod defaults;
 pub mod library;
 pub mod matching;
+pub mod reads;
 pub mod schema;
 pub mod spec;
 pub mod value;
@@ -66,6 +68,8 @@ pub struct Set {
     trace: Option<std::sync::Mutex<Vec<Applied>>>,
     /// Problems of the policies' own text (policy-invalid) and notes.
     pub problems: Vec<Finding>,
+    /// What the policies read of each object: only that is converted.
+    needs: reads::Needs,
 }
 
 impl Default for Set {
@@ -79,6 +83,7 @@ impl Default for Set {
             objects: Value::Opaque(Arc::new(library::Objects::default())),
             trace: None,
             problems: Vec::new(),
+            needs: reads::Needs::default(),
         }
     }
 }
@@ -297,6 +302,7 @@ pub fn load(index: &Index, files: &[LoadedFile]) -> Set {
                 });
         }
     }
+    set.needs = reads::of(&set.vaps);
     set
 }
 
@@ -565,10 +571,11 @@ impl Set {
                 continue;
             }
             let (obj, old) = object.get_or_init(|| {
-                let mut v = value::of(&s.root);
+                let reads = &self.needs.object;
+                let mut v = value::read(&s.root, reads);
                 defaults::apply(&s.obj.kind, &mut v);
                 let old = s.old.map_or(Value::Null, |o| {
-                    let mut v = value::of(&o);
+                    let mut v = value::read(&o, reads);
                     defaults::apply(&s.obj.kind, &mut v);
                     v
                 });
@@ -677,11 +684,16 @@ impl Set {
                     let mut cx = scope.new_inner_scope();
                     cx.add_variable_as_val("object", value::val(obj));
                     cx.add_variable_as_val("oldObject", value::val(old));
-                    cx.add_variable_as_val(
-                        "namespaceObject",
-                        value::val(ns.as_ref().map_or(&Value::Null, |n| &n.0)),
-                    );
-                    cx.add_variable_from_value("request", request(s, &res, operation));
+                    // Unread, they are not bound: no expression names them.
+                    if self.needs.namespace_object {
+                        cx.add_variable_as_val(
+                            "namespaceObject",
+                            value::val(ns.as_ref().map_or(&Value::Null, |n| &n.0)),
+                        );
+                    }
+                    if self.needs.request {
+                        cx.add_variable_from_value("request", request(s, &res, operation));
+                    }
                     cx
                 });
                 let near = vap

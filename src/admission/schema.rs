@@ -270,54 +270,28 @@ fn check(b: &Bound) -> bool {
 /// its name, and its first argument when that is a string literal.
 pub fn calls(program: &Program, name: &str) -> Vec<(usize, Option<String>)> {
     fn visit(e: &IdedExpr, program: &Program, name: &str, out: &mut Vec<(usize, Option<String>)>) {
-        match &e.expr {
-            Expr::Call(c) => {
-                if c.func_name == name && c.target.is_none() {
-                    // A call is placed at its `(`: the name ends there.
-                    let info = program.source_info();
-                    let at = info.offset_for(e.id).map_or(0, |(s, _)| s as usize);
-                    let chars: Vec<char> = info.source.chars().collect();
-                    let len = name.chars().count();
-                    let before = at.checked_sub(len).filter(|b| {
-                        chars
-                            .get(*b..at)
-                            .is_some_and(|w| w.iter().copied().eq(name.chars()))
-                    });
-                    let first = match c.args.first().map(|a| &a.expr) {
-                        Some(Expr::Literal(LiteralValue::String(k))) => Some(k.to_string()),
-                        _ => None,
-                    };
-                    out.push((before.unwrap_or(at), first));
-                }
-                if let Some(t) = &c.target {
-                    visit(t, program, name, out);
-                }
-                for a in &c.args {
-                    visit(a, program, name, out);
-                }
-            }
-            Expr::Select(s) => visit(&s.operand, program, name, out),
-            Expr::List(l) => l.elements.iter().for_each(|i| visit(i, program, name, out)),
-            Expr::Map(m) => {
-                for entry in &m.entries {
-                    if let EntryExpr::MapEntry(me) = &entry.expr {
-                        visit(&me.key, program, name, out);
-                        visit(&me.value, program, name, out);
-                    }
-                }
-            }
-            Expr::Comprehension(c) => {
-                for part in [
-                    &c.iter_range,
-                    &c.accu_init,
-                    &c.loop_cond,
-                    &c.loop_step,
-                    &c.result,
-                ] {
-                    visit(part, program, name, out);
-                }
-            }
-            _ => {}
+        if let Expr::Call(c) = &e.expr
+            && c.func_name == name
+            && c.target.is_none()
+        {
+            // A call is placed at its `(`: the name ends there.
+            let info = program.source_info();
+            let at = info.offset_for(e.id).map_or(0, |(s, _)| s as usize);
+            let chars: Vec<char> = info.source.chars().collect();
+            let len = name.chars().count();
+            let before = at.checked_sub(len).filter(|b| {
+                chars
+                    .get(*b..at)
+                    .is_some_and(|w| w.iter().copied().eq(name.chars()))
+            });
+            let first = match c.args.first().map(|a| &a.expr) {
+                Some(Expr::Literal(LiteralValue::String(k))) => Some(k.to_string()),
+                _ => None,
+            };
+            out.push((before.unwrap_or(at), first));
+        }
+        for c in super::ast::children(e) {
+            visit(c, program, name, out);
         }
     }
     let mut out = Vec::new();

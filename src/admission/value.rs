@@ -15,6 +15,7 @@ use cel::common::types::{
 use cel::common::value::Val;
 use cel::objects::{Key, Map};
 
+use super::reads::{ALL, Reads};
 use crate::source::Node;
 use crate::source::tree::NodeKind;
 use crate::source::yaml11::{Resolved, key_string, resolve_ref};
@@ -117,32 +118,45 @@ pub fn scalar(node: &Node<'_>) -> Value {
 
 /// The CEL value of a node and everything under it.
 pub fn of(node: &Node<'_>) -> Value {
-    convert(node, false)
+    convert(node, false, &ALL)
 }
 
-fn convert(node: &Node<'_>, free: bool) -> Value {
+/// The CEL value of a node with only the fields `reads` names (and all
+/// under them): what the policies of a run can see.
+pub fn read(node: &Node<'_>, reads: &Reads) -> Value {
+    convert(node, false, reads)
+}
+
+fn convert(node: &Node<'_>, free: bool, reads: &Reads) -> Value {
     match node.kind() {
         NodeKind::Scalar(_) => scalar(node),
-        NodeKind::Seq(items) => {
-            Value::List(Arc::new(items.iter().map(|n| convert(&n, false)).collect()))
-        }
+        // No selection reaches into a list: its items are kept whole.
+        NodeKind::Seq(items) => Value::List(Arc::new(
+            items.iter().map(|n| convert(&n, false, &ALL)).collect(),
+        )),
         NodeKind::Map(entries) => {
             let mut map: HashMap<Key, Value> = HashMap::with_capacity(entries.len());
             for (k, v) in entries.iter() {
                 let name = key_string(&k);
                 if name == "<<" {
                     // Merge keys: entries written in the map win.
-                    if let Value::Map(m) = convert(&v, free) {
+                    if let Value::Map(m) = convert(&v, free, reads) {
                         for (mk, mv) in m.map.iter() {
                             map.entry(mk.clone()).or_insert_with(|| mv.clone());
                         }
                     }
                     continue;
                 }
+                // A free map's keys are data: it is kept whole.
+                let Some(below) = (if free { Some(&ALL) } else { reads.field(&name) }) else {
+                    continue;
+                };
                 let value = if QUANTITY_MAPS.contains(&name.as_str()) {
                     quantities(&v)
+                } else if FREE_MAPS.contains(&name.as_str()) {
+                    convert(&v, true, &ALL)
                 } else {
-                    convert(&v, FREE_MAPS.contains(&name.as_str()))
+                    convert(&v, false, below)
                 };
                 if !free && let Some(e) = escaped(&name) {
                     map.insert(Key::String(Arc::new(e)), value.clone());
@@ -158,14 +172,14 @@ fn convert(node: &Node<'_>, free: bool) -> Value {
 /// A map of quantities: numbers as the strings the API server writes.
 fn quantities(node: &Node<'_>) -> Value {
     let NodeKind::Map(entries) = node.kind() else {
-        return convert(node, true);
+        return convert(node, true, &ALL);
     };
     map(entries.iter().map(|(k, v)| {
         let value = match v.scalar().map(|s| resolve_ref(&s)) {
             Some(Resolved::Int(_) | Resolved::UInt(_) | Resolved::Float(_)) => {
                 string(v.as_scalar().unwrap_or(""))
             }
-            _ => convert(&v, true),
+            _ => convert(&v, true, &ALL),
         };
         (key_string(&k), value)
     }))
