@@ -684,6 +684,9 @@ impl Set {
                     let mut cx = scope.new_inner_scope();
                     cx.add_variable_as_val("object", value::val(obj));
                     cx.add_variable_as_val("oldObject", value::val(old));
+                    // What a policy without params or variables sees of them.
+                    cx.add_variable_from_value("params", Value::Null);
+                    cx.add_variable_from_value("variables", value::map(std::iter::empty()));
                     // Unread, they are not bound: no expression names them.
                     if self.needs.namespace_object {
                         cx.add_variable_as_val(
@@ -737,10 +740,10 @@ impl Set {
                 cx.add_variable_as_val("claims", value::val(&a.claims));
                 cx.add_variable_as_val(library::OBJECTS, value::val(&self.objects));
             }
-            cx.add_variable_as_val(
-                "params",
-                value::val(run.param.map_or(&Value::Null, |p| &p.value)),
-            );
+            // Without a param, `params` is the subject scope's null.
+            if let Some(p) = run.param {
+                cx.add_variable_as_val("params", value::val(&p.value));
+            }
             // matchConditions: any false skips; an error is a failure.
             for (name, e) in &run.vap.match_conditions {
                 let Some(p) = &e.program else { return false };
@@ -769,7 +772,10 @@ impl Set {
                     Err(err) => failed.push((name, e, err)),
                 }
             }
-            cx.add_variable_from_value("variables", value::map(vars.iter().cloned()));
+            // Without any, `variables` is the subject scope's empty map.
+            if !run.vap.variables.is_empty() {
+                cx.add_variable_from_value("variables", value::map(vars.iter().cloned()));
+            }
             // What blame needs, built on the first failure only.
             let blame_scope = std::cell::OnceCell::new();
             let scope = || {

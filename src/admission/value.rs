@@ -130,9 +130,12 @@ pub fn read(node: &Node<'_>, reads: &Reads) -> Value {
 fn convert(node: &Node<'_>, free: bool, reads: &Reads) -> Value {
     match node.kind() {
         NodeKind::Scalar(_) => scalar(node),
-        // No selection reaches into a list: its items are kept whole.
+        // Every item is kept, with what is read of items.
         NodeKind::Seq(items) => Value::List(Arc::new(
-            items.iter().map(|n| convert(&n, false, &ALL)).collect(),
+            items
+                .iter()
+                .map(|n| convert(&n, false, reads.items()))
+                .collect(),
         )),
         NodeKind::Map(entries) => {
             let mut map: HashMap<Key, Value> = HashMap::with_capacity(entries.len());
