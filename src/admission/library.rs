@@ -195,9 +195,10 @@ thread_local! {
     static ROOT: Context<'static, 'static> = context();
 }
 
-/// Run `f` in a fresh scope over this thread's root context.
-pub fn with_scope<R>(f: impl FnOnce(&mut Context<'_, 'static>) -> R) -> R {
-    ROOT.with(|root| f(&mut root.new_inner_scope()))
+/// Run `f` with this thread's root context (bind variables in a scope of
+/// it: `new_inner_scope`).
+pub fn with_root<R>(f: impl FnOnce(&Context<'_, 'static>) -> R) -> R {
+    ROOT.with(|root| f(root))
 }
 
 fn err(function: &str, message: impl ToString) -> ExecutionError {

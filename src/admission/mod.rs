@@ -541,16 +541,16 @@ impl Set {
         let Some(res) = matching::resource_of(&s.obj.api_version, &s.obj.kind) else {
             return;
         };
-        library::with_scope(|scope| self.check_in(s, res, scope, out));
+        library::with_root(|root| self.check_in(s, res, root, out));
     }
 
-    /// [`Set::check`] in `scope`, a fresh scope over this thread's root
-    /// context: what every evaluation on `s` sees is added to it once.
+    /// [`Set::check`] over `root`, this thread's root context: what every
+    /// evaluation on `s` sees is bound once, in a scope of it.
     fn check_in(
         &self,
         s: &Subject<'_>,
         res: Resource,
-        scope: &Context<'_, 'static>,
+        root: &Context<'_, 'static>,
         out: &mut Vec<Finding>,
     ) {
         // The object and old object, defaulted; the Namespace (object,
@@ -681,7 +681,7 @@ impl Set {
                     param,
                 };
                 let cx = subject.get_or_insert_with(|| {
-                    let mut cx = scope.new_inner_scope();
+                    let mut cx = root.new_inner_scope();
                     cx.add_variable_as_val("object", value::val(obj));
                     cx.add_variable_as_val("oldObject", value::val(old));
                     // What a policy without params or variables sees of them.
@@ -729,21 +729,23 @@ impl Set {
     ) -> bool {
         // The subject's scope holds object, oldObject, namespaceObject and
         // request (converted once per object); params and variables go in
-        // a scope of their own.
+        // a scope of their own. Without any, the run is evaluated in the
+        // subject's scope itself: each scope a name is looked up in costs.
+        let own = near.is_some() || run.param.is_some() || !run.vap.variables.is_empty();
         let mut inner = subject.new_inner_scope();
-        let cx = &mut inner;
+        // Only a StatefulSetPolicy sees the objects around the set.
+        if let Some(a) = near {
+            inner.add_variable_as_val("service", value::val(&a.service));
+            inner.add_variable_as_val("pdbs", value::val(&a.pdbs));
+            inner.add_variable_as_val("claims", value::val(&a.claims));
+            inner.add_variable_as_val(library::OBJECTS, value::val(&self.objects));
+        }
+        // Without a param, `params` is the subject scope's null.
+        if let Some(p) = run.param {
+            inner.add_variable_as_val("params", value::val(&p.value));
+        }
         {
-            // Only a StatefulSetPolicy sees the objects around the set.
-            if let Some(a) = near {
-                cx.add_variable_as_val("service", value::val(&a.service));
-                cx.add_variable_as_val("pdbs", value::val(&a.pdbs));
-                cx.add_variable_as_val("claims", value::val(&a.claims));
-                cx.add_variable_as_val(library::OBJECTS, value::val(&self.objects));
-            }
-            // Without a param, `params` is the subject scope's null.
-            if let Some(p) = run.param {
-                cx.add_variable_as_val("params", value::val(&p.value));
-            }
+            let cx: &Context<'_, '_> = if own { &inner } else { subject };
             // matchConditions: any false skips; an error is a failure.
             for (name, e) in &run.vap.match_conditions {
                 let Some(p) = &e.program else { return false };
@@ -761,21 +763,24 @@ impl Set {
                     }
                 }
             }
-            // variables, in order; a failing one fails only its users.
-            let mut vars: Vec<(String, Value)> = Vec::new();
-            let mut failed: Vec<(&str, &Expr, ExecutionError)> = Vec::new();
-            for (name, e) in &run.vap.variables {
-                let Some(p) = &e.program else { continue };
-                cx.add_variable_from_value("variables", value::map(vars.iter().cloned()));
-                match p.execute(cx) {
-                    Ok(v) => vars.push((name.clone(), v)),
-                    Err(err) => failed.push((name, e, err)),
-                }
+        }
+        // variables, in order; a failing one fails only its users.
+        let mut vars: Vec<(String, Value)> = Vec::new();
+        let mut failed: Vec<(&str, &Expr, ExecutionError)> = Vec::new();
+        for (name, e) in &run.vap.variables {
+            let Some(p) = &e.program else { continue };
+            inner.add_variable_from_value("variables", value::map(vars.iter().cloned()));
+            match p.execute(&inner) {
+                Ok(v) => vars.push((name.clone(), v)),
+                Err(err) => failed.push((name, e, err)),
             }
-            // Without any, `variables` is the subject scope's empty map.
-            if !run.vap.variables.is_empty() {
-                cx.add_variable_from_value("variables", value::map(vars.iter().cloned()));
-            }
+        }
+        // Without any, `variables` is the subject scope's empty map.
+        if !run.vap.variables.is_empty() {
+            inner.add_variable_from_value("variables", value::map(vars.iter().cloned()));
+        }
+        let cx: &Context<'_, '_> = if own { &inner } else { subject };
+        {
             // What blame needs, built on the first failure only.
             let blame_scope = std::cell::OnceCell::new();
             let scope = || {
