@@ -5,26 +5,24 @@
 use std::sync::Arc;
 
 use cel::Value;
-use cel::objects::Key;
+use cel::objects::{AsKeyRef, Key, KeyRef};
 
 use super::value::string;
-
-fn key(k: &str) -> Key {
-    Key::String(Arc::new(k.to_owned()))
-}
 
 /// The map under `k` of map `v`, for changing.
 fn child<'a>(v: &'a mut Value, k: &str) -> Option<&'a mut Value> {
     match v {
-        Value::Map(m) => Arc::make_mut(&mut m.map).get_mut(&key(k)),
+        Value::Map(m) => Arc::make_mut(&mut m.map).get_mut(&KeyRef::String(k) as &dyn AsKeyRef),
         _ => None,
     }
 }
 
 /// Set `k` of map `v` to `default` when it is not written.
 fn or_set(v: &mut Value, k: &str, default: Value) {
-    if let Value::Map(m) = v {
-        Arc::make_mut(&mut m.map).entry(key(k)).or_insert(default);
+    if let Value::Map(m) = v
+        && !m.map.contains_key(&KeyRef::String(k) as &dyn AsKeyRef)
+    {
+        Arc::make_mut(&mut m.map).insert(Key::String(Arc::new(k.to_owned())), default);
     }
 }
 

@@ -13,7 +13,7 @@ use cel::common::types::{
     CelBool, CelBytes, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelUInt,
 };
 use cel::common::value::Val;
-use cel::objects::{Key, Map};
+use cel::objects::{AsKeyRef, Key, KeyRef, Map};
 
 use super::reads::{ALL, Reads};
 use crate::source::Node;
@@ -229,7 +229,7 @@ pub fn val(value: &Value) -> Box<dyn Val + '_> {
 /// `value.key` of a map value.
 pub fn get<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
     match value {
-        Value::Map(m) => m.map.get(&Key::String(Arc::new(key.to_owned()))),
+        Value::Map(m) => m.map.get(&KeyRef::String(key) as &dyn AsKeyRef),
         _ => None,
     }
 }
