@@ -44,7 +44,7 @@ impl fmt::Display for Severity {
 }
 
 /// Where a finding points.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Loc {
     /// A field of an object (the only kind of location rules produce).
     Field { obj: ObjId, path: FieldPath },

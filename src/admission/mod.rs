@@ -49,6 +49,9 @@ struct Param {
     value: Value,
 }
 
+/// The params found per (binding, namespace): indexes into the kind's list.
+type Found = HashMap<(usize, String), Arc<[usize]>>;
+
 /// The policies of a run, compiled, with what they read besides the object.
 pub struct Set {
     vaps: Vec<Vap>,
@@ -58,6 +61,9 @@ pub struct Set {
     namespaces: HashMap<String, (Value, BTreeMap<String, String>)>,
     /// Param objects by (apiVersion, kind).
     params: HashMap<(String, String), Vec<Param>>,
+    /// The params each binding finds in a namespace (indexes into
+    /// `params`), found on first use.
+    found: std::sync::Mutex<Found>,
     /// The inline params of StatefulSetPolicies, by policy index.
     inline: HashMap<usize, Param>,
     /// The run's objects for `lookup()` (an opaque value), built only when
@@ -79,6 +85,7 @@ impl Default for Set {
             bindings: Vec::new(),
             namespaces: HashMap::new(),
             params: HashMap::new(),
+            found: Default::default(),
             inline: HashMap::new(),
             objects: Value::Opaque(Arc::new(library::Objects::default())),
             trace: None,
@@ -564,7 +571,7 @@ impl Set {
         let mut nearby: Option<Around> = None;
         // Policies that applied, with where their findings start (traced).
         let mut applied: Vec<(&'static str, usize)> = Vec::new();
-        for (binding, p) in &self.bindings {
+        for (b, (binding, p)) in self.bindings.iter().enumerate() {
             let vap = &self.vaps[*p];
             let take = |m: &spec::Matching| matching::rules_take(m, &res, operation, &s.obj.name);
             if !take(&vap.constraints) || !binding.matching.as_ref().is_none_or(take) {
@@ -641,16 +648,29 @@ impl Set {
                         .namespace
                         .clone()
                         .unwrap_or_else(|| s.obj.namespace.clone());
-                    let found: Vec<Option<&Param>> = candidates
-                        .iter()
-                        .filter(|c| c.namespace == ns || c.namespace.is_empty())
-                        .filter(|c| match (&r.name, &r.selector) {
-                            (Some(n), _) => c.name == *n,
-                            (None, Some(sel)) => matching::selects(Some(sel), &c.labels),
-                            (None, None) => false,
-                        })
-                        .map(Some)
-                        .collect();
+                    // The same for every object of a namespace: found once.
+                    let key = (b, ns);
+                    let cached = self.found.lock().ok().and_then(|c| c.get(&key).cloned());
+                    let ids = cached.unwrap_or_else(|| {
+                        let ids: Arc<[usize]> = candidates
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, c)| c.namespace == key.1 || c.namespace.is_empty())
+                            .filter(|(_, c)| match (&r.name, &r.selector) {
+                                (Some(n), _) => c.name == *n,
+                                (None, Some(sel)) => matching::selects(Some(sel), &c.labels),
+                                (None, None) => false,
+                            })
+                            .map(|(i, _)| i)
+                            .collect();
+                        if let Ok(mut c) = self.found.lock() {
+                            c.insert(key.clone(), Arc::clone(&ids));
+                        }
+                        ids
+                    });
+                    let ns = key.1;
+                    let found: Vec<Option<&Param>> =
+                        ids.iter().map(|&i| candidates.get(i)).collect();
                     if found.is_empty() {
                         if r.deny_if_missing {
                             let what = r.name.as_ref().map_or_else(

@@ -412,6 +412,41 @@ pub fn resolve(
             _ => groups.push((key, vec![f])),
         }
     }
+    // Related notes in other files (a policy's expression, named by each
+    // of its failures): those files are read again once, and each place
+    // is located once, for all groups.
+    let file_of = |at: &Loc| match at {
+        Loc::Field { obj, .. } | Loc::Located { obj, .. } => index.object(*obj).file,
+        Loc::Span { file, .. } => *file,
+    };
+    let elsewhere: std::collections::BTreeSet<FileId> = groups
+        .iter()
+        .flat_map(|((file, _), g)| {
+            g.iter()
+                .flat_map(|f| &f.related)
+                .map(|r| file_of(&r.at))
+                .filter(move |rf| rf != file)
+        })
+        .collect();
+    let _pins: Vec<_> = elsewhere
+        .iter()
+        .take(256)
+        .filter_map(|&f| files.get(f).map(|f| f.source.pin()))
+        .collect();
+    let located: std::sync::Mutex<(Trees, HashMap<Loc, Position>)> = Default::default();
+    let related_at = |group_file: FileId, trees: &mut Trees, at: &Loc| {
+        if file_of(at) == group_file {
+            return position(files, index, trees, at, None);
+        }
+        let mut cache = located.lock().unwrap_or_else(|e| e.into_inner());
+        let (shared, seen) = &mut *cache;
+        if let Some(p) = seen.get(at) {
+            return p.clone();
+        }
+        let p = position(files, index, shared, at, None);
+        seen.insert(at.clone(), p.clone());
+        p
+    };
     let mut out: Vec<Diagnostic> = groups
         .into_par_iter()
         .flat_map_iter(|((file, doc), group)| {
@@ -437,7 +472,7 @@ pub fn resolve(
                         .related
                         .iter()
                         .map(|r| RelatedDiag {
-                            at: position(files, index, &mut trees, &r.at, None),
+                            at: related_at(file, &mut trees, &r.at),
                             message: r.message.clone(),
                         })
                         .collect();
