@@ -590,15 +590,19 @@ impl Set {
             });
             // Selectors: the namespace's labels, the object's (or the old
             // object's) labels.
-            let ns =
-                namespace.get_or_init(|| res.namespaced.then(|| self.namespace(&s.obj.namespace)));
+            // Made only when a selector or an expression needs it.
+            let ns = || {
+                namespace.get_or_init(|| res.namespaced.then(|| self.namespace(&s.obj.namespace)))
+            };
             let mut selected = true;
             for (m, owner) in [
                 (Some(&vap.constraints), vap.obj),
                 (binding.matching.as_ref(), binding.obj),
             ] {
                 let Some(m) = m else { continue };
-                if let (Some(sel), Some((_, labels, from_manifest))) = (&m.namespace_selector, ns) {
+                if let Some(sel) = &m.namespace_selector
+                    && let Some((_, labels, from_manifest)) = ns()
+                {
                     let only_name = matching::keys(sel)
                         .iter()
                         .all(|k| *k == "kubernetes.io/metadata.name");
@@ -711,7 +715,7 @@ impl Set {
                     if self.needs.namespace_object {
                         cx.add_variable_as_val(
                             "namespaceObject",
-                            value::val(ns.as_ref().map_or(&Value::Null, |n| &n.0)),
+                            value::val(ns().as_ref().map_or(&Value::Null, |n| &n.0)),
                         );
                     }
                     if self.needs.request {
