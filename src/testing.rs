@@ -312,13 +312,7 @@ fn read_policy_test(path: &Path) -> Result<PolicyTest, UsageError> {
         .unwrap_or_default()
     };
     let mut cases = Vec::new();
-    for (i, c) in spec
-        .get("cases")
-        .map(|l| l.items().iter().collect::<Vec<_>>())
-        .unwrap_or_default()
-        .into_iter()
-        .enumerate()
-    {
+    for (i, c) in spec.list("cases").into_iter().enumerate() {
         let resources = paths(c.get("resources"));
         if resources.is_empty() {
             return Err(fail(
@@ -327,11 +321,7 @@ fn read_policy_test(path: &Path) -> Result<PolicyTest, UsageError> {
             ));
         }
         let mut results = Vec::new();
-        for r in c
-            .get("results")
-            .map(|l| l.items().iter().collect::<Vec<_>>())
-            .unwrap_or_default()
-        {
+        for r in c.list("results") {
             let field = |k: &str| r.get(k).and_then(|v| v.as_scalar()).map(str::to_owned);
             let (Some(policy), Some(object), Some(result)) =
                 (field("policy"), field("object"), field("result"))

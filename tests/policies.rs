@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{check_json, found, repo};
+use common::{check_json, found, repo, stslint};
 
 const POLICY: &str = r#"apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
@@ -121,10 +121,9 @@ fn policy_findings_are_suppressed_and_configured_like_rules() {
 #[test]
 fn sarif_lists_each_policy_as_a_rule() {
     let dir = repo(&[("k8s/app.yaml", STS), ("policies/vap.yaml", POLICY)]);
-    let out = assert_cmd::Command::cargo_bin("stslint")
-        .expect("binary")
-        .current_dir(dir.path())
-        .args([
+    let out = stslint(
+        dir.path(),
+        &[
             "check",
             "k8s",
             "--policy",
@@ -132,9 +131,8 @@ fn sarif_lists_each_policy_as_a_rule() {
             "--no-config",
             "--format",
             "sarif",
-        ])
-        .output()
-        .expect("runs");
+        ],
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
     let run = &doc["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
@@ -176,13 +174,8 @@ fn rules_and_explain_describe_the_configured_policies() {
         ("policies/native.yaml", NATIVE),
         (".stslint.yaml", "policies: [policies/native.yaml]\n"),
     ]);
-    let stslint = |args: &[&str]| {
-        let out = assert_cmd::Command::cargo_bin("stslint")
-            .expect("binary")
-            .current_dir(dir.path())
-            .args(args)
-            .output()
-            .expect("runs");
+    let run = |args: &[&str]| {
+        let out = stslint(dir.path(), args);
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -190,7 +183,7 @@ fn rules_and_explain_describe_the_configured_policies() {
         )
     };
     // The config's policies, and --policy's.
-    let (code, out, _) = stslint(&["rules"]);
+    let (code, out, _) = run(&["rules"]);
     assert_eq!(code, Some(0));
     let policy_lines: Vec<&str> = out
         .lines()
@@ -203,17 +196,17 @@ fn rules_and_explain_describe_the_configured_policies() {
         policy_lines[0].ends_with("replicated sets have a PodDisruptionBudget"),
         "{out}"
     );
-    let (_, out, _) = stslint(&["rules", "--policy", "policies/vap.yaml"]);
+    let (_, out, _) = run(&["rules", "--policy", "policies/vap.yaml"]);
     assert!(
         out.lines().any(|l| l.starts_with("vap:three-replicas")
             && l.contains(" warning ")
             && l.ends_with("requires `object.spec.replicas >= 3`")),
         "{out}"
     );
-    let (_, out, _) = stslint(&["rules", "--no-config"]);
+    let (_, out, _) = run(&["rules", "--no-config"]);
     assert!(!out.contains("policy/budgets"), "{out}");
     // explain prints the policy's own words.
-    let (code, out, _) = stslint(&["explain", "policy/budgets"]);
+    let (code, out, _) = run(&["explain", "policy/budgets"]);
     assert_eq!(code, Some(0));
     assert_eq!(
         out,
@@ -222,12 +215,12 @@ fn rules_and_explain_describe_the_configured_policies() {
          Add a PodDisruptionBudget with maxUnavailable 1.\n\n\
          See https://wiki.example.com/budgets\n"
     );
-    let (code, _, err) = stslint(&["explain", "vap:three-replicas", "--no-config"]);
+    let (code, _, err) = run(&["explain", "vap:three-replicas", "--no-config"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("no such policy is in --policy"), "{err}");
     // A broken config does not stop `rules` from listing the rules.
     std::fs::write(dir.path().join(".stslint.yaml"), "policies: [policies\n").expect("write");
-    let (code, out, err) = stslint(&["rules"]);
+    let (code, out, err) = run(&["rules"]);
     assert_eq!(code, Some(0));
     assert!(out.starts_with("broker-id-from-pod-name"), "{out}");
     assert!(
@@ -290,12 +283,7 @@ fn stslint_test_shows_what_differs_and_fails() {
             &STS.replace("replicas: 1", "replicas: 3"),
         ),
     ]);
-    let out = assert_cmd::Command::cargo_bin("stslint")
-        .expect("binary")
-        .current_dir(dir.path())
-        .args(["test", "policies"])
-        .output()
-        .expect("runs");
+    let out = stslint(dir.path(), &["test", "policies"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert_eq!(
@@ -306,12 +294,7 @@ fn stslint_test_shows_what_differs_and_fails() {
          ok      policies/pass-ok.yaml\n\
          1 passed, 1 failed\n"
     );
-    let out = assert_cmd::Command::cargo_bin("stslint")
-        .expect("binary")
-        .current_dir(dir.path())
-        .args(["test", "policies", "--format", "junit"])
-        .output()
-        .expect("runs");
+    let out = stslint(dir.path(), &["test", "policies", "--format", "junit"]);
     let xml = String::from_utf8_lossy(&out.stdout);
     let doc = roxmltree::Document::parse(&xml).expect("junit parses");
     let cases: Vec<_> = doc
@@ -363,12 +346,7 @@ spec:
         ("policies/replicas.test.yaml", test),
         ("policies/cases/app.yaml", &format!("{STS}---\n{big}")),
     ]);
-    let out = assert_cmd::Command::cargo_bin("stslint")
-        .expect("binary")
-        .current_dir(dir.path())
-        .args(["test", "policies"])
-        .output()
-        .expect("runs");
+    let out = stslint(dir.path(), &["test", "policies"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert_eq!(
@@ -385,12 +363,7 @@ spec:
         test.replace("result: fail}", "result: failed}"),
     )
     .expect("write");
-    let out = assert_cmd::Command::cargo_bin("stslint")
-        .expect("binary")
-        .current_dir(dir.path())
-        .args(["test", "policies"])
-        .output()
-        .expect("runs");
+    let out = stslint(dir.path(), &["test", "policies"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),

@@ -472,13 +472,7 @@ impl Reader {
         });
         let named = |this: &mut Self, list: &str| -> Vec<(String, Expr)> {
             let mut out = Vec::new();
-            for (i, item) in spec
-                .get(list)
-                .map(|l| l.items().iter().collect::<Vec<_>>())
-                .unwrap_or_default()
-                .into_iter()
-                .enumerate()
-            {
+            for (i, item) in spec.list(list).into_iter().enumerate() {
                 let at = spec_path.clone().key(list).idx(i);
                 let n = text(item, "name").unwrap_or("").to_owned();
                 if let Some(e) = this.expr(place, item, &at, "expression") {
@@ -490,13 +484,7 @@ impl Reader {
         let match_conditions = named(self, "matchConditions");
         let variables = named(self, "variables");
         let mut validations = Vec::new();
-        for (i, item) in spec
-            .get("validations")
-            .map(|l| l.items().iter().collect::<Vec<_>>())
-            .unwrap_or_default()
-            .into_iter()
-            .enumerate()
-        {
+        for (i, item) in spec.list("validations").into_iter().enumerate() {
             let at = spec_path.clone().key("validations").idx(i);
             let Some(expr) = self.expr(place, item, &at, "expression") else {
                 continue;
@@ -560,13 +548,7 @@ impl Reader {
         if let Some(m) = spec.get("match") {
             self.known_keys(place, m, &spec_path.clone().key("match"), NATIVE_MATCH);
         }
-        for (i, v) in spec
-            .get("validations")
-            .map(|l| l.items().iter().collect::<Vec<_>>())
-            .unwrap_or_default()
-            .into_iter()
-            .enumerate()
-        {
+        for (i, v) in spec.list("validations").into_iter().enumerate() {
             self.known_keys(
                 place,
                 v,

@@ -272,6 +272,14 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The items of the sequence under `key` of a mapping node (empty when
+    /// it is missing or not a sequence).
+    pub fn list(&self, key: &str) -> Vec<Node<'a>> {
+        self.get(key)
+            .map(|l| l.items().iter().collect())
+            .unwrap_or_default()
+    }
+
     /// Look up a key in a mapping node (the last one wins, as in kubectl).
     pub fn get(&self, key: &str) -> Option<Node<'a>> {
         self.entry(key).map(|(_, v)| v)

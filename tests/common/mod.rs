@@ -79,6 +79,17 @@ pub fn found(v: &serde_json::Value) -> Vec<(String, u64, String)> {
         .collect()
 }
 
+/// Run `stslint ARGS` in `dir`.
+#[allow(dead_code)] // not every test binary uses it
+pub fn stslint(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("stslint")
+        .expect("binary")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
 /// Run `stslint check --format json ARGS` in `dir`: (exit code, the report,
 /// or null when there is none, stderr).
 #[allow(dead_code)] // not every test binary uses it
