@@ -1,6 +1,8 @@
 //! The Kubernetes CEL libraries, on top of the `cel` crate's standard
 //! library and its strings and lists extensions: quantity, the Kubernetes
-//! list functions, regex `find`/`findAll` and `image()`.
+//! list functions, regex `find`/`findAll`, `image()`, semver, ip/cidr,
+//! `url()` (parsed as Go's `net/url`, in [`super::url`]) and the named
+//! formats (in [`super::format`]).
 //!
 //! Functions with the semantics Kubernetes documents; each is tested below
 //! with the values its documentation uses.
@@ -10,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use cel::common::ast::{EntryExpr, Expr};
 use cel::extractors::{Arguments, This};
-use cel::objects::Opaque;
+use cel::objects::{Opaque, OptionalValue};
 use cel::{Context, Env, ExecutionError, IdedExpr, Value};
 
 use crate::model::quantity::parse_nanos;
@@ -69,6 +71,17 @@ pub const FUNCTIONS: &[&str] = &[
     "containsCIDR",
     "masked",
     "prefixLength",
+    "url",
+    "isURL",
+    "getScheme",
+    "getHost",
+    "getHostname",
+    "getPort",
+    "getEscapedPath",
+    "getQuery",
+    "format.named",
+    "format.<name>",
+    "validate",
 ];
 
 /// The environment every policy expression compiles in.
@@ -186,6 +199,54 @@ pub fn context() -> Context<'static, 'static> {
             Ok(Value::Opaque(Arc::new(Cidr { ip: c.network(), prefix: c.prefix })))
         },
         "prefixLength" => |This(v): This<Value>| cidr_of(&v, "prefixLength").map(|c| i64::from(c.prefix)),
+        "url" => |s: Arc<String>| -> Result<Value> {
+            // What is a URL is Go's ParseRequestURI; its parts are Parse's.
+            let url = super::url::parse_request_uri(&s)
+                .and_then(|_| super::url::parse_reference(&s))
+                .map_err(|e| err("url", format!("URL parse error during conversion from string: {e}")))?;
+            Ok(Value::Opaque(Arc::new(UrlValue(url))))
+        },
+        "isURL" => |s: Arc<String>| super::url::parse_request_uri(&s).is_ok(),
+        "getScheme" => |This(v): This<Value>| url_part(&v, "getScheme", |u| u.scheme.clone()),
+        "getHost" => |This(v): This<Value>| url_part(&v, "getHost", |u| u.host.clone()),
+        "getHostname" => |This(v): This<Value>| url_part(&v, "getHostname", |u| u.hostname().to_owned()),
+        "getPort" => |This(v): This<Value>| url_part(&v, "getPort", |u| u.port().to_owned()),
+        "getEscapedPath" => |This(v): This<Value>| url_part(&v, "getEscapedPath", super::url::Url::escaped_path),
+        "getQuery" => |This(v): This<Value>| -> Result<Value> {
+            let u = url_of(&v, "getQuery")?;
+            Ok(Value::from(
+                u.query()
+                    .into_iter()
+                    .map(|(k, vs)| (k, Value::List(Arc::new(vs.into_iter().map(Value::from).collect()))))
+                    .collect::<HashMap<String, Value>>(),
+            ))
+        },
+        "format.named" => |name: Arc<String>| -> Value {
+            let found = super::format::NAMES.iter().find(|n| **n == name.as_str());
+            Value::Opaque(Arc::new(match found {
+                Some(n) => OptionalValue::of(Value::Opaque(Arc::new(Format(n)))),
+                None => OptionalValue::none(),
+            }))
+        },
+        "validate" => |This(f): This<Value>, s: Arc<String>| -> Result<Value> {
+            let name = match &f {
+                Value::Opaque(o) => o.downcast_ref::<Format>().map(|f| f.0),
+                _ => None,
+            }
+            .ok_or_else(|| err("validate", format!("{f:?} is not a format")))?;
+            let errors = super::format::validate(name, &s).unwrap_or_default();
+            Ok(Value::Opaque(Arc::new(if errors.is_empty() {
+                OptionalValue::none()
+            } else {
+                OptionalValue::of(Value::List(Arc::new(errors.into_iter().map(Value::from).collect())))
+            })))
+        },
+    }
+    for name in super::format::NAMES {
+        let r = cx.add_function(&format!("format.{name}"), move || {
+            Value::Opaque(Arc::new(Format(name)))
+        });
+        debug_assert!(r.is_ok(), "format.{name}: {r:?}");
     }
     cx
 }
@@ -823,6 +884,40 @@ fn global_unicast(ip: &std::net::IpAddr) -> bool {
         || broadcast)
 }
 
+// ---- url and format -----------------------------------------------------
+
+/// A URL value (`url()`).
+#[derive(Debug, PartialEq, Eq)]
+struct UrlValue(super::url::Url);
+
+impl Opaque for UrlValue {
+    fn runtime_type_name(&self) -> &str {
+        "kubernetes.URL"
+    }
+}
+
+fn url_of<'a>(v: &'a Value, function: &str) -> Result<&'a super::url::Url> {
+    match v {
+        Value::Opaque(o) => o.downcast_ref::<UrlValue>().map(|u| &u.0),
+        _ => None,
+    }
+    .ok_or_else(|| err(function, format!("{v:?} is not a URL")))
+}
+
+fn url_part(v: &Value, function: &str, f: impl Fn(&super::url::Url) -> String) -> Result<Value> {
+    url_of(v, function).map(|u| Value::from(f(u)))
+}
+
+/// A named format (`format.dns1123Label()`, `format.named(...)`).
+#[derive(Debug, PartialEq, Eq)]
+struct Format(&'static str);
+
+impl Opaque for Format {
+    fn runtime_type_name(&self) -> &str {
+        "kubernetes.NamedFormat"
+    }
+}
+
 // ---- lookup (StatefulSetPolicy) ------------------------------------------
 
 /// The variable a StatefulSetPolicy's evaluation binds to the run's objects.
@@ -1155,6 +1250,66 @@ mod tests {
         assert!(eval("semver('1.0')").is_err());
         // Quantities still compare as quantities.
         t("quantity('1Gi').isGreaterThan(quantity('1G'))");
+    }
+
+    #[test]
+    fn url_functions_follow_the_kubernetes_documentation() {
+        let t = |e: &str| assert_eq!(eval(e), Ok(Value::Bool(true)), "{e}");
+        t("isURL('https://user:pass@example.com:80/path?query=val#fragment')");
+        t("isURL('/absolute-path')");
+        t("!isURL('https://a:b:c/')");
+        t("!isURL('../relative-path')");
+        t("url('/path').getScheme() == ''");
+        t("url('https://example.com/').getScheme() == 'https'");
+        t("url('https://example.com:80/').getHost() == 'example.com:80'");
+        t("url('https://[::1]:80/').getHost() == '[::1]:80'");
+        t("url('https://[::1]:80/').getHostname() == '::1'");
+        t("url('https://127.0.0.1:80/').getHostname() == '127.0.0.1'");
+        t("url('https://example.com:80/').getPort() == '80'");
+        t("url('/path').getPort() == ''");
+        t(
+            "url('https://example.com/path with spaces/').getEscapedPath() == '/path%20with%20spaces/'",
+        );
+        t("url('https://example.com').getEscapedPath() == ''");
+        t(
+            "url('https://example.com/path?k1=a&k2=b&k2=c').getQuery() == {'k1': ['a'], 'k2': ['b', 'c']}",
+        );
+        t(
+            "url('https://example.com/path?key with spaces=value with spaces').getQuery() == {'key with spaces': ['value with spaces']}",
+        );
+        t("url('https://example.com/path?').getQuery() == {}");
+        t("url('https://example.com/path').getQuery() == {}");
+        let e = eval("url('https://a:b:c/')").unwrap_err();
+        assert!(
+            e.contains(r#"URL parse error during conversion from string: parse "https://a:b:c/": invalid port ":c" after host"#),
+            "{e}"
+        );
+        assert!(eval("url('x')").is_err());
+    }
+
+    #[test]
+    fn format_functions_follow_the_kubernetes_documentation() {
+        let t = |e: &str| assert_eq!(eval(e), Ok(Value::Bool(true)), "{e}");
+        t("!format.dns1123Label().validate('my-label-name').hasValue()");
+        t("!format.dns1123Subdomain().validate('apiextensions.k8s.io').hasValue()");
+        t("!format.dns1035Label().validate('my-label-name').hasValue()");
+        t("!format.qualifiedName().validate('apiextensions.k8s.io/v1beta1').hasValue()");
+        t("!format.dns1123LabelPrefix().validate('my-label-prefix-').hasValue()");
+        t("!format.dns1123SubdomainPrefix().validate('mysubdomain.prefix.-').hasValue()");
+        t("!format.dns1035LabelPrefix().validate('my-label-prefix-').hasValue()");
+        t("!format.labelValue().validate('my_value').hasValue()");
+        t("!format.uri().validate('http://example.com').hasValue()");
+        t("!format.uuid().validate('123e4567-e89b-12d3-a456-426614174000').hasValue()");
+        t("!format.byte().validate('aGVsbG8=').hasValue()");
+        t("!format.date().validate('2021-01-01').hasValue()");
+        t("!format.datetime().validate('2021-01-01T00:00:00Z').hasValue()");
+        t("format.dns1123Label().validate('Bad_Name').hasValue()");
+        t("format.dns1123Label().validate('Bad_Name').value().size() == 1");
+        t("format.uuid().validate('nope').value() == ['does not match the UUID format']");
+        t("format.named('dns1123Label').hasValue()");
+        t("!format.named('email').hasValue()");
+        t("format.named('dns1035Label').value().validate('1abc').hasValue()");
+        t("format.date().validate('2023-02-29').value().join('\\n') == 'invalid date'");
     }
 
     #[test]

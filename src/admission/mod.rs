@@ -12,11 +12,13 @@
 pub mod ast;
 pub mod blame;
 pub mod defaults;
+pub mod format;
 pub mod library;
 pub mod matching;
 pub mod reads;
 pub mod schema;
 pub mod spec;
+pub mod url;
 pub mod value;
 
 use std::cell::OnceCell;
@@ -1010,7 +1012,7 @@ impl Set {
                 "it uses `authorizer`, which needs the cluster's authorization and cannot be evaluated offline".to_owned()
             } else {
                 format!(
-                    "`{name}` is not defined: a function or macro stslint's CEL engine does not support (two-variable `all(i, v, ...)`, `cel.bind`, `url()`, `format.*`), or a name the policy does not declare"
+                    "`{name}` is not defined: a function or macro stslint's CEL engine does not support (two-variable `all(i, v, ...)`, `cel.bind`), or a name the policy does not declare"
                 )
             };
             out.push(Finding {
