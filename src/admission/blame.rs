@@ -234,6 +234,21 @@ fn walk(
                 push(out, p.key(&super::value::unescaped(&s.field)), true);
             }
         }
+        Expr::Comprehension(c) if super::library::is_bind(c) => {
+            // `cel.bind(v, init, result)`: the result, with `v` the value of
+            // `init` and, when `init` is a field, that field.
+            let Some(value) = eval(&c.accu_init, cx) else {
+                return selections(&c.accu_init, scope, out);
+            };
+            let mut inner = cx.new_inner_scope();
+            inner.add_variable_from_value(c.accu_var.clone(), value);
+            let mut s = scope.clone();
+            match chain(&c.accu_init, scope) {
+                Some(p) => s.bound.insert(c.accu_var.clone(), p),
+                None => s.bound.remove(&c.accu_var),
+            };
+            walk(&c.result, &inner, &s, out, depth + 1);
+        }
         Expr::Comprehension(c) => {
             let range_path = chain(&c.iter_range, scope);
             // The elements an `all()` iterates: a list's items, a map's keys.

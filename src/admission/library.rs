@@ -10,9 +10,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use cel::common::ast::{EntryExpr, Expr};
+use cel::common::ast::{ComprehensionExpr, EntryExpr, Expr, ListExpr, LiteralValue};
 use cel::extractors::{Arguments, This};
 use cel::objects::{Opaque, OptionalValue};
+use cel::parser::{Macro, MacroExprHelper, ParseError};
 use cel::{Context, Env, ExecutionError, IdedExpr, Value};
 
 use crate::model::quantity::parse_nanos;
@@ -92,9 +93,52 @@ pub fn env() -> Arc<Env> {
         // Both are the crate's own; they cannot fail on a fresh stdlib.
         let _ = env.add_extension(cel::extensions::strings);
         let _ = env.add_extension(cel::extensions::lists);
+        // Fails only if `bind` were already a receiver macro of 3 arguments.
+        let _ = env.add_macro(Macro::receiver("bind", 3, bind_macro));
         Arc::new(env)
     })
     .clone()
+}
+
+/// Expands `cel.bind(v, init, result)` as cel-go does: a comprehension over
+/// an empty list whose accumulator `v` is `init`, and whose result is
+/// `result`, so `init` is evaluated once and `v` is in scope in `result`.
+/// A `bind` on any other target is left as a call.
+fn bind_macro(
+    helper: &mut MacroExprHelper<'_>,
+    target: &mut Option<IdedExpr>,
+    args: &mut Vec<IdedExpr>,
+) -> std::result::Result<Option<IdedExpr>, ParseError> {
+    if !matches!(target.as_ref().map(|t| &t.expr), Some(Expr::Ident(n)) if n == "cel") {
+        return Ok(None);
+    }
+    let (Some(result), Some(init), Some(var)) = (args.pop(), args.pop(), args.pop()) else {
+        return Ok(None);
+    };
+    let Expr::Ident(name) = var.expr else {
+        return Err(helper.new_error(
+            var.id,
+            "cel.bind() variable names must be simple identifiers",
+        ));
+    };
+    let bind = ComprehensionExpr {
+        iter_range: helper.next_expr(Expr::List(ListExpr::new(Vec::new()))),
+        iter_var: "#unused".to_owned(),
+        iter_var2: None,
+        accu_var: name.clone(),
+        accu_init: init,
+        loop_cond: helper.next_expr(Expr::Literal(LiteralValue::Boolean(false.into()))),
+        loop_step: helper.next_expr(Expr::Ident(name)),
+        result,
+    };
+    Ok(Some(helper.next_expr(Expr::Comprehension(Box::new(bind)))))
+}
+
+/// Whether `c` is a `cel.bind` (a comprehension over a literal empty list
+/// that is never stepped).
+pub fn is_bind(c: &ComprehensionExpr) -> bool {
+    matches!(&c.iter_range.expr, Expr::List(l) if l.elements.is_empty())
+        && matches!(&c.loop_cond.expr, Expr::Literal(LiteralValue::Boolean(b)) if !**b)
 }
 
 /// A root context with the Kubernetes functions.
@@ -1250,6 +1294,23 @@ mod tests {
         assert!(eval("semver('1.0')").is_err());
         // Quantities still compare as quantities.
         t("quantity('1Gi').isGreaterThan(quantity('1G'))");
+    }
+
+    #[test]
+    fn cel_bind_follows_cel_go() {
+        let t = |e: &str| assert_eq!(eval(e), Ok(Value::Bool(true)), "{e}");
+        t("cel.bind(a, 'hello', cel.bind(b, 'world', a + b + b + a)) == 'helloworldworldhello'");
+        t("cel.bind(valid, ['a', 'b'], ['a', 'b', 'c'].exists(x, !(x in valid)))");
+        t("cel.bind(sum, 1 + 2 + 3, sum < 10 || sum > 20)");
+        // The variable is scoped to the result, and shadows an outer one.
+        t("[1, 2].all(x, cel.bind(x, 10, x == 10))");
+        // `bind` on any other target is an ordinary call.
+        assert!(eval("'a'.bind(x, 1, x)").is_err());
+        assert!(
+            eval("cel.bind('x', 1, 2)")
+                .unwrap_err()
+                .contains("simple identifiers")
+        );
     }
 
     #[test]

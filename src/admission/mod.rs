@@ -1012,7 +1012,7 @@ impl Set {
                 "it uses `authorizer`, which needs the cluster's authorization and cannot be evaluated offline".to_owned()
             } else {
                 format!(
-                    "`{name}` is not defined: a function or macro stslint's CEL engine does not support (two-variable `all(i, v, ...)`, `cel.bind`), or a name the policy does not declare"
+                    "`{name}` is not defined: a function or macro stslint's CEL engine does not support (two-variable comprehensions such as `all(i, v, ...)`), or a name the policy does not declare"
                 )
             };
             out.push(Finding {

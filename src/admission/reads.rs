@@ -511,6 +511,8 @@ mod tests {
                 "size(object.spec.template.metadata)",
                 "object.spec.nothing",
                 "object.kind",
+                "cel.bind(cs, object.spec.template.spec.containers, cs.map(c, c.imagePullPolicy))",
+                "cel.bind(object, object.spec, object.replicas)",
             ],
         );
         same_as_whole(

@@ -77,6 +77,12 @@ impl<'e> Roots<'e> {
             None => self.bind(name, &[], Vec::new()),
         }
     }
+
+    /// Bind `name` to what `e` names (a `cel.bind` variable).
+    fn bind_to(&mut self, name: &str, e: &IdedExpr) {
+        let b = chain(e, self);
+        self.bound.insert(name.to_owned(), b);
+    }
 }
 
 /// One element of the list `b` names.
@@ -246,7 +252,11 @@ fn walk(e: &IdedExpr, program: &Program, roots: &Roots<'_>, out: &mut Vec<Unknow
             if let Some(v2) = &c.iter_var2 {
                 inner.bind(v2, &[], Vec::new());
             }
-            inner.bind(&c.accu_var, &[], Vec::new());
+            if super::library::is_bind(c) {
+                inner.bind_to(&c.accu_var, &c.accu_init);
+            } else {
+                inner.bind(&c.accu_var, &[], Vec::new());
+            }
             for part in [&c.loop_cond, &c.loop_step, &c.result] {
                 walk(part, program, &inner, out);
             }
