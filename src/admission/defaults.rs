@@ -7,22 +7,34 @@ use std::sync::Arc;
 use cel::Value;
 use cel::objects::{AsKeyRef, Key, KeyRef};
 
+use super::reads::Reads;
 use super::value::string;
 
-/// The map under `k` of map `v`, for changing.
-fn child<'a>(v: &'a mut Value, k: &str) -> Option<&'a mut Value> {
+/// A value being defaulted, with what the policies read of it: a default
+/// no policy reads is not set (it could not change a result, and setting
+/// it costs an allocation per object).
+type At<'a> = (&'a mut Value, &'a Reads);
+
+/// The map under `k` of map `v`, for changing, when it is read.
+fn child<'a>((v, r): At<'a>, k: &str) -> Option<At<'a>> {
+    let r = r.field(k)?;
     match v {
-        Value::Map(m) => Arc::make_mut(&mut m.map).get_mut(&KeyRef::String(k) as &dyn AsKeyRef),
+        Value::Map(m) => Arc::make_mut(&mut m.map)
+            .get_mut(&KeyRef::String(k) as &dyn AsKeyRef)
+            .map(|v| (v, r)),
         _ => None,
     }
 }
 
-/// Set `k` of map `v` to `default` when it is not written.
-fn or_set(v: &mut Value, k: &str, default: Value) {
+/// Set `k` of map `v` to `default` when it is not written and is read.
+fn or_set((v, r): &mut At<'_>, k: &str, default: impl FnOnce() -> Value) {
+    if r.field(k).is_none() {
+        return;
+    }
     if let Value::Map(m) = v
         && !m.map.contains_key(&KeyRef::String(k) as &dyn AsKeyRef)
     {
-        Arc::make_mut(&mut m.map).insert(Key::String(Arc::new(k.to_owned())), default);
+        Arc::make_mut(&mut m.map).insert(Key::String(Arc::new(k.to_owned())), default());
     }
 }
 
@@ -30,10 +42,10 @@ fn empty_map() -> Value {
     super::value::map(std::iter::empty())
 }
 
-fn each(v: Option<&mut Value>, f: impl Fn(&mut Value)) {
-    if let Some(Value::List(l)) = v {
+fn each(v: Option<At<'_>>, f: impl Fn(At<'_>)) {
+    if let Some((Value::List(l), r)) = v {
         for item in Arc::make_mut(l).iter_mut() {
-            f(item);
+            f((item, r.items()));
         }
     }
 }
@@ -53,25 +65,32 @@ fn pull_policy(image: Option<&Value>) -> &'static str {
     }
 }
 
-fn container(c: &mut Value) {
-    let policy = pull_policy(super::value::get(c, "image"));
-    or_set(c, "imagePullPolicy", string(policy));
-    or_set(c, "terminationMessagePath", string("/dev/termination-log"));
-    or_set(c, "terminationMessagePolicy", string("File"));
-    each(child(c, "ports"), |p| or_set(p, "protocol", string("TCP")));
+fn container(mut c: At<'_>) {
+    let policy = pull_policy(super::value::get(c.0, "image"));
+    or_set(&mut c, "imagePullPolicy", || string(policy));
+    or_set(&mut c, "terminationMessagePath", || {
+        string("/dev/termination-log")
+    });
+    or_set(&mut c, "terminationMessagePolicy", || string("File"));
+    each(child(c, "ports"), |mut p| {
+        or_set(&mut p, "protocol", || string("TCP"))
+    });
 }
 
-fn pod_spec(spec: &mut Value) {
-    or_set(spec, "restartPolicy", string("Always"));
-    or_set(spec, "terminationGracePeriodSeconds", Value::Int(30));
-    or_set(spec, "dnsPolicy", string("ClusterFirst"));
-    or_set(spec, "schedulerName", string("default-scheduler"));
-    or_set(spec, "securityContext", empty_map());
-    each(child(spec, "containers"), container);
-    each(child(spec, "initContainers"), container);
+fn pod_spec(mut spec: At<'_>) {
+    or_set(&mut spec, "restartPolicy", || string("Always"));
+    or_set(&mut spec, "terminationGracePeriodSeconds", || {
+        Value::Int(30)
+    });
+    or_set(&mut spec, "dnsPolicy", || string("ClusterFirst"));
+    or_set(&mut spec, "schedulerName", || string("default-scheduler"));
+    or_set(&mut spec, "securityContext", empty_map);
+    let (v, r) = spec;
+    each(child((&mut *v, r), "containers"), container);
+    each(child((v, r), "initContainers"), container);
 }
 
-fn template(spec: &mut Value) {
+fn template(spec: At<'_>) {
     if let Some(t) = child(spec, "template")
         && let Some(s) = child(t, "spec")
     {
@@ -79,63 +98,65 @@ fn template(spec: &mut Value) {
     }
 }
 
-/// Apply the defaults of `kind` to object `v`.
-pub fn apply(kind: &str, v: &mut Value) {
-    let Some(spec) = child(v, "spec") else {
+/// Apply the defaults of `kind` to object `v`, where `reads` reads them
+/// ([`ALL`](super::reads::ALL) for every default).
+pub fn apply(kind: &str, v: &mut Value, reads: &Reads) {
+    let Some(mut spec) = child((v, reads), "spec") else {
         return;
     };
     match kind {
         "StatefulSet" => {
-            or_set(spec, "replicas", Value::Int(1));
-            or_set(spec, "podManagementPolicy", string("OrderedReady"));
-            or_set(spec, "revisionHistoryLimit", Value::Int(10));
-            or_set(
-                spec,
-                "updateStrategy",
-                super::value::map([("type".to_owned(), string("RollingUpdate"))]),
-            );
-            if let Some(u) = child(spec, "updateStrategy") {
+            or_set(&mut spec, "replicas", || Value::Int(1));
+            or_set(&mut spec, "podManagementPolicy", || string("OrderedReady"));
+            or_set(&mut spec, "revisionHistoryLimit", || Value::Int(10));
+            or_set(&mut spec, "updateStrategy", || {
+                super::value::map([("type".to_owned(), string("RollingUpdate"))])
+            });
+            let (v, r) = spec;
+            if let Some(mut u) = child((&mut *v, r), "updateStrategy") {
                 // A strategy written without a type is a rolling one.
-                or_set(u, "type", string("RollingUpdate"));
-                let rolling = matches!(super::value::get(u, "type"), Some(Value::String(t)) if t.as_str() == "RollingUpdate");
+                or_set(&mut u, "type", || string("RollingUpdate"));
+                let rolling = matches!(super::value::get(u.0, "type"), Some(Value::String(t)) if t.as_str() == "RollingUpdate");
                 if rolling {
-                    or_set(u, "rollingUpdate", empty_map());
-                    if let Some(r) = child(u, "rollingUpdate") {
-                        or_set(r, "partition", Value::Int(0));
+                    or_set(&mut u, "rollingUpdate", empty_map);
+                    if let Some(mut r) = child(u, "rollingUpdate") {
+                        or_set(&mut r, "partition", || Value::Int(0));
                     }
                 }
             }
-            or_set(spec, "persistentVolumeClaimRetentionPolicy", empty_map());
-            if let Some(p) = child(spec, "persistentVolumeClaimRetentionPolicy") {
-                or_set(p, "whenDeleted", string("Retain"));
-                or_set(p, "whenScaled", string("Retain"));
+            let mut spec = (v, r);
+            or_set(&mut spec, "persistentVolumeClaimRetentionPolicy", empty_map);
+            let (v, r) = spec;
+            if let Some(mut p) = child((&mut *v, r), "persistentVolumeClaimRetentionPolicy") {
+                or_set(&mut p, "whenDeleted", || string("Retain"));
+                or_set(&mut p, "whenScaled", || string("Retain"));
             }
-            each(child(spec, "volumeClaimTemplates"), |t| {
-                if let Some(s) = child(t, "spec") {
-                    or_set(s, "volumeMode", string("Filesystem"));
+            each(child((&mut *v, r), "volumeClaimTemplates"), |t| {
+                if let Some(mut s) = child(t, "spec") {
+                    or_set(&mut s, "volumeMode", || string("Filesystem"));
                 }
             });
-            template(spec);
+            template((v, r));
         }
         "Deployment" => {
-            or_set(spec, "replicas", Value::Int(1));
-            or_set(spec, "revisionHistoryLimit", Value::Int(10));
-            or_set(spec, "progressDeadlineSeconds", Value::Int(600));
+            or_set(&mut spec, "replicas", || Value::Int(1));
+            or_set(&mut spec, "revisionHistoryLimit", || Value::Int(10));
+            or_set(&mut spec, "progressDeadlineSeconds", || Value::Int(600));
             template(spec);
         }
         "DaemonSet" | "ReplicaSet" | "Job" => template(spec),
         "Pod" => pod_spec(spec),
         "Service" => {
-            or_set(spec, "type", string("ClusterIP"));
-            or_set(spec, "sessionAffinity", string("None"));
-            each(child(spec, "ports"), |p| {
-                or_set(p, "protocol", string("TCP"));
-                if let Some(port) = super::value::get(p, "port").cloned() {
-                    or_set(p, "targetPort", port);
+            or_set(&mut spec, "type", || string("ClusterIP"));
+            or_set(&mut spec, "sessionAffinity", || string("None"));
+            each(child(spec, "ports"), |mut p| {
+                or_set(&mut p, "protocol", || string("TCP"));
+                if let Some(port) = super::value::get(p.0, "port").cloned() {
+                    or_set(&mut p, "targetPort", || port);
                 }
             });
         }
-        "PersistentVolumeClaim" => or_set(spec, "volumeMode", string("Filesystem")),
+        "PersistentVolumeClaim" => or_set(&mut spec, "volumeMode", || string("Filesystem")),
         _ => {}
     }
 }
@@ -164,7 +185,7 @@ mod tests {
             "spec".to_owned(),
             map([("updateStrategy".to_owned(), strategy)]),
         )]);
-        apply("StatefulSet", &mut v);
+        apply("StatefulSet", &mut v, &super::super::reads::ALL);
         let u = get(get(&v, "spec").unwrap(), "updateStrategy").unwrap();
         assert_eq!(get(u, "type"), Some(&string("RollingUpdate")));
         let r = get(u, "rollingUpdate").unwrap();

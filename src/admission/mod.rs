@@ -582,10 +582,10 @@ impl Set {
             let (obj, old) = object.get_or_init(|| {
                 let reads = &self.needs.object;
                 let mut v = value::read(&s.root, reads);
-                defaults::apply(&s.obj.kind, &mut v);
+                defaults::apply(&s.obj.kind, &mut v, reads);
                 let old = s.old.map_or(Value::Null, |o| {
                     let mut v = value::read(&o, reads);
-                    defaults::apply(&s.obj.kind, &mut v);
+                    defaults::apply(&s.obj.kind, &mut v, reads);
                     v
                 });
                 (v, old)

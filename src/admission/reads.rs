@@ -470,11 +470,11 @@ mod tests {
             p.execute(&cx)
         };
         let mut whole = super::super::value::of(&root);
-        super::super::defaults::apply(kind, &mut whole);
+        super::super::defaults::apply(kind, &mut whole, &ALL);
         for e in exprs {
             let needs = reads(&[e]);
             let mut part = super::super::value::read(&root, &needs.object);
-            super::super::defaults::apply(kind, &mut part);
+            super::super::defaults::apply(kind, &mut part, &needs.object);
             assert_eq!(eval(&part, e), eval(&whole, e), "{e}");
             assert_ne!(part, whole, "{e}: only what is read is converted");
         }
