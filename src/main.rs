@@ -8,12 +8,6 @@ use stslint::policy::config;
 use stslint::render::{RunInfo, github, human, json, junit, sarif, short};
 use stslint::{Options, rules};
 
-/// The parser and the policies allocate many small values per object;
-/// mimalloc serves them faster than the system allocator, on every
-/// platform the wheel is built for.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "stslint",
