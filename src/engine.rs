@@ -205,6 +205,7 @@ pub fn run(
                         path: FieldPath(p.path),
                     },
                     related: Vec::new(),
+                    fix: p.fix,
                 })
                 .collect();
             let before_tree = index

@@ -83,6 +83,82 @@ pub struct Finding {
     /// multi-line script), when the value is longer than what is wrong.
     pub focus: Option<Box<str>>,
     pub related: Vec<Related>,
+    /// How to fix it, when that is mechanical.
+    pub fix: Option<Box<Fix>>,
+}
+
+/// How far a fix may be trusted, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Applicability {
+    /// Shown as a suggestion, never applied (it needs values only the
+    /// operator knows).
+    DisplayOnly,
+    /// Applied with `--unsafe-fixes`: it changes behaviour, or is right
+    /// for a new object but needs judgement for one already running.
+    Unsafe,
+    /// Applied with `--fix`: the object means what was intended, and
+    /// nothing else changes.
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+            Applicability::DisplayOnly => "display-only",
+        }
+    }
+}
+
+/// An operation at a field path of the finding's object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FixOp {
+    /// Quote the plain scalar: the text it is written with becomes a
+    /// string (`value: yes` -> `value: "yes"`).
+    Quote,
+    /// Set the scalar to a value.
+    Set(serde_json::Value),
+    /// Add a key to the mapping (the key must not be written yet).
+    Insert(String, serde_json::Value),
+    /// Remove the mapping entry or list item.
+    Remove,
+}
+
+/// One operation of a fix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FixEdit {
+    pub path: FieldPath,
+    pub op: FixOp,
+}
+
+/// A fix: operations on fields of the finding's object, planned into byte
+/// edits when the finding is located. Findings of the policy layer that
+/// point at text, not at a field (an unused suppression comment), give
+/// byte edits of that file directly.
+#[derive(Debug, Clone)]
+pub struct Fix {
+    /// What it does, imperative: "quote the value".
+    pub title: String,
+    pub applicability: Applicability,
+    pub edits: Vec<FixEdit>,
+    pub text: Vec<crate::source::edit::TextEdit>,
+}
+
+impl Fix {
+    pub fn new(title: impl Into<String>, applicability: Applicability) -> Fix {
+        Fix {
+            title: title.into(),
+            applicability,
+            edits: Vec::new(),
+            text: Vec::new(),
+        }
+    }
+
+    pub fn edit(mut self, path: FieldPath, op: FixOp) -> Fix {
+        self.edits.push(FixEdit { path, op });
+        self
+    }
 }
 
 /// `span` narrowed to the first occurrence of `focus` in `text` (the

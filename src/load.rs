@@ -191,6 +191,7 @@ fn syntax(
             span,
         },
         related: Vec::new(),
+        fix: None,
     }
 }
 

@@ -324,6 +324,7 @@ fn note(obj: ObjId, path: FieldPath, message: String, help: &str) -> Finding {
         at: Loc::Field { obj, path },
         focus: None,
         related: Vec::new(),
+        fix: None,
     }
 }
 
@@ -995,6 +996,7 @@ impl Set {
             },
             focus: None,
             related,
+            fix: None,
         }
     }
 
@@ -1035,6 +1037,7 @@ impl Set {
                     },
                     message: format!("{} {} is matched", s.obj.kind, s.obj.name),
                 }],
+                fix: None,
             });
             return;
         }
@@ -1066,6 +1069,7 @@ impl Set {
                 },
                 focus: None,
                 related,
+                fix: None,
             });
             return;
         }
@@ -1080,6 +1084,7 @@ impl Set {
             },
             focus: None,
             related,
+            fix: None,
         });
     }
 }

@@ -267,6 +267,7 @@ impl Reader {
             },
             focus: None,
             related: Vec::new(),
+            fix: None,
         });
     }
 
@@ -314,6 +315,7 @@ impl Reader {
                     },
                     focus: None,
                     related: Vec::new(),
+                    fix: None,
                 });
                 None
             }
@@ -348,6 +350,7 @@ impl Reader {
                     },
                     focus: None,
                     related: Vec::new(),
+                    fix: None,
                 });
             }
         }
@@ -419,6 +422,7 @@ impl Reader {
                     },
                     focus: None,
                     related: Vec::new(),
+                    fix: None,
                 });
             }
         }

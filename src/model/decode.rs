@@ -5,6 +5,8 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::finding::{Applicability, Fix, FixOp};
+use crate::model::path::FieldPath;
 use crate::source::locate::Seg;
 
 /// A field that could not be decoded.
@@ -17,6 +19,8 @@ pub struct DecodeProblem {
     pub message: String,
     /// The help line, if one applies.
     pub help: Option<String>,
+    /// The fix, when the problem has a mechanical one (quote a scalar).
+    pub fix: Option<Box<Fix>>,
 }
 
 const MAX_REPAIRS: usize = 32;
@@ -58,12 +62,13 @@ pub fn decode<T: DeserializeOwned>(
             let mut full = path.clone();
             full.push(Seg::Key(field.to_owned()));
             if !insert(&mut value, &path, field, Value::Object(Default::default())) {
-                problems.push(problem(path, inner, None));
+                problems.push(problem(path, inner, None, None));
                 return (None, problems);
             }
             problems.push(problem(
                 path,
                 format!("required field `{field}` is missing"),
+                None,
                 None,
             ));
             synthetic.push(full);
@@ -80,8 +85,8 @@ pub fn decode<T: DeserializeOwned>(
         match env_value_problem(&path, &inner, as_written.as_deref()) {
             Some(p) => problems.push(p),
             None => {
-                let (message, help) = reword(&path, &inner, as_written.as_deref());
-                problems.push(problem(path.clone(), message, help));
+                let (message, help, fix) = reword(&path, &inner, as_written.as_deref());
+                problems.push(problem(path.clone(), message, help, fix));
             }
         }
         // A bad list item is replaced, not removed, so that the items
@@ -97,13 +102,25 @@ pub fn decode<T: DeserializeOwned>(
     (None, problems)
 }
 
-fn problem(path: Vec<Seg>, message: String, help: Option<String>) -> DecodeProblem {
+fn problem(
+    path: Vec<Seg>,
+    message: String,
+    help: Option<String>,
+    fix: Option<Fix>,
+) -> DecodeProblem {
     DecodeProblem {
         rule: "invalid-object",
         path,
         message,
         help,
+        fix: fix.map(Box::new),
     }
+}
+
+/// Quoting the scalar at `path`: it then reads as the text written, which
+/// is what a string field means (safe).
+fn quote(path: &[Seg]) -> Fix {
+    Fix::new("quote the value", Applicability::Safe).edit(FieldPath(path.to_vec()), FixOp::Quote)
 }
 
 /// An env entry's `value` that YAML read as a boolean or a number.
@@ -130,6 +147,7 @@ fn env_value_problem(path: &[Seg], msg: &str, written: Option<&str>) -> Option<D
             "Quote it: `value: \"{}\"` (YAML 1.1 reads unquoted yes/no/on/off/true/false and numbers as non-strings).",
             w.replace('"', "\\\"")
         )),
+        fix: Some(Box::new(quote(path))),
     })
 }
 
@@ -205,7 +223,7 @@ fn to_segs(path: &serde_path_to_error::Path) -> Vec<Seg> {
 
 /// A field's problem in the user's terms, with help where a fix is clear:
 /// `` `replicas` is the string `"3"`, expected an integer ``.
-fn reword(path: &[Seg], msg: &str, written: Option<&str>) -> (String, Option<String>) {
+fn reword(path: &[Seg], msg: &str, written: Option<&str>) -> (String, Option<String>, Option<Fix>) {
     let field = match path {
         [.., Seg::Key(k), Seg::Index(i)] => format!("`{k}[{i}]`"),
         [.., Seg::Key(k)] => format!("`{k}`"),
@@ -224,26 +242,32 @@ fn reword(path: &[Seg], msg: &str, written: Option<&str>) -> (String, Option<Str
             _ => "- ".to_owned(),
         };
         let scalar = !found.starts_with("map") && !found.starts_with("sequence");
+        let mut fix = None;
         let help = if expected == "a string" && scalar && !w.is_empty() {
+            fix = Some(quote(path));
             Some(format!(
                 "Quote it: `{key}\"{}\"` (YAML 1.1 reads unquoted yes/no/on/off/true/false and numbers as non-strings).",
                 w.replace('"', "\\\"")
             ))
         } else if expected == "an integer" && found.starts_with("string") {
             let bare = w.trim_matches(['"', '\'']);
-            bare.parse::<i64>()
-                .is_ok()
-                .then(|| format!("Write the number without quotes: `{key}{bare}`."))
+            bare.parse::<i64>().ok().map(|n| {
+                fix = Some(
+                    Fix::new("write the number without quotes", Applicability::Safe)
+                        .edit(FieldPath(path.to_vec()), FixOp::Set(Value::from(n))),
+                );
+                format!("Write the number without quotes: `{key}{bare}`.")
+            })
         } else {
             None
         };
-        return (message, help);
+        return (message, help, fix);
     }
     let message = match msg.strip_prefix("invalid value: ") {
         Some(rest) => format!("{field} has {rest}"),
         None => format!("{field}: {msg}"),
     };
-    (message, None)
+    (message, None, None)
 }
 
 fn missing_field(msg: &str) -> Option<&str> {
@@ -277,7 +301,8 @@ fn get_mut<'a>(mut v: &'a mut Value, path: &[Seg]) -> Option<&'a mut Value> {
     Some(v)
 }
 
-fn insert(value: &mut Value, parent: &[Seg], field: &str, new: Value) -> bool {
+/// For fixes too: the value a fix expects the edited document to read as.
+pub fn insert(value: &mut Value, parent: &[Seg], field: &str, new: Value) -> bool {
     match get_mut(value, parent) {
         Some(Value::Object(m)) => {
             m.insert(field.to_owned(), new);
@@ -287,7 +312,8 @@ fn insert(value: &mut Value, parent: &[Seg], field: &str, new: Value) -> bool {
     }
 }
 
-fn set(value: &mut Value, path: &[Seg], new: Value) -> bool {
+/// For fixes too: the value a fix expects the edited document to read as.
+pub fn set(value: &mut Value, path: &[Seg], new: Value) -> bool {
     match get_mut(value, path) {
         Some(slot) => {
             *slot = new;
@@ -297,7 +323,8 @@ fn set(value: &mut Value, path: &[Seg], new: Value) -> bool {
     }
 }
 
-fn remove(value: &mut Value, path: &[Seg]) -> bool {
+/// For fixes too: the value a fix expects the edited document to read as.
+pub fn remove(value: &mut Value, path: &[Seg]) -> bool {
     let Some((last, parent)) = path.split_last() else {
         return false;
     };

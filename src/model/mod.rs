@@ -405,6 +405,7 @@ fn v1beta1_removed(node: Node<'_>) -> decode::DecodeProblem {
         path: vec![Seg::Key("apiVersion".to_owned())],
         message: "apps/v1beta1 StatefulSet was removed in Kubernetes 1.16".to_owned(),
         help: Some(help),
+        fix: None,
     }
 }
 
@@ -497,6 +498,7 @@ pub(crate) fn unknown_field(path: Vec<Seg>) -> decode::DecodeProblem {
         path,
         message: format!("unknown field `{key}`: the API server drops it"),
         help: Some(help),
+        fix: None,
     }
 }
 
@@ -538,6 +540,7 @@ fn missing_required_sts(root: Node<'_>, v1beta1: bool) -> Vec<decode::DecodeProb
                 path: parent.to_vec(),
                 message: format!("required field `{field}` is missing"),
                 help: None,
+                fix: None,
             });
         }
     };
@@ -587,6 +590,7 @@ fn missing_required_sts(root: Node<'_>, v1beta1: bool) -> Vec<decode::DecodeProb
                 "Set spec.selector.matchLabels to the pod template's identifying labels."
                     .to_owned(),
             ),
+            fix: None,
         });
     }
     out
@@ -608,6 +612,7 @@ pub fn problem_findings(fo: &FileObjects, first: ObjId) -> Vec<Finding> {
                 path: FieldPath(p.path.clone()),
             },
             related: Vec::new(),
+            fix: p.fix.clone(),
         })
         .collect()
 }

@@ -257,5 +257,6 @@ fn unused_finding(name: &str, at: Loc) -> Finding {
         help: Some(help),
         at,
         related: Vec::new(),
+        fix: None,
     }
 }

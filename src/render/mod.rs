@@ -1,5 +1,6 @@
 //! Turning findings into located diagnostics, and the output formats.
 
+pub mod fix;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -65,6 +66,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     pub at: Position,
     pub related: Vec<RelatedDiag>,
+    /// The finding's fix, planned into edits of the file (or refused).
+    pub fix: Option<fix::PlannedFix>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -350,6 +353,39 @@ fn position(
     }
 }
 
+/// The byte range of document `doc` of a file.
+fn document_range(f: &LoadedFile, doc: usize) -> Range<usize> {
+    let start = f.docs.get(doc).map_or(0, |d| d.start);
+    let end = f.docs.get(doc + 1).map_or(f.source.len(), |d| d.start);
+    start..end.max(start)
+}
+
+/// A finding's fix planned on the document it is in.
+fn plan_fix(
+    files: &[LoadedFile],
+    index: &Index,
+    trees: &mut Trees,
+    loc: &Loc,
+    fx: &crate::finding::Fix,
+) -> fix::PlannedFix {
+    match loc {
+        Loc::Field { obj, .. } | Loc::Located { obj, .. } => {
+            let o = index.object(*obj);
+            let doc = document_range(&files[o.file], o.document);
+            match trees.root(files, o.file, o.document) {
+                Some(root) => fix::plan(root, doc, &o.base, fx),
+                None => fix::refused(fx, "the document could not be read again"),
+            }
+        }
+        Loc::Span { file, document, .. } => {
+            let f = &files[*file];
+            let doc = document.map_or(0..f.source.len(), |d| document_range(f, d));
+            let root = document.and_then(|d| trees.root(files, *file, d));
+            fix::plan_text(root, doc, fx)
+        }
+    }
+}
+
 fn make(
     f: &LoadedFile,
     file: FileId,
@@ -476,9 +512,14 @@ pub fn resolve(
                             message: r.message.clone(),
                         })
                         .collect();
+                    let fix = f
+                        .fix
+                        .as_deref()
+                        .map(|fx| plan_fix(files, index, &mut trees, &f.at, fx));
                     Some(Diagnostic {
                         rule: f.rule,
                         severity,
+                        fix,
                         at: position(files, index, &mut trees, &f.at, f.focus.as_deref()),
                         message: f.message,
                         help: f.help,

@@ -250,6 +250,7 @@ impl<'a> Cx<'a> {
             help: None,
             at: Loc::Field { obj, path },
             related: Vec::new(),
+            fix: None,
         });
         let last = self.findings.len() - 1;
         Report(&mut self.findings[last])
@@ -276,6 +277,13 @@ impl Report<'_> {
     /// value (the renderer finds it in the source).
     pub fn focus(self, text: impl Into<String>) -> Self {
         self.0.focus = Some(text.into().into_boxed_str());
+        self
+    }
+
+    /// Attach a fix: operations on fields of the reported object (the
+    /// renderer plans them into edits of its text, and verifies them).
+    pub fn fix(self, fix: crate::finding::Fix) -> Self {
+        self.0.fix = Some(Box::new(fix));
         self
     }
 

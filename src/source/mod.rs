@@ -2,6 +2,7 @@
 //! mapping byte offsets to line/column.
 
 pub mod de;
+pub mod edit;
 pub mod locate;
 pub mod stream;
 pub mod tree;

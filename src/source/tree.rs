@@ -210,6 +210,12 @@ impl<'a> Node<'a> {
         self.t.text_from(from)
     }
 
+    /// The file offset where the text its tree holds starts (the
+    /// document's start, or the file's).
+    pub fn text_start(&self) -> usize {
+        self.t.base
+    }
+
     /// Record index of the node in its tree.
     pub fn index(&self) -> u32 {
         self.i
