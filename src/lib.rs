@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod discover;
 pub mod engine;
 pub mod finding;
+pub mod fixing;
 pub mod index;
 pub mod knowledge;
 pub mod kustomization;
@@ -58,6 +59,9 @@ pub struct Options {
     /// The settings of configs nearer to some files than the run's own:
     /// scope `k` is `scopes[k - 1]`, scope 0 is `policy` and `namespace`.
     pub scopes: Vec<policy::config::Scope>,
+    /// Texts to lint instead of those of the inputs with these names (the
+    /// files as fixes left them).
+    pub overlay: std::collections::HashMap<String, String>,
 }
 
 impl Default for Options {
@@ -77,6 +81,7 @@ impl Default for Options {
             scopes: Vec::new(),
             fail_if_no_objects: false,
             trace_policies: false,
+            overlay: std::collections::HashMap::new(),
         }
     }
 }
@@ -161,7 +166,12 @@ pub fn run(opts: &Options) -> Result<Report, UsageError> {
         0 => opts.namespace.as_str(),
         k => scopes[k - 1].namespace.as_str(),
     };
-    let mut files = load::load_all(&found.inputs, &namespace_of, opts.max_file_bytes);
+    let mut files = load::load_all(
+        &found.inputs,
+        &namespace_of,
+        opts.max_file_bytes,
+        &opts.overlay,
+    );
     for (i, f) in files.iter_mut().enumerate() {
         f.scope = scope_of[i];
         f.role = match i {

@@ -97,16 +97,28 @@ impl TreeBudget {
 
 /// Read and parse every input; `namespace(i)` is the default namespace of
 /// input `i` (set by the config nearest it).
+/// `overlay` holds texts to read instead of an input's (by its name): the
+/// files as fixes left them, before they are written.
 pub fn load_all<'a>(
     inputs: &[Input],
     namespace: &(dyn Fn(usize) -> &'a str + Sync),
     max_bytes: u64,
+    overlay: &std::collections::HashMap<String, String>,
 ) -> Vec<LoadedFile> {
     let budget = TreeBudget::default();
     inputs
         .par_iter()
         .enumerate()
-        .map(|(id, input)| load_one(id, input, namespace(id), max_bytes, &budget))
+        .map(|(id, input)| match overlay.get(input.name()) {
+            Some(text) => parse_text(
+                id,
+                input.name().to_owned(),
+                text.clone(),
+                namespace(id),
+                &budget,
+            ),
+            None => load_one(id, input, namespace(id), max_bytes, &budget),
+        })
         .collect()
 }
 

@@ -185,6 +185,22 @@ struct CheckArgs {
     /// a suffix: 64Mi, 1Gi, 500k)
     #[arg(long, value_name = "SIZE", default_value = "64Mi", value_parser = parse_size)]
     max_file_size: u64,
+    /// Apply the safe fixes and write the files; then report what is left.
+    /// With `-`, the fixed text goes to standard output and the report to
+    /// standard error
+    #[arg(long)]
+    fix: bool,
+    /// Apply unsafe fixes too (with --fix or --diff): they change behaviour
+    /// or need judgement, so review them
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print the fixes as a unified diff (for `git apply`) instead of
+    /// writing them; exit 1 when there is one
+    #[arg(long, conflicts_with = "fix")]
+    diff: bool,
+    /// List the fixes applied, by rule
+    #[arg(long)]
+    show_fixes: bool,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -419,7 +435,94 @@ fn format_name(f: Format) -> &'static str {
     }
 }
 
+/// The fixing flags of `check`.
+struct FixFlags {
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    show_fixes: bool,
+}
+
+enum Fixing {
+    /// `--diff`: printed, with this exit code.
+    Diff(ExitCode),
+    /// `--fix`: what is left to report, and whether standard output took
+    /// the fixed text of standard input.
+    Done(Box<stslint::Report>, bool),
+}
+
+/// `--fix` and `--diff`.
+fn fix(opts: &Options, args: &FixFlags) -> Result<Fixing, ExitCode> {
+    use stslint::finding::Applicability;
+    use stslint::fixing;
+    let want = if args.unsafe_fixes {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
+    let fixed = fixing::run(opts, want, &|_| true).map_err(|e| {
+        eprintln!("error: {}", e.0);
+        ExitCode::from(2)
+    })?;
+    let count: usize = fixed.applied.values().sum();
+    let verb = if args.diff { "would fix" } else { "fixed" };
+    let mut line = format!(
+        "{verb} {}",
+        stslint::text::count(count, "problem", "problems")
+    );
+    if args.show_fixes || args.diff {
+        let by: Vec<String> = fixed
+            .applied
+            .iter()
+            .map(|(rule, n)| format!("{n} {rule}"))
+            .collect();
+        if !by.is_empty() {
+            line.push_str(&format!(" ({})", by.join(", ")));
+        }
+    }
+    if fixed.unsafe_left > 0 {
+        line.push_str(&format!("; {} more with --unsafe-fixes", fixed.unsafe_left));
+    }
+    if args.diff {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        print(&fixing::diff(&fixed.changed, &cwd));
+        eprintln!("{line}");
+        let code = u8::from(!fixed.changed.is_empty());
+        std::mem::forget(fixed);
+        return Ok(Fixing::Diff(ExitCode::from(code)));
+    }
+    let mut stream = false;
+    let mut failed = false;
+    for c in &fixed.changed {
+        if c.on_disk
+            && let Err(e) = fixing::write(c)
+        {
+            eprintln!("error: {}: {e}", c.name);
+            failed = true;
+        }
+    }
+    // Standard input: its fixed text (unchanged if nothing applied).
+    if opts.paths.iter().any(|p| p == "-") {
+        let name = opts.stdin_filename.as_deref().unwrap_or("<stdin>");
+        if let Some(f) = fixed.report.files.iter().find(|f| f.source.name == name) {
+            print(f.source.text());
+            stream = true;
+        }
+    }
+    eprintln!("{line}");
+    if failed {
+        return Err(ExitCode::from(2));
+    }
+    Ok(Fixing::Done(Box::new(fixed.report), stream))
+}
+
 fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
+    let fix_flags = FixFlags {
+        fix: args.fix,
+        unsafe_fixes: args.unsafe_fixes,
+        diff: args.diff,
+        show_fixes: args.show_fixes,
+    };
     let mut opts = Options {
         paths: args.paths,
         stdin_filename: args.stdin_filename,
@@ -457,11 +560,19 @@ fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let report = match stslint::run(&opts) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {}", e.0);
-            return ExitCode::from(2);
+    let (report, stream) = if fix_flags.fix || fix_flags.diff {
+        match fix(&opts, &fix_flags) {
+            Ok(Fixing::Diff(code)) => return code,
+            Ok(Fixing::Done(report, stream)) => (*report, stream),
+            Err(code) => return code,
+        }
+    } else {
+        match stslint::run(&opts) {
+            Ok(r) => (r, false),
+            Err(e) => {
+                eprintln!("error: {}", e.0);
+                return ExitCode::from(2);
+            }
         }
     };
     for note in &report.notes {
@@ -502,6 +613,8 @@ fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
             }
         };
         match output {
+            // Standard output holds the fixed stream.
+            None if stream => eprint!("{out}"),
             None => print(&out),
             Some(path) => {
                 if let Err(e) = std::fs::write(path, out) {

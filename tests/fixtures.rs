@@ -72,8 +72,10 @@ fn fixture_files() -> Vec<PathBuf> {
         }
         for f in fs::read_dir(&dir).expect("readable") {
             let path = f.expect("readable").path();
-            // Subdirectories hold baselines, not fixtures.
-            if path.is_file() {
+            // Subdirectories hold baselines, not fixtures; `*.fixed.yaml`
+            // is what a fix fixture becomes (tests/fixes.rs).
+            let fixed = path.to_string_lossy().ends_with(".fixed.yaml");
+            if path.is_file() && !fixed {
                 files.push(path);
             }
         }

@@ -174,7 +174,7 @@ fn a_file_that_vanishes_after_the_walk_is_a_diagnostic() {
         path: dir.path().join("gone.yaml"),
         explicit: false,
     };
-    let files = stslint::load::load_all(&[gone], &|_| "default", 1 << 20);
+    let files = stslint::load::load_all(&[gone], &|_| "default", 1 << 20, &Default::default());
     assert_eq!(files.len(), 1);
     assert!(files[0].readable, "a walked file is not an exit-2 input");
     assert_eq!(files[0].findings.len(), 1);

@@ -142,13 +142,31 @@ fn build<'a>(d: &Diagnostic, files: &'a [LoadedFile]) -> Report<'a> {
             Severity::Warning => miette::Severity::Warning,
             Severity::Info => miette::Severity::Advice,
         },
-        help: d.help.clone(),
+        help: with_fix(d),
         src: Src {
             name: &f.source.name,
             text: f.source.text(),
         },
         labels,
         related,
+    }
+}
+
+/// The help line, and the fix on a line of its own: how to apply it, or
+/// why it cannot be.
+fn with_fix(d: &Diagnostic) -> Option<String> {
+    use crate::finding::Applicability;
+    let fix = d.fix.as_ref().map(|f| match (&f.refused, f.applicability) {
+        (Some(why), _) => format!("fix not available ({why}): {}", f.title),
+        (None, Applicability::Safe) => format!("fix (safe, --fix applies it): {}", f.title),
+        (None, Applicability::Unsafe) => {
+            format!("fix (unsafe, --fix --unsafe-fixes applies it): {}", f.title)
+        }
+        (None, Applicability::DisplayOnly) => format!("suggestion: {}", f.title),
+    });
+    match (d.help.clone(), fix) {
+        (Some(h), Some(f)) => Some(format!("{h}\n{f}")),
+        (h, f) => h.or(f),
     }
 }
 

@@ -21,6 +21,8 @@ struct Diag<'a> {
     end_column: usize,
     end_line: usize,
     file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<FixJson<'a>>,
     help: Option<&'a str>,
     line: usize,
     message: &'a str,
@@ -30,6 +32,24 @@ struct Diag<'a> {
     rule: &'a str,
     severity: &'a str,
     url: String,
+}
+
+/// A diagnostic's fix: byte edits of its file (`start`..`end` replaced by
+/// `text`), or why it cannot be applied.
+#[derive(Serialize)]
+struct FixJson<'a> {
+    applicability: &'a str,
+    edits: Vec<EditJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refused: Option<&'a str>,
+    title: &'a str,
+}
+
+#[derive(Serialize)]
+struct EditJson<'a> {
+    end: usize,
+    start: usize,
+    text: &'a str,
 }
 
 #[derive(Serialize)]
@@ -69,6 +89,20 @@ pub fn render(diags: &[Diagnostic], summary: &Summary) -> String {
             end_column: d.at.end_column,
             end_line: d.at.end_line,
             file: &d.at.file_name,
+            fix: d.fix.as_ref().map(|f| FixJson {
+                applicability: f.applicability.as_str(),
+                edits: f
+                    .edits
+                    .iter()
+                    .map(|e| EditJson {
+                        end: e.span.end,
+                        start: e.span.start,
+                        text: &e.text,
+                    })
+                    .collect(),
+                refused: f.refused.as_deref(),
+                title: &f.title,
+            }),
             help: d.help.as_deref(),
             line: d.at.line,
             message: &d.message,

@@ -254,6 +254,12 @@ impl SourceFile {
         Some(buf)
     }
 
+    /// True when the text was read from a file (not standard input, an
+    /// editor's buffer or a fix's result).
+    pub fn is_on_disk(&self) -> bool {
+        self.disk.is_some()
+    }
+
     /// True when the text may hold suppression comments (`stslint:`).
     pub fn has_directives(&self) -> bool {
         self.directives

@@ -1,0 +1,187 @@
+//! Fix fixtures: each `testdata/<rule>/fix-*.yaml` becomes, byte for byte,
+//! the `fix-*.fixed.yaml` beside it under `check --fix` (`--unsafe-fixes`
+//! too when its name holds `unsafe`); linting the result finds nothing of
+//! that rule; and `--diff` prints a patch that `patch -p1` and `git apply`
+//! apply to the same result.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{check_json, found, repo, stslint};
+
+/// (rule, input, expected output) of every fix fixture.
+fn fix_fixtures() -> Vec<(String, PathBuf, PathBuf)> {
+    let mut out = Vec::new();
+    for dir in fs::read_dir("testdata").expect("testdata") {
+        let dir = dir.expect("entry").path();
+        let Some(rule) = dir.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
+            continue;
+        };
+        if !dir.is_dir() {
+            continue;
+        }
+        for f in fs::read_dir(&dir).expect("readable") {
+            let path = f.expect("entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with("fix-") && !name.ends_with(".fixed.yaml") {
+                let fixed = dir.join(name.replace(".yaml", ".fixed.yaml"));
+                assert!(fixed.is_file(), "{} has no .fixed.yaml", path.display());
+                out.push((rule.clone(), path, fixed));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn flags(input: &Path) -> Vec<&'static str> {
+    let mut f = vec!["--no-config"];
+    if input.to_string_lossy().contains("unsafe") {
+        f.push("--unsafe-fixes");
+    }
+    f
+}
+
+#[test]
+fn fix_fixtures_become_their_fixed_files() {
+    let fixtures = fix_fixtures();
+    assert!(fixtures.len() >= 2, "fix fixtures are missing");
+    for (rule, input, expected) in fixtures {
+        let dir = repo(&[]);
+        fs::copy(&input, dir.path().join("m.yaml")).expect("copy");
+        let mut args = vec!["check", "--fix", "m.yaml"];
+        args.extend(flags(&input));
+        let out = stslint(dir.path(), &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("fixed "), "{}: {err}", input.display());
+        let got = fs::read(dir.path().join("m.yaml")).expect("fixed file");
+        let want = fs::read(&expected).expect("expected file");
+        assert!(
+            got == want,
+            "{}: --fix gave\n{}",
+            input.display(),
+            String::from_utf8_lossy(&got)
+        );
+        let (_, report, _) = check_json(dir.path(), &["--no-config", "m.yaml"]);
+        let left: Vec<_> = found(&report)
+            .into_iter()
+            .filter(|(_, _, r)| *r == rule)
+            .collect();
+        assert!(left.is_empty(), "{}: still {left:?}", input.display());
+    }
+}
+
+#[test]
+fn diffs_apply_with_patch_and_git_apply() {
+    for (_, input, expected) in fix_fixtures() {
+        let dir = repo(&[]);
+        fs::copy(&input, dir.path().join("m.yaml")).expect("copy");
+        let mut args = vec!["check", "--diff", "m.yaml"];
+        args.extend(flags(&input));
+        let out = stslint(dir.path(), &args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}: a diff exits 1",
+            input.display()
+        );
+        assert_eq!(
+            fs::read(dir.path().join("m.yaml")).expect("file"),
+            fs::read(&input).expect("input"),
+            "--diff writes nothing"
+        );
+        fs::write(dir.path().join("p.diff"), &out.stdout).expect("write diff");
+        for tool in [
+            &["patch", "-p1", "-s", "-i", "p.diff"][..],
+            &["git", "apply", "p.diff"],
+        ] {
+            fs::copy(&input, dir.path().join("m.yaml")).expect("copy");
+            let applied = std::process::Command::new(tool[0])
+                .args(&tool[1..])
+                .current_dir(dir.path())
+                .output()
+                .expect("patch tool runs");
+            assert!(
+                applied.status.success(),
+                "{} {}: {}",
+                tool[0],
+                input.display(),
+                String::from_utf8_lossy(&applied.stderr)
+            );
+            assert_eq!(
+                fs::read(dir.path().join("m.yaml")).expect("patched"),
+                fs::read(&expected).expect("expected"),
+                "{} applies {}'s diff",
+                tool[0],
+                input.display()
+            );
+        }
+        // Nothing left to fix: no diff, exit 0.
+        let again = stslint(dir.path(), &args);
+        assert_eq!(again.status.code(), Some(0));
+        assert!(again.stdout.is_empty());
+    }
+}
+
+const JSON_STS: &str = r#"{
+  "apiVersion": "apps/v1",
+  "kind": "StatefulSet",
+  "metadata": {"name": "db"},
+  "spec": {
+    "serviceName": "db",
+    "replicas": "1",
+    "selector": {"matchLabels": {"app": "db"}},
+    "template": {
+      "metadata": {"labels": {"app": "db"}},
+      "spec": {"containers": [{"name": "db", "image": "busybox:1.36", "env": [{"name": "A", "value": 1}]}]}
+    }
+  }
+}
+"#;
+
+#[test]
+fn json_files_stay_json_and_stdin_is_fixed_to_stdout() {
+    let dir = repo(&[("s.json", JSON_STS)]);
+    let out = stslint(
+        dir.path(),
+        &["check", "--fix", "--no-config", "--show-fixes", "s.json"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("fixed 2 problems (1 env-value-not-string, 1 invalid-object)"),
+        "{err}"
+    );
+    let fixed = fs::read_to_string(dir.path().join("s.json")).expect("fixed");
+    let want = JSON_STS
+        .replace(r#""replicas": "1""#, r#""replicas": 1"#)
+        .replace(r#""value": 1"#, r#""value": "1""#);
+    assert_eq!(fixed, want);
+    assert!(serde_json::from_str::<serde_json::Value>(&fixed).is_ok());
+
+    let out = assert_cmd::Command::cargo_bin("stslint")
+        .expect("binary")
+        .current_dir(dir.path())
+        .args(["check", "--fix", "--no-config", "-"])
+        .write_stdin(JSON_STS)
+        .output()
+        .expect("runs");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fixed 2 problems"));
+}
+
+#[test]
+fn a_file_changed_since_it_was_read_is_not_written() {
+    let dir = repo(&[("s.json", JSON_STS)]);
+    let path = dir.path().join("s.json");
+    let fixed = stslint::fixing::Changed {
+        name: path.to_string_lossy().into_owned(),
+        on_disk: true,
+        before: "something else".to_owned(),
+        after: "{}".to_owned(),
+    };
+    let err = stslint::fixing::write(&fixed).expect_err("refused");
+    assert!(err.contains("changed since it was read"), "{err}");
+    assert_eq!(fs::read_to_string(&path).expect("file"), JSON_STS);
+}
