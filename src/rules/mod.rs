@@ -495,6 +495,23 @@ pub struct Budget {
     pub keeps: i64,
 }
 
+impl Budget {
+    /// The fix that makes the budget keep `keeps` of `n` pods, through the
+    /// field already written (minAvailable: keeps; maxUnavailable: the
+    /// rest). Unsafe: it changes how drains and autoscalers may evict.
+    pub fn fix_keeping(&self, keeps: i64, n: i64) -> crate::finding::Fix {
+        use crate::finding::{Applicability, Fix, FixOp};
+        let min = matches!(self.path.segs().last(), Some(crate::source::locate::Seg::Key(k)) if k == "minAvailable");
+        let (field, value) = if min {
+            ("minAvailable", keeps)
+        } else {
+            ("maxUnavailable", n - keeps)
+        };
+        Fix::new(format!("set {field} to {value}"), Applicability::Unsafe)
+            .edit(self.path.clone(), FixOp::Set(value.into()))
+    }
+}
+
 pub fn pdb_budget(pdb: &crate::model::Pdb, n: i32) -> Option<Budget> {
     use crate::model::path::pdb;
     use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;

@@ -123,7 +123,8 @@ impl Rule for PdbBlocksDrain {
             } else {
                 "A single replica cannot be kept available through a drain: remove the budget or run more replicas.".to_owned()
             };
-            cx.report(
+            let fix = (n > 1).then(|| b.fix_keeping(i64::from(n) - 1, i64::from(n)));
+            let r = cx.report(
                 pdb_id,
                 b.path,
                 format!(
@@ -133,6 +134,9 @@ impl Rule for PdbBlocksDrain {
             )
             .help(help)
             .related(s.id, p::replicas(), format!("replicas: {n}"));
+            if let Some(fix) = fix {
+                r.fix(fix);
+            }
         }
     }
 }

@@ -182,6 +182,7 @@ impl Rule for PdbQuorum {
                     if keeps >= need {
                         continue;
                     }
+                    let fix = b.fix_keeping(need, n64);
                     cx.report(
                         pdb_id,
                         b.path,
@@ -191,9 +192,11 @@ impl Rule for PdbQuorum {
                         ),
                     )
                     .help(format!("Set minAvailable to {need} or maxUnavailable to {}.", n64 - need))
+                    .fix(fix)
                     .related(s.id, p::replicas(), format!("replicas: {n}"));
                 }
                 Quorum::Sharded if gone > 1 => {
+                    let fix = b.fix_keeping(n64 - 1, n64);
                     cx.report(
                         pdb_id,
                         b.path,
@@ -203,6 +206,7 @@ impl Rule for PdbQuorum {
                         ),
                     )
                     .help("Set maxUnavailable to 1: Redis Cluster has no pod majority, one pod at a time is the safe budget.")
+                    .fix(fix)
                     .related(s.id, p::replicas(), format!("replicas: {n}"));
                 }
                 Quorum::Weighted(servers) => {
@@ -229,7 +233,10 @@ impl Rule for PdbQuorum {
                         Some(d) if d > 1 => format!("Set maxUnavailable to {d}: with these weights no {d} servers together carry the quorum."),
                         _ => "Rebalance the weights so that no single server carries the quorum, then allow one disruption.".to_owned(),
                     };
-                    cx.report(
+                    let fix = safe
+                        .filter(|d| *d >= 1)
+                        .map(|d| b.fix_keeping(n64 - d, n64));
+                    let r = cx.report(
                         pdb_id,
                         b.path,
                         format!(
@@ -240,6 +247,9 @@ impl Rule for PdbQuorum {
                     )
                     .help(help)
                     .related(s.id, p::replicas(), format!("replicas: {n}"));
+                    if let Some(fix) = fix {
+                        r.fix(fix);
+                    }
                 }
                 _ => {}
             }
