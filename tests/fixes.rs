@@ -185,3 +185,25 @@ fn a_file_changed_since_it_was_read_is_not_written() {
     assert!(err.contains("changed since it was read"), "{err}");
     assert_eq!(fs::read_to_string(&path).expect("file"), JSON_STS);
 }
+
+#[test]
+fn a_fix_that_would_not_read_back_is_refused_and_says_so() {
+    // `# stslint:` inside a block scalar is text, not a comment: removing
+    // it would change the ConfigMap's data, so verification refuses.
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  script: |\n    echo hi\n    # stslint: ignore[missing-pdb] not a comment\n";
+    let dir = repo(&[("c.yaml", text)]);
+    let (_, report, _) = check_json(dir.path(), &["--no-config", "c.yaml"]);
+    let fix = &report["diagnostics"][0]["fix"];
+    assert_eq!(fix["title"], "remove the comment");
+    assert_eq!(
+        fix["refused"],
+        "the edited text would not read back as intended"
+    );
+    assert_eq!(fix["edits"], serde_json::json!([]));
+    let out = stslint(dir.path(), &["check", "--fix", "--no-config", "c.yaml"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fixed 0 problems"));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("c.yaml")).expect("file"),
+        text
+    );
+}

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::suggest;
-use crate::finding::{Finding, Loc, ObjId};
+use crate::finding::{Applicability, Finding, Fix, Loc, ObjId};
 use crate::index::Index;
 use crate::load::LoadedFile;
 use crate::model::IGNORE_ANNOTATION;
 use crate::model::path::FieldPath;
 use crate::render::Diagnostic;
 use crate::source::FileId;
+use crate::source::edit::TextEdit;
 
 /// The rules one suppression names (`None`: all rules).
 #[derive(Debug, Clone)]
@@ -193,16 +194,27 @@ pub fn apply(
         .collect();
     let mut unused = Vec::new();
     for c in &comments {
+        // A comment that silences nothing at all goes (safe: a comment
+        // changes nothing the cluster sees; the renderer checks that the
+        // document reads the same without it).
+        let none_used = !c.used.iter().any(|u| *u);
         for (name, used) in c.rules.names().iter().zip(&c.used) {
             if !used {
-                unused.push(unused_finding(
+                let mut f = unused_finding(
                     name,
                     Loc::Span {
                         file: c.file,
                         document: None,
                         span: c.span.clone(),
                     },
-                ));
+                );
+                if none_used && is_known(name) {
+                    let edit = removal(&files[c.file], &c.span);
+                    let mut fix = Fix::new("remove the comment", Applicability::Safe);
+                    fix.text.push(edit);
+                    f.fix = Some(Box::new(fix));
+                }
+                unused.push(f);
             }
         }
     }
@@ -230,12 +242,37 @@ fn renamed_to(id: &str) -> Option<&'static str> {
         .map(|(_, new)| *new)
 }
 
-fn unused_finding(name: &str, at: Loc) -> Finding {
-    let known = name == "all"
+/// The edit that removes the comment at `span`: its whole line when it is
+/// alone there, else the comment and the blanks before it.
+fn removal(f: &LoadedFile, span: &Range<usize>) -> TextEdit {
+    let text = f.source.text();
+    let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..span.start];
+    if before.trim().is_empty() {
+        let end = text[span.end..]
+            .find('\n')
+            .map_or(text.len(), |i| span.end + i + 1);
+        TextEdit {
+            span: line_start..end,
+            text: String::new(),
+        }
+    } else {
+        TextEdit {
+            span: line_start + before.trim_end().len()..span.end,
+            text: String::new(),
+        }
+    }
+}
+
+fn is_known(name: &str) -> bool {
+    name == "all"
         || crate::rules::find(name).is_some()
         || renamed_to(name).is_some()
-        || crate::finding::policy_name(name).is_some();
-    let (message, help) = if known {
+        || crate::finding::policy_name(name).is_some()
+}
+
+fn unused_finding(name: &str, at: Loc) -> Finding {
+    let (message, help) = if is_known(name) {
         (
             format!("suppression of `{name}` silences nothing here"),
             "Remove it: the diagnostic it was written for is gone.".to_owned(),

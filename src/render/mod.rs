@@ -377,9 +377,25 @@ fn plan_fix(
                 None => fix::refused(fx, "the document could not be read again"),
             }
         }
-        Loc::Span { file, document, .. } => {
+        Loc::Span {
+            file,
+            document,
+            span,
+        } => {
             let f = &files[*file];
+            // The document holding the span (a comment knows only its file).
+            let document = document.or_else(|| {
+                let after = f.docs.partition_point(|d| d.start <= span.start);
+                after.checked_sub(1)
+            });
             let doc = document.map_or(0..f.source.len(), |d| document_range(f, d));
+            let inside = fx
+                .text
+                .iter()
+                .all(|e| doc.start <= e.span.start && e.span.end <= doc.end);
+            if !inside {
+                return fix::refused(fx, "its edits cross a document boundary");
+            }
             let root = document.and_then(|d| trees.root(files, *file, d));
             fix::plan_text(root, doc, fx)
         }
