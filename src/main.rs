@@ -460,7 +460,7 @@ fn fix(opts: &Options, args: &FixFlags) -> Result<Fixing, ExitCode> {
     } else {
         Applicability::Safe
     };
-    let fixed = fixing::run(opts, want, &|_| true).map_err(|e| {
+    let fixed = fixing::run(opts, want, &|rule| opts.policy.may_fix(rule)).map_err(|e| {
         eprintln!("error: {}", e.0);
         ExitCode::from(2)
     })?;

@@ -67,7 +67,9 @@ fn human_report_has_location_rule_snippet_help_and_summary() {
         "no colour codes with --color never"
     );
     assert!(
-        out.ends_with("3 errors, 1 warning in 1 file (3 objects)\n"),
+        out.ends_with(
+            "3 errors, 1 warning in 1 file (3 objects)\n1 fixable with --fix (1 more with --unsafe-fixes)\n"
+        ),
         "{out}"
     );
 }

@@ -207,3 +207,44 @@ fn a_fix_that_would_not_read_back_is_refused_and_says_so() {
         text
     );
 }
+
+#[test]
+fn the_config_says_which_rules_may_be_fixed() {
+    let dir = repo(&[
+        ("s.json", JSON_STS),
+        (".stslint.yaml", "unfixable: [env-value-not-string]\n"),
+    ]);
+    let out = stslint(dir.path(), &["check", "--fix", "--show-fixes", "s.json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("fixed 1 problem (1 invalid-object)"), "{err}");
+    let fixed = fs::read_to_string(dir.path().join("s.json")).expect("fixed");
+    assert!(
+        fixed.contains(r#""replicas": 1"#) && fixed.contains(r#""value": 1"#),
+        "{fixed}"
+    );
+
+    let dir = repo(&[
+        ("s.json", JSON_STS),
+        (".stslint.yaml", "fixable: [env-value-not-string]\n"),
+    ]);
+    let out = stslint(dir.path(), &["check", "--fix", "s.json"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fixed 1 problem"));
+    let fixed = fs::read_to_string(dir.path().join("s.json")).expect("fixed");
+    assert!(
+        fixed.contains(r#""replicas": "1""#) && fixed.contains(r#""value": "1""#),
+        "{fixed}"
+    );
+
+    let dir = repo(&[
+        ("s.json", JSON_STS),
+        (".stslint.yaml", "fixable: [env-valu-not-string]\n"),
+    ]);
+    let out = stslint(dir.path(), &["check", "--fix", "s.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(".stslint.yaml:1:11"), "{err}");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("s.json")).expect("file"),
+        JSON_STS
+    );
+}

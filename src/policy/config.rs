@@ -36,6 +36,10 @@ pub struct Config {
     pub namespace: Option<String>,
     pub fail_on: Option<Severity>,
     pub fail_if_no_objects: Option<bool>,
+    /// The rules whose fixes `--fix` may apply (`None`: all).
+    pub fixable: Option<Vec<String>>,
+    /// The rules whose fixes are never applied.
+    pub unfixable: Vec<String>,
     /// Paths loaded for cross-references only, relative to the config
     /// file's directory.
     pub context: Vec<String>,
@@ -102,6 +106,8 @@ const KEYS: &[&str] = &[
     "fail-if-no-objects",
     "context",
     "policies",
+    "fixable",
+    "unfixable",
 ];
 
 /// A located problem in a config file.
@@ -288,6 +294,24 @@ pub fn load_text(path: &Path, text: String) -> Result<Config, Vec<ConfigError>> 
                         }
                     };
                     config.rules.push((id.to_owned(), sev));
+                }
+            }
+            "fixable" | "unfixable" => {
+                let items: Vec<Node<'_>> = match v.kind() {
+                    NodeKind::Seq(items) => items.iter().collect(),
+                    _ => vec![v],
+                };
+                let mut ids = Vec::new();
+                for n in items {
+                    match rule_id(n.as_scalar().unwrap_or(""), &mut config.notes) {
+                        Ok(id) => ids.push(id.to_owned()),
+                        Err(m) => bad(n, m),
+                    }
+                }
+                if key == "fixable" {
+                    config.fixable.get_or_insert_with(Vec::new).extend(ids);
+                } else {
+                    config.unfixable.extend(ids);
                 }
             }
             "exclude" => config.exclude.extend(strings(v, &mut bad)),
@@ -490,6 +514,10 @@ fn apply_scope(
     notes: &mut Vec<String>,
 ) -> Result<(), UsageError> {
     let policy = &mut scope.policy;
+    if let Some(f) = &config.fixable {
+        policy.fixable = Some(f.clone());
+    }
+    policy.unfixable.extend(config.unfixable.iter().cloned());
     for (id, sev) in &config.rules {
         policy.overrides.insert(id.clone(), *sev);
     }

@@ -13,6 +13,11 @@ pub struct Policy {
     pub fail_on: Severity,
     /// Per-rule options: rule id -> option name -> values.
     pub options: HashMap<String, HashMap<String, Vec<String>>>,
+    /// `fixable:` in the config: the rules whose fixes may be applied
+    /// (`None`: every rule).
+    pub fixable: Option<Vec<String>>,
+    /// `unfixable:`: rules whose fixes are never applied.
+    pub unfixable: Vec<String>,
 }
 
 impl Default for Policy {
@@ -21,11 +26,21 @@ impl Default for Policy {
             overrides: HashMap::new(),
             fail_on: Severity::Warning,
             options: HashMap::new(),
+            fixable: None,
+            unfixable: Vec::new(),
         }
     }
 }
 
 impl Policy {
+    /// Whether `--fix` may apply the fixes of `rule`.
+    pub fn may_fix(&self, rule: &str) -> bool {
+        self.fixable
+            .as_ref()
+            .is_none_or(|f| f.iter().any(|r| r == rule))
+            && !self.unfixable.iter().any(|r| r == rule)
+    }
+
     /// The severity a rule reports at, or `None` when it is off.
     pub fn severity(&self, rule: &str) -> Option<Severity> {
         if let Some(o) = self.overrides.get(rule) {

@@ -247,5 +247,25 @@ pub fn render(
     }
     out.push_str(&summary_line(summary));
     out.push('\n');
+    out.push_str(&fixable_line(diags));
     out
+}
+
+/// `2 fixable with --fix (1 more with --unsafe-fixes)`, when any is.
+pub fn fixable_line(diags: &[Diagnostic]) -> String {
+    use crate::finding::Applicability;
+    let count = |a| {
+        diags
+            .iter()
+            .filter(|d| d.fix.as_ref().is_some_and(|f| f.applies(a)))
+            .count()
+    };
+    let safe = count(Applicability::Safe);
+    let unsafe_only = count(Applicability::Unsafe) - safe;
+    match (safe, unsafe_only) {
+        (0, 0) => String::new(),
+        (0, u) => format!("{u} fixable with --fix --unsafe-fixes\n"),
+        (n, 0) => format!("{n} fixable with --fix\n"),
+        (n, u) => format!("{n} fixable with --fix ({u} more with --unsafe-fixes)\n"),
+    }
 }
