@@ -1,5 +1,5 @@
 use super::{Cx, Rule, RuleMeta, Sts, replicas};
-use crate::finding::Severity;
+use crate::finding::{Applicability, Fix, FixOp, Severity};
 use crate::model::path::sts as p;
 
 pub static META: RuleMeta = RuleMeta {
@@ -114,6 +114,19 @@ impl Rule for PartitionExceedsReplicas {
             format!("partition {partition} is not below replicas {n}: no pod of StatefulSet `{}` will be updated", s.obj.name),
         )
         .help("Lower the partition step by step to roll the update out, to 0 once the canary is verified.")
-        .related(s.id, p::replicas(), format!("replicas: {n}"));
+        .related(s.id, p::replicas(), format!("replicas: {n}"))
+        .fix(canary(n));
     }
+}
+
+/// The first step of the rollout: the partition just below replicas, so
+/// the pod with the highest ordinal is updated (a canary). Unsafe: it
+/// starts replacing a pod.
+fn canary(n: i32) -> Fix {
+    let to = (n - 1).max(0);
+    Fix::new(
+        format!("set partition to {to}: update the last pod first"),
+        Applicability::Unsafe,
+    )
+    .edit(p::partition(), FixOp::Set(to.into()))
 }
