@@ -141,6 +141,13 @@ const JSON_STS: &str = r#"{
 }
 "#;
 
+/// `JSON_STS` with its two safe fixes applied.
+fn json_fixed() -> String {
+    JSON_STS
+        .replace(r#""replicas": "1""#, r#""replicas": 1"#)
+        .replace(r#""value": 1"#, r#""value": "1""#)
+}
+
 #[test]
 fn json_files_stay_json_and_stdin_is_fixed_to_stdout() {
     let dir = repo(&[("s.json", JSON_STS)]);
@@ -154,9 +161,7 @@ fn json_files_stay_json_and_stdin_is_fixed_to_stdout() {
         "{err}"
     );
     let fixed = fs::read_to_string(dir.path().join("s.json")).expect("fixed");
-    let want = JSON_STS
-        .replace(r#""replicas": "1""#, r#""replicas": 1"#)
-        .replace(r#""value": 1"#, r#""value": "1""#);
+    let want = json_fixed();
     assert_eq!(fixed, want);
     assert!(serde_json::from_str::<serde_json::Value>(&fixed).is_ok());
 
@@ -247,4 +252,44 @@ fn the_config_says_which_rules_may_be_fixed() {
         fs::read_to_string(dir.path().join("s.json")).expect("file"),
         JSON_STS
     );
+}
+
+#[test]
+fn sarif_results_carry_their_fixes_as_byte_replacements() {
+    let dir = repo(&[("s.json", JSON_STS)]);
+    let out = stslint(
+        dir.path(),
+        &["check", "--no-config", "--format", "sarif", "s.json"],
+    );
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    for r in sarif["runs"][0]["results"].as_array().expect("results") {
+        let Some(fixes) = r["fixes"].as_array() else {
+            continue;
+        };
+        assert_eq!(fixes[0]["properties"]["applicability"], "safe");
+        for rep in fixes[0]["artifactChanges"][0]["replacements"]
+            .as_array()
+            .expect("replacements")
+        {
+            let at = rep["deletedRegion"]["byteOffset"].as_u64().expect("offset") as usize;
+            let len = rep["deletedRegion"]["byteLength"].as_u64().expect("length") as usize;
+            let text = rep["insertedContent"]["text"]
+                .as_str()
+                .expect("text")
+                .to_owned();
+            edits.push((at, at + len, text));
+        }
+    }
+    edits.sort();
+    let mut fixed = String::new();
+    let mut at = 0;
+    for (start, end, text) in edits {
+        fixed.push_str(&JSON_STS[at..start]);
+        fixed.push_str(&text);
+        at = end;
+    }
+    fixed.push_str(&JSON_STS[at..]);
+    let want = json_fixed();
+    assert_eq!(fixed, want);
 }

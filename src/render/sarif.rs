@@ -103,6 +103,31 @@ fn policy_rule(id: &str, info: Option<&crate::finding::PolicyInfo>) -> Value {
     rule
 }
 
+/// A fix as SARIF's `fix`: the edits as byte regions of the file, its
+/// applicability in the description and the property bag.
+fn sarif_fix(fix: &super::fix::PlannedFix, at: &Position, run: &RunInfo) -> Value {
+    let (uri, base) = run.uri(&at.file_name);
+    let mut artifact = json!({ "uri": uri });
+    if let Some(base) = base {
+        artifact["uriBaseId"] = json!(base);
+    }
+    let replacements: Vec<Value> = fix
+        .edits
+        .iter()
+        .map(|e| {
+            json!({
+                "deletedRegion": { "byteOffset": e.span.start, "byteLength": e.span.len() },
+                "insertedContent": { "text": e.text },
+            })
+        })
+        .collect();
+    json!({
+        "description": text(&format!("{} ({})", fix.title, fix.applicability.as_str())),
+        "artifactChanges": [{ "artifactLocation": artifact, "replacements": replacements }],
+        "properties": { "applicability": fix.applicability.as_str() },
+    })
+}
+
 fn location(at: &Position, run: &RunInfo) -> Value {
     let (uri, base) = run.uri(&at.file_name);
     let mut artifact = json!({ "uri": uri });
@@ -182,6 +207,13 @@ pub fn render(diags: &[Diagnostic], run: &RunInfo) -> String {
             });
             if let Some(i) = index_of(d.rule) {
                 r["ruleIndex"] = json!(i);
+            }
+            if let Some(fix) = d
+                .fix
+                .as_ref()
+                .filter(|f| f.refused.is_none() && !f.edits.is_empty())
+            {
+                r["fixes"] = json!([sarif_fix(fix, &d.at, run)]);
             }
             if !d.related.is_empty() {
                 r["relatedLocations"] = d
