@@ -123,6 +123,11 @@ pub enum FixOp {
     Insert(String, serde_json::Value),
     /// Remove the mapping entry or list item.
     Remove,
+    /// Add an item at the end of the list.
+    Append(serde_json::Value),
+    /// Add an object as a new document after the finding's (path: the
+    /// object itself).
+    AddDocument(serde_json::Value),
 }
 
 /// One operation of a fix.

@@ -68,7 +68,7 @@ fn human_report_has_location_rule_snippet_help_and_summary() {
     );
     assert!(
         out.ends_with(
-            "3 errors, 1 warning in 1 file (3 objects)\n1 fixable with --fix (1 more with --unsafe-fixes)\n"
+            "3 errors, 1 warning in 1 file (3 objects)\n1 fixable with --fix (2 more with --unsafe-fixes)\n"
         ),
         "{out}"
     );
@@ -502,7 +502,9 @@ fn human_report_reads_cleanly() {
             .args(["--select", "missing-headless-service"]),
     );
     assert!(
-        out.ends_with("0 errors, 0 warnings, 1 info in 1 file (1 object)\n"),
+        out.ends_with(
+            "0 errors, 0 warnings, 1 info in 1 file (1 object)\n1 fixable with --fix --unsafe-fixes\n"
+        ),
         "{out}"
     );
     let (_, out) = stdout_of(

@@ -324,6 +324,17 @@ pub fn set(value: &mut Value, path: &[Seg], new: Value) -> bool {
 }
 
 /// For fixes too: the value a fix expects the edited document to read as.
+pub fn append(value: &mut Value, path: &[Seg], new: Value) -> bool {
+    match get_mut(value, path) {
+        Some(Value::Array(a)) => {
+            a.push(new);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// For fixes too: the value a fix expects the edited document to read as.
 pub fn remove(value: &mut Value, path: &[Seg]) -> bool {
     let Some((last, parent)) = path.split_last() else {
         return false;

@@ -405,8 +405,63 @@ fn v1beta1_removed(node: Node<'_>) -> decode::DecodeProblem {
         path: vec![Seg::Key("apiVersion".to_owned())],
         message: "apps/v1beta1 StatefulSet was removed in Kubernetes 1.16".to_owned(),
         help: Some(help),
-        fix: None,
+        fix: v1beta1_fix(&to_json(&node)).map(Box::new),
     }
+}
+
+/// The move to apps/v1 with what apps/v1beta1 defaulted made explicit, so
+/// the object means the same (safe): the selector and the object's labels
+/// from the template's labels, and the OnDelete update strategy (apps/v1
+/// defaults RollingUpdate). None when there is no selector to write.
+fn v1beta1_fix(object: &Value) -> Option<crate::finding::Fix> {
+    use crate::finding::{Applicability, Fix, FixOp};
+    let spec = object.get("spec")?.as_object()?;
+    let labels = spec
+        .get("template")
+        .and_then(|t| t.get("metadata"))
+        .and_then(|m| m.get("labels"))
+        .filter(|l| l.as_object().is_some_and(|m| !m.is_empty()));
+    if !spec.contains_key("selector") && labels.is_none() {
+        return None;
+    }
+    let key = |k: &str| Seg::Key(k.to_owned());
+    let mut fix = Fix::new(
+        "move to apps/v1, writing out what apps/v1beta1 defaulted",
+        Applicability::Safe,
+    )
+    .edit(
+        path::FieldPath(vec![key("apiVersion")]),
+        FixOp::Set(Value::from("apps/v1")),
+    );
+    if let (false, Some(labels)) = (spec.contains_key("selector"), labels) {
+        fix = fix.edit(
+            path::FieldPath(vec![key("spec")]),
+            FixOp::Insert(
+                "selector".to_owned(),
+                serde_json::json!({ "matchLabels": labels }),
+            ),
+        );
+    }
+    if !spec.contains_key("updateStrategy") {
+        fix = fix.edit(
+            path::FieldPath(vec![key("spec")]),
+            FixOp::Insert(
+                "updateStrategy".to_owned(),
+                serde_json::json!({ "type": "OnDelete" }),
+            ),
+        );
+    }
+    let meta = object.get("metadata").and_then(Value::as_object);
+    if let (Some(m), Some(labels)) = (meta, labels)
+        && !m.contains_key("labels")
+        && !m.is_empty()
+    {
+        fix = fix.edit(
+            path::FieldPath(vec![key("metadata")]),
+            FixOp::Insert("labels".to_owned(), labels.clone()),
+        );
+    }
+    Some(fix)
 }
 
 /// Decode `node` as `T`: straight from the tree when that succeeds; anything

@@ -104,7 +104,15 @@ pub mod sts {
         pod_spec().keys(&["affinity", "podAntiAffinity"])
     }
     pub fn volume_name(v: usize) -> FieldPath {
-        pod_spec().key("volumes").idx(v).key("name")
+        volume(v).key("name")
+    }
+
+    pub fn volume(v: usize) -> FieldPath {
+        volumes().idx(v)
+    }
+
+    pub fn volumes() -> FieldPath {
+        pod_spec().key("volumes")
     }
 }
 

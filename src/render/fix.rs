@@ -62,7 +62,7 @@ pub fn refused(fix: &Fix, why: &str) -> PlannedFix {
 /// document reading the same.
 pub fn plan_text(root: Option<Node<'_>>, doc: Range<usize>, fix: &Fix) -> PlannedFix {
     let checked = match root {
-        Some(root) => verify(root, doc, fix.text.clone(), yaml11::to_json(&root)),
+        Some(root) => verify(root, doc, fix.text.clone(), vec![yaml11::to_json(&root)]),
         None => Ok(fix.text.clone()),
     };
     planned(fix, checked)
@@ -75,6 +75,7 @@ fn edits_of(
     fix: &Fix,
 ) -> Result<Vec<TextEdit>, String> {
     let mut expected = yaml11::to_json(&root);
+    let mut added = Vec::new();
     let mut edits = Vec::new();
     for e in &fix.edits {
         let mut path = base.to_vec();
@@ -84,7 +85,12 @@ fn edits_of(
             FixOp::Set(v) => Op::Set(v),
             FixOp::Insert(k, v) => Op::Insert(k, v),
             FixOp::Remove => Op::Remove,
+            FixOp::Append(v) => Op::Append(v),
+            FixOp::AddDocument(v) => Op::AddDocument(v),
         };
+        if matches!(e.op, FixOp::AddDocument(_)) && !base.is_empty() {
+            return Err("the object is an item of a List".to_owned());
+        }
         edits.extend(edit::plan(root, &path, op)?);
         let applied = match &e.op {
             FixOp::Quote => edit::written(root, &path)
@@ -92,11 +98,18 @@ fn edits_of(
             FixOp::Set(v) => decode::set(&mut expected, &path, v.clone()),
             FixOp::Insert(k, v) => decode::insert(&mut expected, &path, k, v.clone()),
             FixOp::Remove => decode::remove(&mut expected, &path),
+            FixOp::Append(v) => decode::append(&mut expected, &path, v.clone()),
+            FixOp::AddDocument(v) => {
+                added.push(v.clone());
+                true
+            }
         };
         if !applied {
             return Err("the field it changes is not there".to_owned());
         }
     }
+    let mut expected = vec![expected];
+    expected.extend(added);
     verify(root, doc, edits, expected)
 }
 
@@ -105,7 +118,7 @@ fn verify(
     root: Node<'_>,
     doc: Range<usize>,
     mut edits: Vec<TextEdit>,
-    expected: Value,
+    expected: Vec<Value>,
 ) -> Result<Vec<TextEdit>, String> {
     edits.sort_by_key(|e| (e.span.start, e.span.end));
     if edits.windows(2).any(|w| w[1].span.start < w[0].span.end) {
@@ -123,7 +136,7 @@ fn verify(
         .filter_map(|t| t.root())
         .map(|r| yaml11::to_json(&r))
         .collect::<Vec<_>>();
-    if !problems.is_empty() || again.len() != 1 || again[0] != expected {
+    if !problems.is_empty() || again != expected {
         return Err("the edited text would not read back as intended".to_owned());
     }
     Ok(edits)
@@ -194,6 +207,43 @@ mod tests {
             fixed("spec:\n  a: |\n    a\n    b\n\n  b: 1\n", &rm).as_deref(),
             Ok("spec:\n\n  b: 1\n")
         );
+    }
+
+    #[test]
+    fn appended_items_and_documents_follow_the_sequence_style() {
+        let item = serde_json::json!({"name": "PGDATA", "value": "/data/pgdata"});
+        let app = Fix::new("a", Applicability::Unsafe).edit(at(&["env"]), FixOp::Append(item));
+        assert_eq!(
+            fixed("env:\n- name: A\n  value: x # c\nb: 1\n", &app).as_deref(),
+            Ok("env:\n- name: A\n  value: x # c\n- name: PGDATA\n  value: /data/pgdata\nb: 1\n")
+        );
+        assert_eq!(
+            fixed("env:\r\n    - name: A\r\n", &app).as_deref(),
+            Ok("env:\r\n    - name: A\r\n    - name: PGDATA\r\n      value: /data/pgdata\r\n")
+        );
+        assert_eq!(
+            fixed("{\"env\": [{\"name\": \"A\"}]}", &app).as_deref(),
+            Ok("{\"env\": [{\"name\": \"A\"}, {\"name\":\"PGDATA\",\"value\":\"/data/pgdata\"}]}")
+        );
+        let svc = serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "Service",
+            "spec": {"clusterIP": "None", "ports": [{"name": "pg", "port": 5432}]},
+        });
+        let doc = Fix::new("d", Applicability::Unsafe).edit(at(&[]), FixOp::AddDocument(svc));
+        assert_eq!(
+            fixed("kind: X\nspec:\n  l:\n    - 1\n", &doc).as_deref(),
+            Ok(
+                "kind: X\nspec:\n  l:\n    - 1\n---\napiVersion: v1\nkind: Service\nspec:\n  clusterIP: None\n  ports:\n    - name: pg\n      port: 5432\n"
+            )
+        );
+        assert_eq!(
+            fixed("kind: X\nl:\n- 1", &doc).as_deref(),
+            Ok(
+                "kind: X\nl:\n- 1\n---\napiVersion: v1\nkind: Service\nspec:\n  clusterIP: None\n  ports:\n  - name: pg\n    port: 5432"
+            )
+        );
+        assert!(fixed("{\"kind\": \"X\"}", &doc).is_err());
     }
 
     #[test]

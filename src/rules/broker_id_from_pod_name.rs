@@ -1,5 +1,5 @@
 use super::{Cx, Rule, RuleMeta, Sts, containers};
-use crate::finding::Severity;
+use crate::finding::{Applicability, Fix, FixOp, Severity};
 use crate::model::path::container;
 
 pub static META: RuleMeta = RuleMeta {
@@ -74,6 +74,8 @@ spec:
 
 pub struct BrokerIdFromPodName;
 
+const POD_INDEX: &str = "metadata.labels['apps.kubernetes.io/pod-index']";
+
 /// Env names that must carry a numeric member id.
 fn is_id_name(name: &str) -> bool {
     const EXACT: [&str; 5] = [
@@ -103,15 +105,25 @@ impl Rule for BrokerIdFromPodName {
                 if !from_name || !is_id_name(&e.name) {
                     continue;
                 }
+                // Unsafe: ids become the ordinals (0-based, or from
+                // spec.ordinals.start), which member lists must match, and
+                // pods created before 1.28 lack the label.
+                let field = container::env_field_path(&cpath, j);
+                let fix = Fix::new(
+                    "take the id from the pod-index label",
+                    Applicability::Unsafe,
+                )
+                .edit(field.clone(), FixOp::Set(POD_INDEX.into()));
                 cx.report(
                     s.id,
-                    container::env_field_path(&cpath, j),
+                    field,
                     format!(
                         "`{}` is set from metadata.name, which is `{}-0`, not the number 0",
                         e.name, s.obj.name
                     ),
                 )
-                .help("Use fieldRef `metadata.labels['apps.kubernetes.io/pod-index']` (Kubernetes 1.28+, GA in 1.32), or derive it in the entrypoint with `${HOSTNAME##*-}`.");
+                .help("Use fieldRef `metadata.labels['apps.kubernetes.io/pod-index']` (Kubernetes 1.28+, GA in 1.32), or derive it in the entrypoint with `${HOSTNAME##*-}`.")
+                .fix(fix);
             }
         }
     }

@@ -1,7 +1,8 @@
 use super::{Cx, Rule, RuleMeta, Sts, containers};
-use crate::finding::Severity;
-use crate::knowledge::{Origin, System, major};
-use crate::model::path::container;
+use crate::finding::{Applicability, Fix, FixOp, Severity};
+use crate::knowledge::{DataDir, Origin, System, major};
+use crate::model::path::{FieldPath, container};
+use k8s_openapi::api::core::v1::Container;
 
 pub static META: RuleMeta = RuleMeta {
     id: "data-dir-mount-root",
@@ -129,6 +130,51 @@ fn handles_lost_found(s: &Sts<'_>) -> bool {
         .any(|(path, c)| super::command_and_args(path, c).any(|(_, _, a)| a.contains("lost+found")))
 }
 
+/// Pointing the data directory at `sub`, a subdirectory of the mount:
+/// the env value that set it, or for postgres's default a PGDATA entry.
+/// Unsafe: a volume initialised already (one without lost+found) keeps
+/// its data at the root, and the server would start an empty one.
+fn subdirectory_fix(
+    c: &Container,
+    path: &FieldPath,
+    d: &DataDir,
+    system: System,
+    sub: &str,
+) -> Option<Fix> {
+    let env = c.env.as_deref().unwrap_or(&[]);
+    match &d.set_by {
+        Some(set) => {
+            let name = set.name.strip_prefix("env ")?;
+            let j = env.iter().position(|e| {
+                e.name == name && e.value.as_deref().is_some_and(|v| trim(v) == trim(&d.path))
+            })?;
+            Some(
+                Fix::new(
+                    format!("set {} to `{sub}`", set.name),
+                    Applicability::Unsafe,
+                )
+                .edit(container::env_value(path, j), FixOp::Set(sub.into())),
+            )
+        }
+        None if system == System::Postgres => {
+            let item = serde_json::json!({"name": "PGDATA", "value": sub});
+            let fix = Fix::new(format!("set env PGDATA to `{sub}`"), Applicability::Unsafe);
+            Some(if env.is_empty() {
+                if c.env.is_some() {
+                    return None;
+                }
+                fix.edit(
+                    path.clone(),
+                    FixOp::Insert("env".to_owned(), serde_json::Value::Array(vec![item])),
+                )
+            } else {
+                fix.edit(path.clone().key("env"), FixOp::Append(item))
+            })
+        }
+        None => None,
+    }
+}
+
 impl Rule for DataDirMountRoot {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -165,7 +211,11 @@ impl Rule for DataDirMountRoot {
                             container::mount_path(&p.container, m),
                             format!("`{image}` refuses to start when {OLD_PGDATA} is a mount point (postgres 18+ keeps data in {})", d.path),
                         )
-                        .help("Mount the volume at /var/lib/postgresql instead.");
+                        .help("Mount the volume at /var/lib/postgresql instead.")
+                        .fix(
+                            Fix::new("mount the volume at /var/lib/postgresql", Applicability::Unsafe)
+                                .edit(container::mount_path(&p.container, m), FixOp::Set("/var/lib/postgresql".into())),
+                        );
                     }
                     continue;
                 }
@@ -230,6 +280,9 @@ impl Rule for DataDirMountRoot {
                     }
                 };
                 r = r.help(help);
+                if let Some(fix) = subdirectory_fix(c, &p.container, d, p.system, &sub) {
+                    r = r.fix(fix);
+                }
                 if !trap.always || d.assumed {
                     r.at_most(Severity::Warning);
                 }

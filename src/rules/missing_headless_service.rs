@@ -1,5 +1,5 @@
 use super::{Cx, Rule, RuleMeta, Sts, namespace_shown, replicas};
-use crate::finding::Severity;
+use crate::finding::{Applicability, Fix, FixOp, Severity};
 use crate::knowledge::pod_dns_use;
 use crate::model::path::{FieldPath, sts as p};
 
@@ -71,6 +71,93 @@ spec:
 
 pub struct MissingHeadlessService;
 
+/// A headless Service named `name` that selects the pods, as a new
+/// document after the StatefulSet (with `serviceName` set when `set_name`;
+/// only that when the Service `exists`). Ports come from the containers'
+/// ports when they can be named as a Service needs. Unsafe: it adds an
+/// object (which may live in another repository), and serviceName is
+/// immutable. None when the selector is not plain labels.
+fn headless_fix(s: &Sts<'_>, name: &str, set_name: bool, exists: bool) -> Option<Fix> {
+    use serde_json::{Value, json};
+    let selector = &s.sts.spec.selector;
+    let labels = selector.match_labels.as_ref().filter(|l| !l.is_empty())?;
+    if selector
+        .match_expressions
+        .as_ref()
+        .is_some_and(|e| !e.is_empty())
+    {
+        return None;
+    }
+    let mut fix = if exists {
+        Fix::new(
+            format!("set serviceName to `{name}`"),
+            Applicability::Unsafe,
+        )
+    } else {
+        Fix::new(
+            format!("add a headless Service `{name}`"),
+            Applicability::Unsafe,
+        )
+    };
+    if set_name {
+        fix = match s.sts.spec.service_name {
+            Some(_) => fix.edit(p::service_name(), FixOp::Set(name.into())),
+            None => fix.edit(
+                p::spec(),
+                FixOp::Insert("serviceName".to_owned(), name.into()),
+            ),
+        };
+    }
+    if exists {
+        return Some(fix);
+    }
+    let ports: Vec<_> = s
+        .sts
+        .spec
+        .template
+        .spec
+        .iter()
+        .flat_map(|pod| pod.containers.iter())
+        .flat_map(|c| c.ports.iter().flatten())
+        .collect();
+    let mut names: Vec<_> = ports.iter().filter_map(|p| p.name.as_deref()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let named = names.len() == ports.len();
+    let ports: Vec<Value> = if ports.len() == 1 || named {
+        ports
+            .iter()
+            .map(|p| {
+                let mut port = json!({ "port": p.container_port });
+                if let Some(n) = &p.name {
+                    port["name"] = n.as_str().into();
+                }
+                if let Some(proto) = p.protocol.as_deref().filter(|&p| p != "TCP") {
+                    port["protocol"] = proto.into();
+                }
+                port
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut metadata = json!({ "name": name });
+    if let Some(ns) = &s.sts.metadata.namespace {
+        metadata["namespace"] = ns.as_str().into();
+    }
+    let mut spec = json!({ "clusterIP": "None", "selector": labels });
+    if !ports.is_empty() {
+        spec["ports"] = Value::Array(ports);
+    }
+    let service = json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata,
+        "spec": spec,
+    });
+    Some(fix.edit(FieldPath::root(), FixOp::AddDocument(service)))
+}
+
 impl Rule for MissingHeadlessService {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -80,12 +167,14 @@ impl Rule for MissingHeadlessService {
         let name = s.sts.spec.service_name.as_deref().unwrap_or("");
         let ns = &s.obj.namespace;
         if name.is_empty() {
+            let exists = cx.index.service(ns, &s.obj.name).is_some();
             cx.report(
                 s.id,
                 p::service_name(),
                 format!("StatefulSet `{}` sets no serviceName: its pods get no stable DNS names", s.obj.name),
             )
-            .help("Create a headless Service (clusterIP: None) that selects the pods and set spec.serviceName to its name.");
+            .help("Create a headless Service (clusterIP: None) that selects the pods and set spec.serviceName to its name.")
+            .fix_opt(headless_fix(s, &s.obj.name, true, exists));
             return;
         }
         if cx.index.service(ns, name).is_some() {
@@ -117,7 +206,8 @@ impl Rule for MissingHeadlessService {
                 ));
                 cx.report(s.id, p::service_name(), message)
                     .help(help)
-                    .related(obj, path, "a per-pod name is used here");
+                    .related(obj, path, "a per-pod name is used here")
+                    .fix_opt(headless_fix(s, name, false, false));
             }
             None => {
                 let (tail, at_most) = if n > 1 {
@@ -137,7 +227,8 @@ impl Rule for MissingHeadlessService {
                 message.push_str(&tail);
                 cx.report(s.id, p::service_name(), message)
                     .at_most(at_most)
-                    .help(help);
+                    .help(help)
+                    .fix_opt(headless_fix(s, name, false, false));
             }
         }
     }

@@ -287,6 +287,14 @@ impl Report<'_> {
         self
     }
 
+    /// The fix, when there is one.
+    pub fn fix_opt(self, fix: Option<crate::finding::Fix>) -> Self {
+        match fix {
+            Some(f) => self.fix(f),
+            None => self,
+        }
+    }
+
     pub fn related(self, obj: ObjId, path: FieldPath, message: impl Into<String>) -> Self {
         self.0.related.push(Related {
             at: Loc::Field { obj, path },

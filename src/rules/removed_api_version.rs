@@ -1,5 +1,5 @@
 use super::{Cx, Rule, RuleMeta};
-use crate::finding::{ObjId, Severity};
+use crate::finding::{Applicability, Fix, FixOp, ObjId, Severity};
 use crate::model::Object;
 use crate::model::path::meta;
 
@@ -77,6 +77,20 @@ spec:
 
 pub struct RemovedApiVersion;
 
+/// A PDB whose selector is written and selects by nothing (`{}`).
+fn empty_selector(obj: &Object) -> bool {
+    let crate::model::Typed::Pdb(pdb) = &obj.typed else {
+        return false;
+    };
+    pdb.spec
+        .as_ref()
+        .and_then(|s| s.selector.as_ref())
+        .is_some_and(|s| {
+            s.match_labels.as_ref().is_none_or(|m| m.is_empty())
+                && s.match_expressions.as_ref().is_none_or(|e| e.is_empty())
+        })
+}
+
 impl Rule for RemovedApiVersion {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -91,6 +105,24 @@ impl Rule for RemovedApiVersion {
             ("policy/v1beta1", "PodDisruptionBudget") => ("1.25", "policy/v1"),
             _ => return,
         };
+        // apps/v1beta2 and apps/v1 StatefulSets have the same fields and
+        // defaults. A policy/v1beta1 PDB with an empty selector selects no
+        // pod; in policy/v1 it selects every pod of the namespace.
+        let widens = obj.kind == "PodDisruptionBudget" && empty_selector(obj);
+        let (applicability, help) = if widens {
+            (
+                Applicability::Unsafe,
+                format!(
+                    "Use apiVersion: {replacement}; its empty selector then selects every pod in the namespace (in {} it selects none): write the labels to select.",
+                    obj.api_version
+                ),
+            )
+        } else {
+            (
+                Applicability::Safe,
+                format!("Use apiVersion: {replacement}."),
+            )
+        };
         cx.report(
             id,
             meta::api_version(),
@@ -99,6 +131,10 @@ impl Rule for RemovedApiVersion {
                 obj.api_version, obj.kind
             ),
         )
-        .help(format!("Use apiVersion: {replacement}."));
+        .help(help)
+        .fix(
+            Fix::new(format!("use apiVersion {replacement}"), applicability)
+                .edit(meta::api_version(), FixOp::Set(replacement.into())),
+        );
     }
 }

@@ -1,5 +1,5 @@
 use super::{Cx, Rule, RuleMeta, Sts};
-use crate::finding::Severity;
+use crate::finding::{Applicability, Fix, FixOp, Severity};
 use crate::model::path::sts as p;
 
 pub static META: RuleMeta = RuleMeta {
@@ -108,13 +108,28 @@ impl Rule for VolumeClaimShadowed {
                 .flatten()
                 .position(|t| t.metadata.name.as_deref() == Some(vol.name.as_str()));
             if let Some(t) = template {
+                // The pods already get the claim, so removing the volume
+                // keeps them as they are; but it changes the pod template,
+                // which rolls every pod: unsafe. The only volume goes with
+                // its list.
+                let only = volumes.is_some_and(|all| all.len() == 1);
+                let (target, title) = if only {
+                    (
+                        p::volumes(),
+                        "remove `volumes`, whose only volume the claim template replaces"
+                            .to_owned(),
+                    )
+                } else {
+                    (p::volume(v), format!("remove pod volume `{}`", vol.name))
+                };
                 cx.report(
                     s.id,
                     p::volume_name(v),
                     format!("pod volume `{}` is replaced by the volumeClaimTemplate of the same name", vol.name),
                 )
                 .help("Rename the pod volume (and its mounts), or remove it if the claim is what you want.")
-                .related(s.id, p::claim_template_name(t), "the claim template with this name");
+                .related(s.id, p::claim_template_name(t), "the claim template with this name")
+                .fix(Fix::new(title, Applicability::Unsafe).edit(target, FixOp::Remove));
             }
         }
     }

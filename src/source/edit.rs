@@ -33,6 +33,10 @@ pub enum Op<'v> {
     Insert(&'v str, &'v Value),
     /// Remove the entry or item there.
     Remove,
+    /// Add an item at the end of the sequence there.
+    Append(&'v Value),
+    /// Add a document after the one `root` is (the path must be empty).
+    AddDocument(&'v Value),
 }
 
 /// How a scalar is written.
@@ -154,6 +158,17 @@ fn is_flow(n: &Node<'_>) -> bool {
     )
 }
 
+/// The offset of a flow collection's closing bracket, and whether the
+/// document is JSON (new text is then JSON too).
+fn flow_end(root: &Node<'_>, n: &Node<'_>, closer: &str) -> Result<(usize, bool), String> {
+    let close = n.span().end.saturating_sub(1);
+    if text(n, close..n.span().end)? != closer {
+        return Err("the collection's end is not at hand".to_owned());
+    }
+    let json = is_flow(root) && text(root, root.span())?.trim_start().starts_with("{\"");
+    Ok((close, json))
+}
+
 /// Whether `s` can be written as a plain scalar and be read back as that
 /// same string (by YAML 1.1, as kubectl reads).
 pub fn plain_ok(s: &str, in_flow: bool) -> bool {
@@ -184,6 +199,31 @@ pub fn scalar_text(v: &Value, in_flow: bool) -> String {
     }
 }
 
+/// A value as YAML flow text: `{app: db}`, `[a, b]`, with scalars quoted
+/// only where they must be.
+fn flow_text(v: &Value) -> String {
+    match v {
+        Value::Object(m) => {
+            let entries: Vec<String> = m
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}: {}",
+                        scalar_text(&Value::String(k.clone()), true),
+                        flow_text(v)
+                    )
+                })
+                .collect();
+            format!("{{{}}}", entries.join(", "))
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(flow_text).collect();
+            format!("[{}]", items.join(", "))
+        }
+        _ => scalar_text(v, true),
+    }
+}
+
 /// A value in the style of the scalar it replaces: a quoted string stays
 /// quoted the same way.
 fn restyled(v: &Value, was: Style, in_flow: bool) -> String {
@@ -196,29 +236,103 @@ fn restyled(v: &Value, was: Style, in_flow: bool) -> String {
     }
 }
 
+/// How new block text is laid out: the line ending, and how far a
+/// sequence's dashes sit right of the key that holds it (0 for the
+/// indentless style kubectl writes, 2 for the indented one).
+#[derive(Clone, Copy)]
+struct Layout<'a> {
+    nl: &'a str,
+    seq: usize,
+}
+
+/// The document's own sequence style: the first block sequence under a
+/// key decides; without one, indented.
+fn seq_indent(root: &Node<'_>) -> usize {
+    fn find(n: &Node<'_>) -> Option<usize> {
+        match n.kind() {
+            NodeKind::Map(entries) => entries.iter().find_map(|(k, v)| {
+                let NodeKind::Seq(items) = v.kind() else {
+                    return find(&v);
+                };
+                if is_flow(&v) {
+                    return None;
+                }
+                match items.iter().next() {
+                    Some(first) => {
+                        let start = first.span().start;
+                        let lead = v.text_at(line_start(&v, start)..start)?;
+                        let dash = lead.rfind('-')?;
+                        let key = k.span().start - line_start(&k, k.span().start);
+                        Some(dash.saturating_sub(key).min(2)).filter(|_| dash >= key)
+                    }
+                    None => None,
+                }
+            }),
+            NodeKind::Seq(items) => items.iter().find_map(|i| find(&i)),
+            NodeKind::Scalar(_) => None,
+        }
+    }
+    find(root).unwrap_or(2)
+}
+
 /// `key: value` for a block mapping at `indent`, a nested mapping or list
-/// on the lines below it (each level two spaces deeper).
-fn block_entry(key: &str, v: &Value, indent: usize, nl: &str) -> String {
+/// on the lines below it.
+fn block_entry(key: &str, v: &Value, indent: usize, l: Layout<'_>) -> String {
     let pad = " ".repeat(indent);
     let key = scalar_text(&Value::String(key.to_owned()), false);
     match v {
         Value::Object(m) if !m.is_empty() => {
             let mut out = format!("{pad}{key}:");
             for (k, v) in m {
-                out.push_str(nl);
-                out.push_str(&block_entry(k, v, indent + 2, nl));
+                out.push_str(l.nl);
+                out.push_str(&block_entry(k, v, indent + 2, l));
             }
             out
         }
         Value::Array(items) if !items.is_empty() => {
             let mut out = format!("{pad}{key}:");
             for item in items {
-                out.push_str(nl);
-                out.push_str(&format!("{pad}- {}", scalar_text(item, false)));
+                out.push_str(l.nl);
+                out.push_str(&block_item(item, indent + l.seq, l));
             }
             out
         }
         _ => format!("{pad}{key}: {}", scalar_text(v, false)),
+    }
+}
+
+/// `- item` of a block sequence whose dashes are at `dash`; a mapping's
+/// first key shares the dash's line, the others align with it.
+fn block_item(v: &Value, dash: usize, l: Layout<'_>) -> String {
+    let pad = " ".repeat(dash);
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            let mut out = String::new();
+            for (i, (k, v)) in m.iter().enumerate() {
+                let entry = block_entry(k, v, dash + 2, l);
+                if i == 0 {
+                    out.push_str(&format!("{pad}- {}", &entry[dash + 2..]));
+                } else {
+                    out.push_str(l.nl);
+                    out.push_str(&entry);
+                }
+            }
+            out
+        }
+        _ => format!("{pad}- {}", scalar_text(v, false)),
+    }
+}
+
+/// Where the content of a block collection ends: at its last scalar (a
+/// block scalar's span runs over the blank and comment lines after it).
+fn deep_end(n: &Node<'_>) -> usize {
+    if is_flow(n) {
+        return n.span().end;
+    }
+    match n.kind() {
+        NodeKind::Map(entries) => entries.last().map_or(n.span().end, |(_, v)| deep_end(&v)),
+        NodeKind::Seq(items) => items.last().map_or(n.span().end, |i| deep_end(&i)),
+        NodeKind::Scalar(_) => content_end(n),
     }
 }
 
@@ -276,22 +390,13 @@ pub fn plan(root: Node<'_>, path: &[Seg], op: Op<'_>) -> Result<Vec<TextEdit>, S
                 return Err(format!("`{key}` is written already"));
             }
             if is_flow(&n) {
-                let close = span.end.saturating_sub(1);
-                if text(&n, close..span.end)? != "}" {
-                    return Err("the mapping's end is not at hand".to_owned());
-                }
-                let json =
-                    is_flow(&root) && text(&root, root.span())?.trim_start().starts_with("{\"");
+                let (close, json) = flow_end(&root, &n, "}")?;
                 let k = if json {
                     Value::String(key.to_owned()).to_string()
                 } else {
                     scalar_text(&Value::String(key.to_owned()), true)
                 };
-                let value = if json {
-                    v.to_string()
-                } else {
-                    scalar_text(v, true)
-                };
+                let value = if json { v.to_string() } else { flow_text(v) };
                 let Some((lk, lv)) = entries.last() else {
                     return Ok(vec![TextEdit {
                         span: close..close,
@@ -321,10 +426,14 @@ pub fn plan(root: Node<'_>, path: &[Seg], op: Op<'_>) -> Result<Vec<TextEdit>, S
                 return Err("the mapping is empty".to_owned());
             };
             let indent = first.span().start - line_start(&n, first.span().start);
-            let (end, nl) = line_end(&n, content_end(&last));
+            let (end, nl) = line_end(&n, deep_end(&last));
+            let l = Layout {
+                nl,
+                seq: seq_indent(&root),
+            };
             Ok(vec![TextEdit {
                 span: end..end,
-                text: format!("{nl}{}", block_entry(key, v, indent, nl)),
+                text: format!("{nl}{}", block_entry(key, v, indent, l)),
             }])
         }
         Op::Remove => {
@@ -362,6 +471,73 @@ pub fn plan(root: Node<'_>, path: &[Seg], op: Op<'_>) -> Result<Vec<TextEdit>, S
             Ok(vec![TextEdit {
                 span: start..end,
                 text: String::new(),
+            }])
+        }
+        Op::Append(v) => {
+            let NodeKind::Seq(items) = n.kind() else {
+                return Err("the field is not a list".to_owned());
+            };
+            if is_flow(&n) {
+                let (close, json) = flow_end(&root, &n, "]")?;
+                let item = if json { v.to_string() } else { flow_text(v) };
+                return Ok(match items.iter().last() {
+                    Some(last) => vec![TextEdit {
+                        span: last.span().end..last.span().end,
+                        text: format!(", {item}"),
+                    }],
+                    None => vec![TextEdit {
+                        span: close..close,
+                        text: item,
+                    }],
+                });
+            }
+            let Some(first) = items.iter().next() else {
+                return Err("the list is empty".to_owned());
+            };
+            let start = first.span().start;
+            let lead = text(&n, line_start(&n, start)..start)?;
+            let Some(dash) = lead.rfind('-') else {
+                return Err("the list's first item is not on a line of its own".to_owned());
+            };
+            if !lead[..dash].trim().is_empty() {
+                return Err("the list's first item shares its line".to_owned());
+            }
+            let (end, nl) = line_end(&n, deep_end(&n));
+            let l = Layout {
+                nl,
+                seq: seq_indent(&root),
+            };
+            Ok(vec![TextEdit {
+                span: end..end,
+                text: format!("{nl}{}", block_item(v, dash, l)),
+            }])
+        }
+        Op::AddDocument(v) => {
+            if !path.is_empty() {
+                return Err("a document is added after a whole document only".to_owned());
+            }
+            if is_flow(&root) {
+                return Err(
+                    "a JSON file holds one document: add the object in a file of its own"
+                        .to_owned(),
+                );
+            }
+            let Value::Object(m) = v else {
+                return Err("a document must be a mapping".to_owned());
+            };
+            let (end, nl) = line_end(&root, deep_end(&root));
+            let l = Layout {
+                nl,
+                seq: seq_indent(&root),
+            };
+            let mut out = format!("{nl}---");
+            for (k, v) in m {
+                out.push_str(nl);
+                out.push_str(&block_entry(k, v, 0, l));
+            }
+            Ok(vec![TextEdit {
+                span: end..end,
+                text: out,
             }])
         }
     }
