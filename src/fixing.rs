@@ -43,36 +43,122 @@ pub fn wanted(d: &Diagnostic, wanted: Applicability, allowed: &dyn Fn(&str) -> b
     d.fix.as_ref().is_some_and(|f| f.applies(wanted)) && allowed(d.rule)
 }
 
+/// Per file, the edits a round applies, with the rule of each diagnostic
+/// they settle.
+type Chosen = BTreeMap<usize, Vec<(&'static str, Vec<TextEdit>)>>;
+
 /// Lint `opts`, fixing what `wanted` and `allowed` let through.
 pub fn run(
     opts: &Options,
     want: Applicability,
     allowed: &dyn Fn(&str) -> bool,
 ) -> Result<Fixed, UsageError> {
-    let mut opts = opts.clone();
-    let mut before: HashMap<String, (String, bool)> = HashMap::new();
-    let mut applied: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut report = crate::run(&opts)?;
-    for _ in 0..MAX_ROUNDS {
+    let mut fixed = rounds(opts, &|report: &Report| {
         // Per file, the fixes whose edits do not overlap an earlier one's
         // (the rest wait for the next round, on the fixed text).
-        let mut chosen: BTreeMap<usize, Vec<(&'static str, Vec<TextEdit>)>> = BTreeMap::new();
+        let mut chosen = Chosen::new();
         for d in &report.diagnostics {
             if !wanted(d, want, allowed) {
                 continue;
             }
             let Some(fix) = &d.fix else { continue };
-            let taken = chosen.entry(d.at.file).or_default();
-            let clashes = fix.edits.iter().any(|e| {
-                taken
-                    .iter()
-                    .flat_map(|(_, es)| es)
-                    .any(|t| overlaps(&t.span, &e.span))
-            });
-            if !clashes && !fix.edits.is_empty() {
-                taken.push((d.rule, fix.edits.clone()));
+            take(&mut chosen, d.at.file, d.rule, &fix.edits);
+        }
+        chosen
+    })?;
+    fixed.unsafe_left = fixed
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| want == Applicability::Safe && wanted(d, Applicability::Unsafe, allowed))
+        .count();
+    Ok(fixed)
+}
+
+/// `--add-ignore REASON`: silence every diagnostic where it is reported,
+/// with a comment on its line (all the rules reported on one line in one
+/// comment), or the object's annotation where a comment cannot go.
+pub fn add_ignores(opts: &Options, reason: &str) -> Result<Fixed, UsageError> {
+    use crate::render::ignore::{self, Place};
+    rounds(opts, &|report: &Report| {
+        let mut lines: BTreeMap<(usize, usize), Vec<&Diagnostic>> = BTreeMap::new();
+        for d in &report.diagnostics {
+            if ignore::suppressible(d.rule) {
+                lines.entry((d.at.file, d.at.line)).or_default().push(d);
             }
         }
+        let mut chosen = Chosen::new();
+        let mut objects: BTreeMap<(usize, usize), Vec<&Diagnostic>> = BTreeMap::new();
+        for ((file, _), ds) in lines {
+            let rules = rule_list(&ds);
+            match ignore::plan(&report.files, &ds[0].at, &rules, reason, Place::Line) {
+                Ok(edits) => {
+                    for d in &ds {
+                        take(&mut chosen, file, d.rule, &edits);
+                    }
+                }
+                Err(_) => {
+                    for d in ds {
+                        if let Some(doc) = d.at.document {
+                            objects.entry((file, doc)).or_default().push(d);
+                        }
+                    }
+                }
+            }
+        }
+        for ((file, _), ds) in objects {
+            let rules = rule_list(&ds);
+            if let Ok(edits) = ignore::plan(&report.files, &ds[0].at, &rules, reason, Place::Object)
+            {
+                for d in &ds {
+                    take(&mut chosen, file, d.rule, &edits);
+                }
+            }
+        }
+        chosen
+    })
+}
+
+/// The distinct rules of `ds`, in order.
+fn rule_list<'a>(ds: &[&'a Diagnostic]) -> Vec<&'a str> {
+    let mut rules: Vec<&str> = ds.iter().map(|d| d.rule).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    rules
+}
+
+/// Take `edits` for a diagnostic of `rule` in `file` unless they overlap
+/// edits taken already (the same edits again settle one more diagnostic).
+fn take(chosen: &mut Chosen, file: usize, rule: &'static str, edits: &[TextEdit]) {
+    if edits.is_empty() {
+        return;
+    }
+    let taken = chosen.entry(file).or_default();
+    if let Some((_, same)) = taken.iter().find(|(_, es)| es.as_slice() == edits) {
+        let same = same.clone();
+        taken.push((rule, same));
+        return;
+    }
+    let clashes = edits.iter().any(|e| {
+        taken
+            .iter()
+            .flat_map(|(_, es)| es)
+            .any(|t| overlaps(&t.span, &e.span))
+    });
+    if !clashes {
+        taken.push((rule, edits.to_vec()));
+    }
+}
+
+/// Lint, apply what `pick` chooses, lint the edited texts again, until
+/// nothing changes (at most `MAX_ROUNDS` rounds).
+fn rounds(opts: &Options, pick: &dyn Fn(&Report) -> Chosen) -> Result<Fixed, UsageError> {
+    let mut opts = opts.clone();
+    let mut before: HashMap<String, (String, bool)> = HashMap::new();
+    let mut applied: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut report = crate::run(&opts)?;
+    for _ in 0..MAX_ROUNDS {
+        let chosen = pick(&report);
         let mut progress = false;
         for (file, fixes) in chosen {
             let f = &report.files[file];
@@ -80,6 +166,7 @@ pub fn run(
             let text: &str = f.source.text();
             let mut edits: Vec<TextEdit> = fixes.iter().flat_map(|(_, e)| e.clone()).collect();
             edits.sort_by_key(|e| (e.span.start, e.span.end));
+            edits.dedup();
             let Some(after) = apply(text, 0, &edits) else {
                 continue;
             };
@@ -100,11 +187,6 @@ pub fn run(
         }
         report = crate::run(&opts)?;
     }
-    let unsafe_left = report
-        .diagnostics
-        .iter()
-        .filter(|d| want == Applicability::Safe && wanted(d, Applicability::Unsafe, allowed))
-        .count();
     let mut changed: Vec<Changed> = before
         .into_iter()
         .filter_map(|(name, (before, on_disk))| {
@@ -122,7 +204,7 @@ pub fn run(
         report,
         changed,
         applied,
-        unsafe_left,
+        unsafe_left: 0,
     })
 }
 

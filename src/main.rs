@@ -201,6 +201,12 @@ struct CheckArgs {
     /// List the fixes applied, by rule
     #[arg(long)]
     show_fixes: bool,
+    /// Silence every current diagnostic where it is reported, giving REASON:
+    /// a `# stslint: ignore[rule] REASON` comment at the end of its line, or
+    /// the object's stslint.io/ignore annotation where a comment cannot go
+    /// (JSON, inside a block scalar). With --diff, print the change instead
+    #[arg(long, value_name = "REASON", conflicts_with_all = ["fix", "unsafe_fixes"])]
+    add_ignore: Option<String>,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -438,6 +444,7 @@ fn format_name(f: Format) -> &'static str {
 /// The fixing flags of `check`.
 struct FixFlags {
     fix: bool,
+    add_ignore: Option<String>,
     unsafe_fixes: bool,
     diff: bool,
     show_fixes: bool,
@@ -460,12 +467,21 @@ fn fix(opts: &Options, args: &FixFlags) -> Result<Fixing, ExitCode> {
     } else {
         Applicability::Safe
     };
-    let fixed = fixing::run(opts, want, &|rule| opts.policy.may_fix(rule)).map_err(|e| {
+    let fixed = match &args.add_ignore {
+        Some(reason) => fixing::add_ignores(opts, reason),
+        None => fixing::run(opts, want, &|rule| opts.policy.may_fix(rule)),
+    }
+    .map_err(|e| {
         eprintln!("error: {}", e.0);
         ExitCode::from(2)
     })?;
     let count: usize = fixed.applied.values().sum();
-    let verb = if args.diff { "would fix" } else { "fixed" };
+    let verb = match (args.diff, args.add_ignore.is_some()) {
+        (true, false) => "would fix",
+        (false, false) => "fixed",
+        (true, true) => "would silence",
+        (false, true) => "silenced",
+    };
     let mut line = format!(
         "{verb} {}",
         stslint::text::count(count, "problem", "problems")
@@ -519,6 +535,7 @@ fn fix(opts: &Options, args: &FixFlags) -> Result<Fixing, ExitCode> {
 fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
     let fix_flags = FixFlags {
         fix: args.fix,
+        add_ignore: args.add_ignore,
         unsafe_fixes: args.unsafe_fixes,
         diff: args.diff,
         show_fixes: args.show_fixes,
@@ -560,7 +577,7 @@ fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let (report, stream) = if fix_flags.fix || fix_flags.diff {
+    let (report, stream) = if fix_flags.fix || fix_flags.diff || fix_flags.add_ignore.is_some() {
         match fix(&opts, &fix_flags) {
             Ok(Fixing::Diff(code)) => return code,
             Ok(Fixing::Done(report, stream)) => (*report, stream),

@@ -293,3 +293,66 @@ fn sarif_results_carry_their_fixes_as_byte_replacements() {
     let want = json_fixed();
     assert_eq!(fixed, want);
 }
+
+#[test]
+fn add_ignore_silences_every_diagnostic_where_it_is_reported() {
+    // Comments on the lines diagnostics start on (joining an ignore
+    // comment already there); the annotation where a comment cannot go:
+    // a JSON file, a DNS name inside a block scalar.
+    let yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: zk}\nspec:\n  clusterIP: None\n  selector: {app: zk}\n---\n\
+                apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: zk\nspec:\n  serviceName: zk\n  \
+                replicas: 3  # stslint: ignore[even-quorum-replicas] unrelated\n  selector:\n    matchLabels: {app: zk}\n  \
+                template:\n    metadata:\n      labels: {app: zk}\n    spec:\n      containers:\n      - name: zk\n        \
+                image: zookeeper:3.9.2\n        command:\n        - sh\n        - -c\n        - |\n          \
+                export ZOO_SERVERS=server.1=zk-0.zk.prod.svc.cluster.local:2888:3888\n";
+    let dir = repo(&[("s.yaml", yaml), ("d.json", JSON_STS)]);
+    let (code, report, _) = check_json(dir.path(), &["--no-config", "."]);
+    assert_eq!(code, 1);
+    let before = found(&report).len();
+    let out = stslint(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--add-ignore",
+            "adopted in 2026-12",
+            ".",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    // The even-quorum suppression silenced nothing and is reported, not
+    // silenced: it is removed by --fix.
+    assert!(
+        err.contains(&format!("silenced {} problems", before - 1)),
+        "{before}: {err}"
+    );
+    let s = fs::read_to_string(dir.path().join("s.yaml")).expect("s.yaml");
+    assert!(
+        s.contains(
+            "  replicas: 3  # stslint: ignore[even-quorum-replicas, missing-pdb] unrelated\n"
+        ),
+        "{s}"
+    );
+    assert!(
+        s.contains("  name: zk\n  annotations:\n    stslint.io/ignore: hardcoded-namespace-dns -- adopted in 2026-12\nspec:"),
+        "{s}"
+    );
+    assert!(
+        s.contains(
+            "      - name: zk  # stslint: ignore[missing-readiness-probe] adopted in 2026-12\n"
+        ),
+        "{s}"
+    );
+    let d = fs::read_to_string(dir.path().join("d.json")).expect("d.json");
+    let v: serde_json::Value = serde_json::from_str(&d).expect("still JSON");
+    assert_eq!(
+        v["metadata"]["annotations"]["stslint.io/ignore"],
+        "env-value-not-string, invalid-object, missing-headless-service, missing-readiness-probe -- adopted in 2026-12"
+    );
+    let (_, report, _) = check_json(dir.path(), &["--no-config", "."]);
+    let left: Vec<_> = found(&report)
+        .into_iter()
+        .map(|(_, line, rule)| (line, rule))
+        .collect();
+    assert_eq!(left, vec![(16, "unused-suppression".to_owned())]);
+}

@@ -3,6 +3,7 @@
 pub mod fix;
 pub mod github;
 pub mod human;
+pub mod ignore;
 pub mod json;
 pub mod junit;
 pub mod lsp;

@@ -158,6 +158,13 @@ fn is_flow(n: &Node<'_>) -> bool {
     )
 }
 
+/// Whether a document's text is JSON: an object whose first key is quoted.
+fn is_json(doc: &str) -> bool {
+    doc.trim_start()
+        .strip_prefix('{')
+        .is_some_and(|rest| rest.trim_start().starts_with(['"', '}']))
+}
+
 /// The offset of a flow collection's closing bracket, and whether the
 /// document is JSON (new text is then JSON too).
 fn flow_end(root: &Node<'_>, n: &Node<'_>, closer: &str) -> Result<(usize, bool), String> {
@@ -165,7 +172,7 @@ fn flow_end(root: &Node<'_>, n: &Node<'_>, closer: &str) -> Result<(usize, bool)
     if text(n, close..n.span().end)? != closer {
         return Err("the collection's end is not at hand".to_owned());
     }
-    let json = is_flow(root) && text(root, root.span())?.trim_start().starts_with("{\"");
+    let json = is_json(text(root, root.span())?);
     Ok((close, json))
 }
 
