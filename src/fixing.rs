@@ -45,7 +45,7 @@ pub fn wanted(d: &Diagnostic, wanted: Applicability, allowed: &dyn Fn(&str) -> b
 
 /// Per file, the edits a round applies, with the rule of each diagnostic
 /// they settle.
-type Chosen = BTreeMap<usize, Vec<(&'static str, Vec<TextEdit>)>>;
+pub type Chosen = BTreeMap<usize, Vec<(&'static str, Vec<TextEdit>)>>;
 
 /// Lint `opts`, fixing what `wanted` and `allowed` let through.
 pub fn run(
@@ -54,17 +54,7 @@ pub fn run(
     allowed: &dyn Fn(&str) -> bool,
 ) -> Result<Fixed, UsageError> {
     let mut fixed = rounds(opts, &|report: &Report| {
-        // Per file, the fixes whose edits do not overlap an earlier one's
-        // (the rest wait for the next round, on the fixed text).
-        let mut chosen = Chosen::new();
-        for d in &report.diagnostics {
-            if !wanted(d, want, allowed) {
-                continue;
-            }
-            let Some(fix) = &d.fix else { continue };
-            take(&mut chosen, d.at.file, d.rule, &fix.edits);
-        }
-        chosen
+        choose(&report.diagnostics, want, allowed)
     })?;
     fixed.unsafe_left = fixed
         .report
@@ -73,6 +63,28 @@ pub fn run(
         .filter(|d| want == Applicability::Safe && wanted(d, Applicability::Unsafe, allowed))
         .count();
     Ok(fixed)
+}
+
+/// Per file, the fixes of one round: those whose edits do not overlap an
+/// earlier one's (the rest wait for the next round, on the fixed text).
+pub fn choose(diags: &[Diagnostic], want: Applicability, allowed: &dyn Fn(&str) -> bool) -> Chosen {
+    let mut chosen = Chosen::new();
+    for d in diags {
+        if !wanted(d, want, allowed) {
+            continue;
+        }
+        let Some(fix) = &d.fix else { continue };
+        take(&mut chosen, d.at.file, d.rule, &fix.edits);
+    }
+    chosen
+}
+
+/// The edits of one file's chosen fixes, sorted, each once.
+pub fn edits_of(fixes: &[(&'static str, Vec<TextEdit>)]) -> Vec<TextEdit> {
+    let mut edits: Vec<TextEdit> = fixes.iter().flat_map(|(_, e)| e.clone()).collect();
+    edits.sort_by_key(|e| (e.span.start, e.span.end));
+    edits.dedup();
+    edits
 }
 
 /// `--add-ignore REASON`: silence every diagnostic where it is reported,
@@ -164,10 +176,7 @@ fn rounds(opts: &Options, pick: &dyn Fn(&Report) -> Chosen) -> Result<Fixed, Usa
             let f = &report.files[file];
             let name = f.source.name.clone();
             let text: &str = f.source.text();
-            let mut edits: Vec<TextEdit> = fixes.iter().flat_map(|(_, e)| e.clone()).collect();
-            edits.sort_by_key(|e| (e.span.start, e.span.end));
-            edits.dedup();
-            let Some(after) = apply(text, 0, &edits) else {
+            let Some(after) = apply(text, 0, &edits_of(&fixes)) else {
                 continue;
             };
             if after == text {

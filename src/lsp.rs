@@ -7,14 +7,31 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
-use rayon::prelude::*;
-use serde_json::{Value, json};
+use std::str::FromStr;
 
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::{
+    CodeAction, CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionParams,
+    CodeActionProviderCapability, Diagnostic, DiagnosticSeverity, DidChangeTextDocumentParams,
+    DidOpenTextDocumentParams, DocumentChanges, Hover, HoverContents, HoverParams,
+    HoverProviderCapability, InitializeResult, MarkupContent, MarkupKind, MessageType,
+    NumberOrString, OneOf, OptionalVersionedTextDocumentIdentifier, Position, PositionEncodingKind,
+    PublishDiagnosticsParams, Range, SaveOptions, ServerCapabilities, ServerInfo,
+    ShowMessageParams, TextDocumentEdit, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TextEdit, Uri, WorkspaceEdit,
+};
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::finding::Applicability;
 use crate::load::{self, LoadedFile, Role, TreeBudget};
 use crate::policy::config;
+use crate::render::ignore::{self, Place};
 use crate::render::{lsp as render, percent_encode};
-use crate::{Options, lint_loaded};
+use crate::{Options, Report, lint_loaded};
+
+/// The code action kind of "apply every safe fix" (on save, say).
+const FIX_ALL: &str = "source.fixAll.stslint";
 
 /// Workspace files are read again on every save and watched-file event;
 /// for clients that cannot watch files, also when a lint finds the last
@@ -60,6 +77,17 @@ struct Doc {
     name: String,
     path: Option<PathBuf>,
     text: String,
+    /// The version the client gave the text.
+    version: i32,
+}
+
+/// A lint of the open documents: the report, and which of its files each
+/// open document is (by URI).
+struct Linted {
+    report: Report,
+    file_of: HashMap<String, usize>,
+    /// Open documents the config excludes.
+    excluded: Vec<String>,
 }
 
 struct Server {
@@ -79,10 +107,15 @@ struct Server {
     /// diagnostics (and the URI they were last published on).
     config_problems: Option<(PathBuf, Vec<config::ConfigError>)>,
     config_published: Option<String>,
+    /// The last lint of the open documents: code actions and hovers answer
+    /// from it.
+    last: Option<Linted>,
+    /// The client applies versioned `documentChanges`.
+    document_changes: bool,
 }
 
 impl Server {
-    fn new(root: Option<PathBuf>, watched: bool) -> Self {
+    fn new(root: Option<PathBuf>, watched: bool, document_changes: bool) -> Self {
         let mut s = Server {
             root,
             opts: Options::default(),
@@ -93,6 +126,8 @@ impl Server {
             watched,
             config_problems: None,
             config_published: None,
+            last: None,
+            document_changes,
         };
         s.load_config();
         s
@@ -117,20 +152,23 @@ impl Server {
 
     /// The config file's diagnostics to publish: (uri, diagnostics), also
     /// an empty list for a file whose problems were fixed.
-    fn config_diagnostics(&mut self) -> Option<(String, Vec<Value>)> {
+    fn config_diagnostics(&mut self) -> Option<(String, Vec<Diagnostic>)> {
         let now = self.config_problems.as_ref().and_then(|(path, errors)| {
             let uri = path_to_uri(&path.to_string_lossy())?;
             let diags = errors
                 .iter()
                 .map(|e| {
-                    let pos = json!({ "line": e.line - 1, "character": e.column.saturating_sub(1) });
-                    json!({
-                        "range": { "start": pos, "end": { "line": e.line - 1, "character": e.column.saturating_sub(1) + 1 } },
-                        "severity": 1,
-                        "source": "stslint",
-                        "code": "config",
-                        "message": e.message,
-                    })
+                    let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+                    let start = Position::new(n(e.line - 1), n(e.column.saturating_sub(1)));
+                    let end = Position::new(start.line, start.character + 1);
+                    Diagnostic {
+                        range: Range::new(start, end),
+                        severity: Some(DiagnosticSeverity::ERROR),
+                        code: Some(NumberOrString::String("config".to_owned())),
+                        source: Some("stslint".to_owned()),
+                        message: e.message.clone(),
+                        ..Diagnostic::default()
+                    }
                 })
                 .collect();
             Some((uri, diags))
@@ -201,8 +239,36 @@ impl Server {
     }
 
     /// Lint every open manifest in one run, with the workspace as context:
-    /// the diagnostics of each open document.
-    fn lint_open(&mut self) -> Vec<(String, Vec<Value>)> {
+    /// the diagnostics of each open document, with its version.
+    fn lint_open(&mut self) -> Vec<(String, Option<i32>, Vec<Diagnostic>)> {
+        let linted = self.lint();
+        let report = &linted.report;
+        let uri_of = |name: &str| {
+            self.open
+                .iter()
+                .find(|(_, d)| d.name == name)
+                .map(|(uri, _)| uri.clone())
+                .or_else(|| path_to_uri(name))
+        };
+        let out = linted
+            .file_of
+            .iter()
+            .map(|(uri, &id)| {
+                let diags = render::diagnostics(&report.diagnostics, &report.files, id, &uri_of);
+                let version = self.open.get(uri).map(|d| d.version);
+                (uri.clone(), version, diags)
+            })
+            .chain(linted.excluded.iter().map(|uri| {
+                let version = self.open.get(uri).map(|d| d.version);
+                (uri.clone(), version, Vec::new())
+            }))
+            .collect();
+        self.last = Some(linted);
+        out
+    }
+
+    /// Lint every open manifest in one run, with the workspace as context.
+    fn lint(&mut self) -> Linted {
         if self
             .scanned
             .is_none_or(|t| !self.watched && t.elapsed() >= RESCAN)
@@ -294,25 +360,238 @@ impl Server {
         let mut opts = self.opts.clone();
         opts.scopes = scopes;
         let report = lint_loaded(files, &opts);
-        let uri_of = |name: &str| {
-            open.iter()
-                .find(|(_, d)| d.name == name)
-                .map(|(uri, _)| (*uri).clone())
-                .or_else(|| path_to_uri(name))
-        };
-        open.iter()
-            .enumerate()
-            .map(|(id, (uri, _))| {
-                let diags = render::diagnostics(&report.diagnostics, &report.files, id, &uri_of);
-                ((*uri).clone(), diags)
+        Linted {
+            report,
+            file_of: open
+                .iter()
+                .enumerate()
+                .map(|(id, (uri, _))| ((*uri).clone(), id))
+                .collect(),
+            excluded: excluded.iter().map(|(uri, _)| (*uri).clone()).collect(),
+        }
+    }
+
+    /// The code actions for `params`: from the last lint's diagnostics that
+    /// overlap the range, a quick fix each (unsafe ones marked, never
+    /// preferred), "ignore on this line" and "ignore on this object"; and
+    /// every safe fix of the document as `source.fixAll.stslint`.
+    fn code_actions(&mut self, params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
+        let uri = params.text_document.uri.as_str().to_owned();
+        let only = params.context.only.as_ref();
+        let wants = |kind: &str| {
+            only.is_none_or(|ks| {
+                ks.iter()
+                    .any(|k| kind == k.as_str() || kind.starts_with(&format!("{}.", k.as_str())))
             })
-            .chain(excluded.iter().map(|(uri, _)| ((*uri).clone(), Vec::new())))
-            .collect()
+        };
+        let Some(version) = self.open.get(&uri).map(|d| d.version) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        if let Some(last) = &self.last
+            && let Some(&file) = last.file_of.get(&uri)
+            && wants(CodeActionKind::QUICKFIX.as_str())
+        {
+            let files = &last.report.files;
+            let text = files[file].source.text();
+            // The lines of the range: a client may send only the cursor.
+            let want = Range::new(
+                Position::new(params.range.start.line, 0),
+                Position::new(params.range.end.line, u32::MAX),
+            );
+            for d in last.report.diagnostics.iter().filter(|d| d.at.file == file) {
+                let r = render::range_of(text, &d.at.span);
+                if r.end < want.start || want.end < r.start {
+                    continue;
+                }
+                let diag = render::diagnostic(d, files, &|_| None);
+                let mut action = |title: String,
+                                  edits: Vec<crate::source::edit::TextEdit>,
+                                  preferred: bool| {
+                    let edits = edits
+                        .iter()
+                        .map(|e| TextEdit::new(render::range_of(text, &e.span), e.text.clone()))
+                        .collect();
+                    out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                        title,
+                        kind: Some(CodeActionKind::QUICKFIX),
+                        diagnostics: Some(vec![diag.clone()]),
+                        edit: Some(self.workspace_edit(&params.text_document.uri, version, edits)),
+                        is_preferred: Some(preferred),
+                        ..CodeAction::default()
+                    }));
+                };
+                if let Some(fix) = &d.fix
+                    && fix.applies(Applicability::Unsafe)
+                {
+                    let safe = fix.applicability == Applicability::Safe;
+                    let title = if safe {
+                        format!("Fix: {}", fix.title)
+                    } else {
+                        format!("Fix (unsafe, review it): {}", fix.title)
+                    };
+                    action(title, fix.edits.clone(), safe);
+                }
+                if ignore::suppressible(d.rule) {
+                    for (place, what) in [(Place::Line, "line"), (Place::Object, "object")] {
+                        if let Ok(edits) = ignore::plan(files, &d.at, &[d.rule], "", place) {
+                            action(format!("Ignore {} on this {what}", d.rule), edits, false);
+                        }
+                    }
+                }
+            }
+        }
+        if wants(FIX_ALL)
+            && let Some(edit) = self.fix_all(&uri)
+        {
+            out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: "Fix all safely fixable stslint problems".to_owned(),
+                kind: Some(CodeActionKind::from(FIX_ALL)),
+                edit: Some(self.workspace_edit(&params.text_document.uri, version, vec![edit])),
+                ..CodeAction::default()
+            }));
+        }
+        out
+    }
+
+    /// Every safe fix of an open document, applied round after round on its
+    /// text (at most `fixing::MAX_ROUNDS`), as one edit of the lines that
+    /// change; `None` when nothing is fixable.
+    fn fix_all(&mut self, uri: &str) -> Option<TextEdit> {
+        let original = self.open.get(uri)?.text.clone();
+        let mut text = original.clone();
+        for _ in 0..crate::fixing::MAX_ROUNDS {
+            let linted = self.lint();
+            let Some(&file) = linted.file_of.get(uri) else {
+                break;
+            };
+            let policy = &self.opts.policy;
+            let chosen =
+                crate::fixing::choose(&linted.report.diagnostics, Applicability::Safe, &|r| {
+                    policy.may_fix(r)
+                });
+            let Some(fixes) = chosen.get(&file) else {
+                break;
+            };
+            let now: &str = linted.report.files[file].source.text();
+            let Some(after) = crate::source::edit::apply(now, 0, &crate::fixing::edits_of(fixes))
+            else {
+                break;
+            };
+            if after == now {
+                break;
+            }
+            text = after;
+            if let Some(d) = self.open.get_mut(uri) {
+                d.text = text.clone();
+            }
+        }
+        if let Some(d) = self.open.get_mut(uri) {
+            d.text = original.clone();
+        }
+        (text != original).then(|| changed_lines(&original, &text))
+    }
+
+    /// `edits` of an open document as a versioned workspace edit (or plain
+    /// `changes` for a client without `documentChanges`).
+    fn workspace_edit(&self, uri: &Uri, version: i32, edits: Vec<TextEdit>) -> WorkspaceEdit {
+        if self.document_changes {
+            WorkspaceEdit {
+                document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
+                    text_document: OptionalVersionedTextDocumentIdentifier {
+                        uri: uri.clone(),
+                        version: Some(version),
+                    },
+                    edits: edits.into_iter().map(OneOf::Left).collect(),
+                }])),
+                ..WorkspaceEdit::default()
+            }
+        } else {
+            WorkspaceEdit {
+                changes: Some(std::iter::once((uri.clone(), edits)).collect()),
+                ..WorkspaceEdit::default()
+            }
+        }
+    }
+
+    /// The page of each rule with a diagnostic under the cursor.
+    fn hover(&self, params: &HoverParams) -> Option<Hover> {
+        let at = &params.text_document_position_params;
+        let last = self.last.as_ref()?;
+        let &file = last.file_of.get(at.text_document.uri.as_str())?;
+        let files = &last.report.files;
+        let text = files[file].source.text();
+        let mut pages: Vec<String> = Vec::new();
+        let mut range = None;
+        for d in last.report.diagnostics.iter().filter(|d| d.at.file == file) {
+            let r = render::range_of(text, &d.at.span);
+            if at.position < r.start || r.end < at.position {
+                continue;
+            }
+            range.get_or_insert(r);
+            let page = match crate::rules::find(d.rule) {
+                Some(rule) => crate::rules::page(rule.meta()),
+                None => {
+                    let mut p = format!("**{}**\n\n{}", d.rule, d.message);
+                    if let Some(help) = &d.help {
+                        p.push_str(&format!("\n\nhelp: {help}"));
+                    }
+                    p
+                }
+            };
+            if !pages.contains(&page) {
+                pages.push(page);
+            }
+        }
+        (!pages.is_empty()).then(|| Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: pages.join("\n\n---\n\n"),
+            }),
+            range,
+        })
     }
 }
 
-fn publish(conn: &Connection, uri: &str, diagnostics: Vec<Value>) {
-    let params = json!({ "uri": uri, "diagnostics": diagnostics });
+/// One edit that turns `before` into `after`: the lines from the first that
+/// differs to the last that differs.
+fn changed_lines(before: &str, after: &str) -> TextEdit {
+    let head = before
+        .bytes()
+        .zip(after.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let head = before[..head].rfind('\n').map_or(0, |i| i + 1);
+    let tail = before[head..]
+        .bytes()
+        .rev()
+        .zip(after[head..].bytes().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let keep = |s: &str| {
+        // Back to the end of a line, so whole lines are replaced.
+        let end = s.len() - tail;
+        s[end..].find('\n').map_or(s.len(), |i| end + i + 1)
+    };
+    let (b_end, a_end) = (keep(before), keep(after));
+    let (b_end, a_end) = if before.len() - b_end == after.len() - a_end {
+        (b_end, a_end)
+    } else {
+        (before.len(), after.len())
+    };
+    TextEdit::new(
+        render::range_of(before, &(head..b_end)),
+        after[head..a_end].to_owned(),
+    )
+}
+
+fn publish(conn: &Connection, uri: &str, version: Option<i32>, diagnostics: Vec<Diagnostic>) {
+    let Ok(uri) = Uri::from_str(uri) else { return };
+    let params = PublishDiagnosticsParams {
+        uri,
+        diagnostics,
+        version,
+    };
     let _ = conn.sender.send(Message::Notification(Notification::new(
         "textDocument/publishDiagnostics".to_owned(),
         params,
@@ -320,7 +599,10 @@ fn publish(conn: &Connection, uri: &str, diagnostics: Vec<Value>) {
 }
 
 fn show_error(conn: &Connection, message: &str) {
-    let params = json!({ "type": 1, "message": format!("stslint: {message}") });
+    let params = ShowMessageParams {
+        typ: MessageType::ERROR,
+        message: format!("stslint: {message}"),
+    };
     let _ = conn.sender.send(Message::Notification(Notification::new(
         "window/showMessage".to_owned(),
         params,
@@ -340,31 +622,63 @@ pub fn run() -> Result<(), String> {
     let watch = params["capabilities"]["workspace"]["didChangeWatchedFiles"]["dynamicRegistration"]
         .as_bool()
         .unwrap_or(false);
-    let result = json!({
-        "capabilities": {
-            "positionEncoding": "utf-16",
-            "textDocumentSync": { "openClose": true, "change": 1, "save": { "includeText": false } },
+    let document_changes = params["capabilities"]["workspace"]["workspaceEdit"]["documentChanges"]
+        .as_bool()
+        .unwrap_or(false);
+    let result = InitializeResult {
+        capabilities: ServerCapabilities {
+            position_encoding: Some(PositionEncodingKind::UTF16),
+            text_document_sync: Some(TextDocumentSyncCapability::Options(
+                TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::FULL),
+                    save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                        include_text: Some(false),
+                    })),
+                    ..TextDocumentSyncOptions::default()
+                },
+            )),
+            code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+                code_action_kinds: Some(vec![
+                    CodeActionKind::QUICKFIX,
+                    CodeActionKind::from(FIX_ALL),
+                ]),
+                resolve_provider: Some(false),
+                ..CodeActionOptions::default()
+            })),
+            hover_provider: Some(HoverProviderCapability::Simple(true)),
+            ..ServerCapabilities::default()
         },
-        "serverInfo": { "name": "stslint", "version": env!("CARGO_PKG_VERSION") },
-    });
+        server_info: Some(ServerInfo {
+            name: "stslint".to_owned(),
+            version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        }),
+    };
+    let result = serde_json::to_value(result).map_err(|e| e.to_string())?;
     conn.initialize_finish(id, result)
         .map_err(|e| e.to_string())?;
     if watch {
-        let register = json!({ "registrations": [{
-            "id": "stslint-watch",
-            "method": "workspace/didChangeWatchedFiles",
-            "registerOptions": { "watchers": [
-                { "globPattern": "**/*.{yaml,yml,json}" },
-                { "globPattern": "**/.stslint.yaml" },
-            ]},
-        }]});
+        let watcher = |glob: &str| lsp_types::FileSystemWatcher {
+            glob_pattern: lsp_types::GlobPattern::String(glob.to_owned()),
+            kind: None,
+        };
+        let options = lsp_types::DidChangeWatchedFilesRegistrationOptions {
+            watchers: vec![watcher("**/*.{yaml,yml,json}"), watcher("**/.stslint.yaml")],
+        };
+        let register = lsp_types::RegistrationParams {
+            registrations: vec![lsp_types::Registration {
+                id: "stslint-watch".to_owned(),
+                method: "workspace/didChangeWatchedFiles".to_owned(),
+                register_options: serde_json::to_value(options).ok(),
+            }],
+        };
         let _ = conn.sender.send(Message::Request(Request::new(
             RequestId::from("stslint-register-watchers".to_owned()),
             "client/registerCapability".to_owned(),
             register,
         )));
     }
-    let mut server = Server::new(root, watch);
+    let mut server = Server::new(root, watch, document_changes);
     if let (Some(problem), _) = server.rescan() {
         show_error(&conn, &problem);
     }
@@ -378,7 +692,7 @@ pub fn run() -> Result<(), String> {
 /// them once fixed).
 fn publish_config(conn: &Connection, server: &mut Server) {
     if let Some((uri, diags)) = server.config_diagnostics() {
-        publish(conn, &uri, diags);
+        publish(conn, &uri, None, diags);
     }
 }
 
@@ -421,11 +735,16 @@ fn main_loop(conn: &Connection, server: &mut Server) -> Result<(), String> {
                     if conn.handle_shutdown(&req).map_err(|e| e.to_string())? {
                         return Ok(());
                     }
-                    let resp = Response::new_err(
-                        req.id,
-                        ErrorCode::MethodNotFound as i32,
-                        format!("stslint does not handle {}", req.method),
-                    );
+                    // Answered from the latest text: what changed before
+                    // the request is linted first.
+                    if matches!(
+                        req.method.as_str(),
+                        "textDocument/codeAction" | "textDocument/hover"
+                    ) && (rescan || !dirty.is_empty())
+                    {
+                        flush(conn, server, &mut dirty, &mut rescan);
+                    }
+                    let resp = answer(server, req);
                     let _ = conn.sender.send(Message::Response(resp));
                 }
                 Message::Response(_) => {}
@@ -437,20 +756,61 @@ fn main_loop(conn: &Connection, server: &mut Server) -> Result<(), String> {
                 }
             }
         }
-        if rescan {
-            if let (Some(problem), _) = server.rescan() {
-                show_error(conn, &problem);
-            }
-            publish_config(conn, server);
-            // Any open document may depend on what changed.
-            dirty = server.open.keys().cloned().collect();
+        flush(conn, server, &mut dirty, &mut rescan);
+    }
+}
+
+/// Look at the disk again if asked, and lint and publish if anything is
+/// dirty.
+fn flush(conn: &Connection, server: &mut Server, dirty: &mut Vec<String>, rescan: &mut bool) {
+    if std::mem::take(rescan) {
+        if let (Some(problem), _) = server.rescan() {
+            show_error(conn, &problem);
         }
-        // A change in one document can change the diagnostics of another:
-        // all open documents are linted together and published.
-        if !dirty.is_empty() {
-            lint_and_publish(conn, server);
+        publish_config(conn, server);
+        // Any open document may depend on what changed.
+        *dirty = server.open.keys().cloned().collect();
+    }
+    // A change in one document can change the diagnostics of another:
+    // all open documents are linted together and published.
+    if !std::mem::take(dirty).is_empty() {
+        lint_and_publish(conn, server);
+    }
+}
+
+/// The response to a request.
+fn answer(server: &mut Server, req: Request) -> Response {
+    fn reply<P: serde::de::DeserializeOwned, R: serde::Serialize>(
+        req: Request,
+        f: impl FnOnce(P) -> R,
+    ) -> Response {
+        match serde_json::from_value::<P>(req.params) {
+            Ok(p) => {
+                let value = serde_json::to_value(f(p)).unwrap_or(Value::Null);
+                Response::new_ok(req.id, value)
+            }
+            Err(e) => Response::new_err(req.id, ErrorCode::InvalidParams as i32, e.to_string()),
         }
     }
+    // A panic is a bug, but it must not take the editor's server down.
+    let id = req.id.clone();
+    let method = req.method.clone();
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match method.as_str() {
+        "textDocument/codeAction" => reply(req, |p: CodeActionParams| server.code_actions(&p)),
+        "textDocument/hover" => reply(req, |p: HoverParams| server.hover(&p)),
+        _ => Response::new_err(
+            req.id,
+            ErrorCode::MethodNotFound as i32,
+            format!("stslint does not handle {method}"),
+        ),
+    }));
+    run.unwrap_or_else(|_| {
+        Response::new_err(
+            id,
+            ErrorCode::InternalError as i32,
+            "stslint crashed answering this (this is a bug, please report it)".to_owned(),
+        )
+    })
 }
 
 fn lint_and_publish(conn: &Connection, server: &mut Server) {
@@ -458,8 +818,8 @@ fn lint_and_publish(conn: &Connection, server: &mut Server) {
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.lint_open()));
     match run {
         Ok(results) => {
-            for (uri, diags) in results {
-                publish(conn, &uri, diags);
+            for (uri, version, diags) in results {
+                publish(conn, &uri, version, diags);
             }
         }
         Err(_) => show_error(
@@ -483,25 +843,37 @@ fn handle(
         .to_owned();
     match n.method.as_str() {
         "textDocument/didOpen" => {
+            let Ok(params) = serde_json::from_value::<DidOpenTextDocumentParams>(p.clone()) else {
+                return;
+            };
             let path = uri_to_path(&uri);
             let name = path
                 .as_ref()
                 .map_or_else(|| uri.clone(), |p| p.to_string_lossy().into_owned());
-            let text = p["textDocument"]["text"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            server.open.insert(uri.clone(), Doc { name, path, text });
+            let doc = params.text_document;
+            server.open.insert(
+                uri.clone(),
+                Doc {
+                    name,
+                    path,
+                    text: doc.text,
+                    version: doc.version,
+                },
+            );
             dirty.push(uri);
         }
         "textDocument/didChange" => {
+            let Ok(params) = serde_json::from_value::<DidChangeTextDocumentParams>(p.clone())
+            else {
+                return;
+            };
             // Full sync: the last change holds the whole text.
-            let text = p["contentChanges"]
-                .as_array()
-                .and_then(|c| c.last())
-                .and_then(|c| c["text"].as_str());
-            if let (Some(doc), Some(text)) = (server.open.get_mut(&uri), text) {
-                doc.text = text.to_owned();
+            if let (Some(doc), Some(change)) = (
+                server.open.get_mut(&uri),
+                params.content_changes.into_iter().last(),
+            ) {
+                doc.text = change.text;
+                doc.version = params.text_document.version;
                 dirty.push(uri);
             }
         }
@@ -521,7 +893,7 @@ fn handle(
         }
         "textDocument/didClose" => {
             server.open.remove(&uri);
-            publish(conn, &uri, Vec::new());
+            publish(conn, &uri, None, Vec::new());
             // The others were linted against its unsaved text: lint them
             // again against the file on disk.
             dirty.extend(server.open.keys().cloned());

@@ -67,10 +67,14 @@ impl Client {
     /// Start the server and complete the handshake for workspace `root_uri`;
     /// returns the initialize result.
     fn initialized(root_uri: &str) -> (Client, Value) {
+        Client::initialized_with(root_uri, json!({}))
+    }
+
+    fn initialized_with(root_uri: &str, capabilities: Value) -> (Client, Value) {
         let mut c = Client::start();
         c.send(
             json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-                "processId": null, "rootUri": root_uri, "capabilities": {},
+                "processId": null, "rootUri": root_uri, "capabilities": capabilities,
             }}),
         );
         let init = c.wait(|m| m["id"] == 1);
@@ -107,6 +111,22 @@ impl Client {
             if pred(&msg) {
                 return msg;
             }
+        }
+    }
+
+    /// Send request `id`: its response, and the messages that came before it.
+    fn request(&mut self, id: u64, msg: Value) -> (Value, Vec<Value>) {
+        self.send(msg);
+        let mut before = Vec::new();
+        loop {
+            let msg = self
+                .inbox
+                .recv_timeout(Duration::from_secs(20))
+                .expect("the server answers in time");
+            if msg["id"] == id {
+                return (msg, before);
+            }
+            before.push(msg);
         }
     }
 
@@ -256,9 +276,12 @@ fn unknown_requests_get_an_error_and_broken_yaml_a_diagnostic() {
     let root_uri = format!("file://{}", root.display());
     let uri = format!("{root_uri}/broken.yaml");
     let (mut c, _) = Client::initialized(&root_uri);
-    c.send(json!({"jsonrpc": "2.0", "id": 7, "method": "textDocument/hover", "params": {}}));
+    c.send(json!({"jsonrpc": "2.0", "id": 7, "method": "textDocument/completion", "params": {}}));
     let resp = c.wait(|m| m["id"] == 7);
     assert_eq!(resp["error"]["code"], -32601);
+    c.send(json!({"jsonrpc": "2.0", "id": 8, "method": "textDocument/hover", "params": {}}));
+    let resp = c.wait(|m| m["id"] == 8);
+    assert_eq!(resp["error"]["code"], -32602, "bad params: {resp}");
     c.notify(
         "textDocument/didOpen",
         json!({"textDocument": {
@@ -537,5 +560,253 @@ fn workspace_policies_check_the_open_buffer_and_their_own_text() {
         diags[0]["range"]["start"],
         json!({"line": 9, "character": 29})
     );
+    c.shutdown();
+}
+
+/// The byte offset of an LSP position (UTF-16 characters) in `text`.
+fn offset_of(text: &str, pos: &Value) -> usize {
+    let line = pos["line"].as_u64().expect("line") as usize;
+    let character = pos["character"].as_u64().expect("character") as usize;
+    let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    let mut units = 0;
+    for (i, ch) in text[start..].char_indices() {
+        if units >= character || ch == '\n' {
+            return start + i;
+        }
+        units += ch.len_utf16();
+    }
+    text.len()
+}
+
+/// `text` with a TextDocumentEdit's edits applied, as an editor does.
+fn apply_edits(text: &str, edits: &[Value]) -> String {
+    let mut spans: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| {
+            (
+                offset_of(text, &e["range"]["start"]),
+                offset_of(text, &e["range"]["end"]),
+                e["newText"].as_str().expect("newText"),
+            )
+        })
+        .collect();
+    spans.sort();
+    let mut out = text.to_owned();
+    for (start, end, new) in spans.into_iter().rev() {
+        out.replace_range(start..end, new);
+    }
+    out
+}
+
+/// A budget that blocks every drain (pdb-blocks-drain, an unsafe fix)
+/// beside MISSING_SERVICE's StatefulSet (3 replicas, so missing-anti-affinity
+/// too, which has no fix) and its Service.
+fn pdb_and_sts(env_value: &str) -> String {
+    format!(
+        "{}---\n{}---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: db}}\nspec:\n  maxUnavailable: 0\n  selector: {{matchLabels: {{app: db}}}}\n",
+        common::HEADLESS_SERVICE,
+        statefulset(env_value).replace("  serviceName: db\n", "  serviceName: db\n  replicas: 3\n")
+    )
+}
+
+/// The code actions for the cursor on `line` (as Neovim asks), and the
+/// messages that came before the answer.
+fn code_actions_after(
+    c: &mut Client,
+    id: u64,
+    uri: &str,
+    line: u64,
+    only: Option<&[&str]>,
+) -> (Vec<Value>, Vec<Value>) {
+    let mut context = json!({"diagnostics": []});
+    if let Some(only) = only {
+        context["only"] = json!(only);
+    }
+    let (resp, before) = c.request(
+        id,
+        json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/codeAction", "params": {
+            "textDocument": {"uri": uri},
+            "range": {"start": {"line": line, "character": 3}, "end": {"line": line, "character": 3}},
+            "context": context,
+        }}),
+    );
+    let actions = resp["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("{resp}"));
+    (actions, before)
+}
+
+fn code_actions(
+    c: &mut Client,
+    id: u64,
+    uri: &str,
+    line: u64,
+    only: Option<&[&str]>,
+) -> Vec<Value> {
+    code_actions_after(c, id, uri, line, only).0
+}
+
+#[test]
+fn code_actions_are_versioned_quick_fixes_and_ignores_and_fix_all_is_safe_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = fs::canonicalize(dir.path()).expect("canonical");
+    let root_uri = format!("file://{}", root.display());
+    let uri = format!("{root_uri}/db.yaml");
+    let caps = json!({"workspace": {"workspaceEdit": {"documentChanges": true}}});
+    let (mut c, init) = Client::initialized_with(&root_uri, caps);
+    assert_eq!(
+        init["result"]["capabilities"]["codeActionProvider"]["codeActionKinds"],
+        json!(["quickfix", "source.fixAll.stslint"])
+    );
+    assert_eq!(init["result"]["capabilities"]["hoverProvider"], true);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 3, "text": pdb_and_sts("\"x\"")}}),
+    );
+    c.diagnostics(&uri);
+    // A change, and at once a request: it is answered for the new text.
+    let text = pdb_and_sts("on");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": text}]}),
+    );
+    let env_line = text
+        .lines()
+        .position(|l| l.contains("CAFÉ"))
+        .expect("env line") as u64;
+    let (actions, before) = code_actions_after(&mut c, 10, &uri, env_line, None);
+    // The diagnostics of version 4 came first.
+    let published = before
+        .iter()
+        .find(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == 4)
+        .expect("version 4 published before the answer");
+    assert_eq!(
+        codes(
+            published["params"]["diagnostics"]
+                .as_array()
+                .expect("diagnostics")
+        ),
+        [
+            "missing-anti-affinity",
+            "env-value-not-string",
+            "pdb-blocks-drain"
+        ]
+    );
+    let titles: Vec<&str> = actions
+        .iter()
+        .map(|a| a["title"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Fix: quote the value",
+            "Ignore env-value-not-string on this line",
+            "Ignore env-value-not-string on this object",
+            "Fix all safely fixable stslint problems",
+        ]
+    );
+    let quick = &actions[0];
+    assert_eq!(quick["kind"], "quickfix");
+    assert_eq!(quick["isPreferred"], true);
+    assert_eq!(quick["diagnostics"][0]["code"], "env-value-not-string");
+    let change = &quick["edit"]["documentChanges"][0];
+    assert_eq!(change["textDocument"], json!({"uri": uri, "version": 4}));
+    let fixed = apply_edits(&text, change["edits"].as_array().expect("edits"));
+    assert_eq!(fixed, pdb_and_sts("\"on\""));
+
+    // The budget's fix is unsafe: offered, marked, never preferred.
+    let pdb_line = text
+        .lines()
+        .position(|l| l.contains("maxUnavailable"))
+        .expect("pdb") as u64;
+    let actions = code_actions(&mut c, 11, &uri, pdb_line, Some(&["quickfix"]));
+    assert_eq!(
+        actions[0]["title"],
+        "Fix (unsafe, review it): set maxUnavailable to 1"
+    );
+    assert_eq!(actions[0]["isPreferred"], false);
+
+    // Ignoring on the line writes the comment; the edited text lints clean
+    // of the rule.
+    let ignore = &actions[1];
+    assert_eq!(ignore["title"], "Ignore pdb-blocks-drain on this line");
+    let edits = ignore["edit"]["documentChanges"][0]["edits"]
+        .as_array()
+        .expect("edits");
+    let ignored = apply_edits(&text, edits);
+    assert!(
+        ignored.contains("  maxUnavailable: 0  # stslint: ignore[pdb-blocks-drain]\n"),
+        "{ignored}"
+    );
+
+    // Fix all: the safe fix only, and the result lints clean of it.
+    let all = code_actions(&mut c, 12, &uri, 0, Some(&["source.fixAll"]));
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0]["kind"], "source.fixAll.stslint");
+    let change = &all[0]["edit"]["documentChanges"][0];
+    assert_eq!(change["textDocument"]["version"], 4);
+    let fixed_all = apply_edits(&text, change["edits"].as_array().expect("edits"));
+    assert_eq!(fixed_all, pdb_and_sts("\"on\""));
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 5}, "contentChanges": [{"text": fixed_all}]}),
+    );
+    let published =
+        c.wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == 5);
+    assert_eq!(
+        codes(
+            published["params"]["diagnostics"]
+                .as_array()
+                .expect("diagnostics")
+        ),
+        ["missing-anti-affinity", "pdb-blocks-drain"]
+    );
+
+    // Hover on the budget shows the rule's page.
+    c.send(
+        json!({"jsonrpc": "2.0", "id": 13, "method": "textDocument/hover", "params": {
+            "textDocument": {"uri": uri},
+            "position": {"line": pdb_line, "character": 4},
+        }}),
+    );
+    let hover = c.wait(|m| m["id"] == 13);
+    let page = hover["result"]["contents"]["value"]
+        .as_str()
+        .expect("markdown");
+    assert!(page.starts_with("# pdb-blocks-drain\n"), "{page}");
+    assert!(page.contains("## Why it matters"), "{page}");
+    assert_eq!(hover["result"]["contents"]["kind"], "markdown");
+    // Nowhere near a diagnostic: no hover.
+    c.send(
+        json!({"jsonrpc": "2.0", "id": 14, "method": "textDocument/hover", "params": {
+            "textDocument": {"uri": uri}, "position": {"line": 0, "character": 0},
+        }}),
+    );
+    assert_eq!(c.wait(|m| m["id"] == 14)["result"], Value::Null);
+    c.shutdown();
+}
+
+#[test]
+fn without_document_changes_edits_come_as_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = fs::canonicalize(dir.path()).expect("canonical");
+    let root_uri = format!("file://{}", root.display());
+    let uri = format!("{root_uri}/db.yaml");
+    let (mut c, _) = Client::initialized(&root_uri);
+    let text = pdb_and_sts("on");
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+    );
+    let line = text
+        .lines()
+        .position(|l| l.contains("CAFÉ"))
+        .expect("env line") as u64;
+    let actions = code_actions(&mut c, 10, &uri, line, Some(&["quickfix"]));
+    let edits = actions[0]["edit"]["changes"][&uri]
+        .as_array()
+        .expect("changes");
+    assert_eq!(apply_edits(&text, edits), pdb_and_sts("\"on\""));
     c.shutdown();
 }
