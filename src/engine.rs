@@ -173,6 +173,7 @@ pub fn run(
             let (rules, policy) = rules_of(obj);
             for rule in rules {
                 let mut cx = Cx::new(index, *rule, policy.options.get(rule.meta().id), &mut out);
+                cx.version = policy.kubernetes;
                 rule.check_object(id, obj, &mut cx);
             }
             if !matches!(obj.typed, crate::model::Typed::StatefulSet)
@@ -222,6 +223,7 @@ pub fn run(
                 for rule in rules {
                     let mut cx =
                         Cx::new(index, *rule, policy.options.get(rule.meta().id), &mut out);
+                    cx.version = policy.kubernetes;
                     rule.check(&s, &mut cx);
                 }
             }

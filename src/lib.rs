@@ -10,6 +10,7 @@ pub mod finding;
 pub mod fixing;
 pub mod index;
 pub mod knowledge;
+pub mod kubernetes;
 pub mod kustomization;
 pub mod load;
 pub mod lsp;

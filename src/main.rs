@@ -139,6 +139,11 @@ struct CheckArgs {
     /// Namespace of objects that set none [default: default]
     #[arg(long, value_name = "NS")]
     namespace: Option<String>,
+    /// The Kubernetes version the manifests are applied to, 1.N or 1.N.P
+    /// (1.16 to 1.37): fields it does not have or ignores are reported, and
+    /// advice and fixes follow it [default: 1.37, the newest stslint knows]
+    #[arg(long, value_name = "VERSION", value_parser = parse_kubernetes_version)]
+    kubernetes_version: Option<stslint::kubernetes::Version>,
     /// Exit 1 when a diagnostic at or above this severity is found [default: warning]
     #[arg(long, value_enum)]
     fail_on: Option<Level>,
@@ -207,6 +212,10 @@ struct CheckArgs {
     /// (JSON, inside a block scalar). With --diff, print the change instead
     #[arg(long, value_name = "REASON", conflicts_with_all = ["fix", "unsafe_fixes"])]
     add_ignore: Option<String>,
+}
+
+fn parse_kubernetes_version(s: &str) -> Result<stslint::kubernetes::Version, String> {
+    stslint::kubernetes::Version::parse(s)
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -568,6 +577,7 @@ fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
         context: args.context,
         policies: args.policies,
         fail_if_no_objects: args.fail_if_no_objects,
+        kubernetes_version: args.kubernetes_version,
     };
     let cwd = std::env::current_dir().unwrap_or_default();
     match config::apply(&mut opts, &flags, &cwd) {

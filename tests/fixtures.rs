@@ -2,6 +2,8 @@
 //! set of (line, rule) diagnostics must equal the `# expect: <rule-id>`
 //! markers exactly, so both misses and false positives fail. A marker may
 //! name the severity too (`# expect: rule(warning)`): then it must match.
+//! A line `# kubernetes-version: 1.N[.P]` lints the fixture for that
+//! version (as `--kubernetes-version` does).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -44,11 +46,18 @@ fn found(file: &Path) -> Marks {
         .zip(file.file_name())
         .map(|(dir, name)| dir.join("base").join(name))
         .filter(|b| b.is_file());
-    let opts = Options {
+    let mut opts = Options {
         paths: vec![file.to_string_lossy().into_owned()],
         baseline: base.map(|b| stslint::Baseline::Dir(b.to_string_lossy().into_owned())),
         ..Options::default()
     };
+    let text = String::from_utf8_lossy(&fs::read(file).expect("readable")).into_owned();
+    if let Some(v) = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# kubernetes-version:"))
+    {
+        opts.policy.kubernetes = stslint::kubernetes::Version::parse(v).expect("a version");
+    }
     let report = stslint::run(&opts).expect("fixture path exists");
     let lines = report
         .diagnostics

@@ -40,6 +40,8 @@ pub struct Config {
     pub fixable: Option<Vec<String>>,
     /// The rules whose fixes are never applied.
     pub unfixable: Vec<String>,
+    /// `kubernetes-version:`.
+    pub kubernetes_version: Option<crate::kubernetes::Version>,
     /// Paths loaded for cross-references only, relative to the config
     /// file's directory.
     pub context: Vec<String>,
@@ -108,6 +110,7 @@ const KEYS: &[&str] = &[
     "policies",
     "fixable",
     "unfixable",
+    "kubernetes-version",
 ];
 
 /// A located problem in a config file.
@@ -325,6 +328,13 @@ pub fn load_text(path: &Path, text: String) -> Result<Config, Vec<ConfigError>> 
                 Some(Some(b)) => config.fail_if_no_objects = Some(b),
                 _ => bad(v, "expected true or false".to_owned()),
             },
+            "kubernetes-version" => {
+                match string(v).map(|s| crate::kubernetes::Version::parse(&s)) {
+                    Some(Ok(version)) => config.kubernetes_version = Some(version),
+                    Some(Err(m)) => bad(v, m),
+                    None => bad(v, "expected a version such as \"1.31\"".to_owned()),
+                }
+            }
             "fail-on" => match string(v).map(|s| level(&s)) {
                 Some(Ok(Some(sev))) => config.fail_on = Some(sev),
                 Some(Ok(None)) => bad(v, "fail-on cannot be off".to_owned()),
@@ -369,6 +379,8 @@ pub struct Flags {
     pub policies: Vec<String>,
     /// `--fail-if-no-objects`.
     pub fail_if_no_objects: bool,
+    /// `--kubernetes-version`.
+    pub kubernetes_version: Option<crate::kubernetes::Version>,
 }
 
 /// True when the config nearest `path` excludes it (its `exclude` globs,
@@ -514,6 +526,9 @@ fn apply_scope(
     notes: &mut Vec<String>,
 ) -> Result<(), UsageError> {
     let policy = &mut scope.policy;
+    if let Some(v) = flags.kubernetes_version.or(config.kubernetes_version) {
+        policy.kubernetes = v;
+    }
     if let Some(f) = &config.fixable {
         policy.fixable = Some(f.clone());
     }

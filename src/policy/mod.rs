@@ -18,6 +18,8 @@ pub struct Policy {
     pub fixable: Option<Vec<String>>,
     /// `unfixable:`: rules whose fixes are never applied.
     pub unfixable: Vec<String>,
+    /// The Kubernetes version the manifests are for.
+    pub kubernetes: crate::kubernetes::Version,
 }
 
 impl Default for Policy {
@@ -28,6 +30,7 @@ impl Default for Policy {
             options: HashMap::new(),
             fixable: None,
             unfixable: Vec::new(),
+            kubernetes: crate::kubernetes::NEWEST,
         }
     }
 }

@@ -114,16 +114,22 @@ impl Rule for BrokerIdFromPodName {
                     Applicability::Unsafe,
                 )
                 .edit(field.clone(), FixOp::Set(POD_INDEX.into()));
-                cx.report(
-                    s.id,
-                    field,
-                    format!(
-                        "`{}` is set from metadata.name, which is `{}-0`, not the number 0",
-                        e.name, s.obj.name
-                    ),
-                )
-                .help("Use fieldRef `metadata.labels['apps.kubernetes.io/pod-index']` (Kubernetes 1.28+, GA in 1.32), or derive it in the entrypoint with `${HOSTNAME##*-}`.")
-                .fix(fix);
+                let message = format!(
+                    "`{}` is set from metadata.name, which is `{}-0`, not the number 0",
+                    e.name, s.obj.name
+                );
+                // The label exists from 1.28: before, no fix and no advice
+                // to use it.
+                if crate::kubernetes::POD_INDEX_LABEL.exists(cx.version) {
+                    cx.report(s.id, field, message)
+                        .help("Use fieldRef `metadata.labels['apps.kubernetes.io/pod-index']` (Kubernetes 1.28+, GA in 1.32), or derive it in the entrypoint with `${HOSTNAME##*-}`.")
+                        .fix(fix);
+                } else {
+                    let v = cx.version;
+                    cx.report(s.id, field, message).help(format!(
+                        "Derive it in the entrypoint with `${{HOSTNAME##*-}}` (the pod-index label, set from Kubernetes 1.28, is not there in {v}).",
+                    ));
+                }
             }
         }
     }

@@ -168,11 +168,22 @@ impl Rule for MissingHeadlessService {
         let ns = &s.obj.namespace;
         if name.is_empty() {
             let exists = cx.index.service(ns, &s.obj.name).is_some();
-            cx.report(
-                s.id,
-                p::service_name(),
-                format!("StatefulSet `{}` sets no serviceName: its pods get no stable DNS names", s.obj.name),
-            )
+            // Optional from 1.33; before, the OpenAPI schema marks it
+            // required, so strict validators reject the manifest.
+            let mut message = format!(
+                "StatefulSet `{}` sets no serviceName: its pods get no stable DNS names",
+                s.obj.name
+            );
+            if !cx
+                .version
+                .at_least(crate::kubernetes::SERVICE_NAME_OPTIONAL)
+            {
+                message.push_str(&format!(
+                    ", and before Kubernetes 1.33 the API schema requires it (kubectl's client-side validation and schema validators reject the manifest on {})",
+                    cx.version
+                ));
+            }
+            cx.report(s.id, p::service_name(), message)
             .help("Create a headless Service (clusterIP: None) that selects the pods and set spec.serviceName to its name.")
             .fix_opt(headless_fix(s, &s.obj.name, true, exists));
             return;

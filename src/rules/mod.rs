@@ -19,6 +19,7 @@ mod duplicate_object;
 mod env_command_substitution;
 mod env_value_not_string;
 mod even_quorum_replicas;
+mod field_not_in_version;
 mod hardcoded_namespace_dns;
 mod image_mutable_tag;
 mod immutable_field_change;
@@ -156,6 +157,7 @@ pub static RULES: &[&dyn Rule] = &[
     &env_command_substitution::EnvCommandSubstitution,
     &env_value_not_string::EnvValueNotString,
     &even_quorum_replicas::EvenQuorumReplicas,
+    &field_not_in_version::FieldNotInVersion,
     &hardcoded_namespace_dns::HardcodedNamespaceDns,
     &image_mutable_tag::ImageMutableTag,
     &immutable_field_change::ImmutableFieldChange,
@@ -201,6 +203,8 @@ pub fn find(id: &str) -> Option<&'static dyn Rule> {
 /// The context a rule reports through.
 pub struct Cx<'a> {
     pub index: &'a Index,
+    /// The Kubernetes version the manifests are for.
+    pub version: crate::kubernetes::Version,
     rule: &'static dyn Rule,
     options: Option<&'a HashMap<String, Vec<String>>>,
     findings: &'a mut Vec<Finding>,
@@ -215,6 +219,7 @@ impl<'a> Cx<'a> {
     ) -> Self {
         Cx {
             index,
+            version: crate::kubernetes::NEWEST,
             rule,
             options,
             findings,

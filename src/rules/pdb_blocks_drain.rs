@@ -118,11 +118,21 @@ impl Rule for PdbBlocksDrain {
             if b.keeps < i64::from(n) {
                 continue;
             }
-            let help = if n > 1 {
+            let mut help = if n > 1 {
                 "Set maxUnavailable: 1 so that drains evict one pod at a time.".to_owned()
             } else {
                 "A single replica cannot be kept available through a drain: remove the budget or run more replicas.".to_owned()
             };
+            // Where the field exists and is on, it lets drains evict pods
+            // that are not ready (crash-looping) even so.
+            let unhealthy = &crate::kubernetes::UNHEALTHY_POD_EVICTION;
+            let set = pdb
+                .spec
+                .as_ref()
+                .is_some_and(|s| s.unhealthy_pod_eviction_policy.is_some());
+            if !set && unhealthy.enabled(cx.version) {
+                help.push_str(" With `unhealthyPodEvictionPolicy: AlwaysAllow` pods that are not ready can be evicted even so (Kubernetes 1.27+).");
+            }
             let fix = (n > 1).then(|| b.fix_keeping(i64::from(n) - 1, i64::from(n)));
             let r = cx.report(
                 pdb_id,

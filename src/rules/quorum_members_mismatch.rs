@@ -156,6 +156,7 @@ impl Rule for QuorumMembersMismatch {
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
         let n = replicas(s.sts);
+        let first = first_ordinal(s, cx);
         let service = s.sts.spec.service_name.as_deref().unwrap_or("");
         for (cpath, c) in containers(s.sts) {
             let env = c.env.as_deref().unwrap_or(&[]);
@@ -196,15 +197,31 @@ impl Rule for QuorumMembersMismatch {
                 if let Some(message) = mismatch(&members(kind, value), s, cx, n, service) {
                     cx.report(s.id, path, format!("{what}: {message}"))
                         .help(format!(
-                            "List exactly the {n} pods {name}-0 .. {name}-{last} as `{name}-<i>.{service}`, and update the list with replicas.",
+                            "List exactly the {n} pods {name}-{first} .. {name}-{last} as `{name}-<i>.{service}`, and update the list with replicas.",
                             name = s.obj.name,
-                            last = n - 1
+                            last = first + n - 1
                         ))
                         .related(s.id, crate::model::path::sts::replicas(), format!("replicas: {n}"));
                 }
             }
         }
     }
+}
+
+/// The ordinal of the first pod: `spec.ordinals.start` where the target
+/// version honours it (StatefulSetStartOrdinal, on by default from 1.27),
+/// else 0.
+fn first_ordinal(s: &Sts<'_>, cx: &Cx<'_>) -> i32 {
+    if !crate::kubernetes::START_ORDINAL.enabled(cx.version) {
+        return 0;
+    }
+    s.sts
+        .spec
+        .ordinals
+        .as_ref()
+        .and_then(|o| o.start)
+        .unwrap_or(0)
+        .max(0)
 }
 
 /// The ordinal of the pod a member host names, if it is a pod of the set:
@@ -271,14 +288,15 @@ fn mismatch(hosts: &[String], s: &Sts<'_>, cx: &Cx<'_>, n: i32, service: &str) -
         ));
     }
     let prefix = format!("{}-", s.obj.name);
+    let first = first_ordinal(s, cx);
     for host in hosts {
         match member_ordinal(host, s, cx, n, service) {
             Member::Pod(o, ns) => {
-                if !(0..n).contains(&o) {
+                if !(first..first + n).contains(&o) {
                     return Some(format!(
-                        "member `{host}` is pod {o} of StatefulSet `{}`, which has only pods 0..{}",
+                        "member `{host}` is pod {o} of StatefulSet `{}`, which has only pods {first}..{}",
                         s.obj.name,
-                        n - 1
+                        first + n - 1
                     ));
                 }
                 if let Some(ns) = ns

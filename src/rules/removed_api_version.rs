@@ -97,14 +97,22 @@ impl Rule for RemovedApiVersion {
     }
 
     fn check_object(&self, id: ObjId, obj: &Object, cx: &mut Cx<'_>) {
+        use crate::kubernetes::{POLICY_V1, POLICY_V1BETA1_REMOVED};
         let (removed_in, replacement) = match (&*obj.api_version, &*obj.kind) {
             // apps/v1beta1 is reported while the StatefulSet is decoded,
             // where its tree shows whether the selector apps/v1 requires
-            // is written.
-            ("apps/v1beta2", "StatefulSet") => ("1.16", "apps/v1"),
-            ("policy/v1beta1", "PodDisruptionBudget") => ("1.25", "policy/v1"),
+            // is written. Both were removed in 1.16, the oldest target.
+            ("apps/v1beta2", "StatefulSet") => (16, "apps/v1"),
+            ("policy/v1beta1", "PodDisruptionBudget") => (POLICY_V1BETA1_REMOVED, "policy/v1"),
             _ => return,
         };
+        // policy/v1beta1 is the only PDB version before 1.21, deprecated
+        // (but served) until 1.25.
+        let v = cx.version;
+        if obj.kind.as_ref() == "PodDisruptionBudget" && !v.at_least(POLICY_V1) {
+            return;
+        }
+        let deprecated = !v.at_least(removed_in);
         // apps/v1beta2 and apps/v1 StatefulSets have the same fields and
         // defaults. A policy/v1beta1 PDB with an empty selector selects no
         // pod; in policy/v1 it selects every pod of the namespace.
@@ -123,16 +131,22 @@ impl Rule for RemovedApiVersion {
                 format!("Use apiVersion: {replacement}."),
             )
         };
-        cx.report(
-            id,
-            meta::api_version(),
+        let message = if deprecated {
             format!(
-                "{} {} was removed in Kubernetes {removed_in}",
+                "{} {} is deprecated: Kubernetes 1.{removed_in} removes it (the target is {v})",
                 obj.api_version, obj.kind
-            ),
-        )
-        .help(help)
-        .fix(
+            )
+        } else {
+            format!(
+                "{} {} was removed in Kubernetes 1.{removed_in}",
+                obj.api_version, obj.kind
+            )
+        };
+        let mut r = cx.report(id, meta::api_version(), message);
+        if deprecated {
+            r = r.at_most(Severity::Warning);
+        }
+        r.help(help).fix(
             Fix::new(format!("use apiVersion {replacement}"), applicability)
                 .edit(meta::api_version(), FixOp::Set(replacement.into())),
         );
