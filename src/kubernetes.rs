@@ -266,5 +266,17 @@ mod tests {
         assert!(START_ORDINAL.enabled(v("1.27")));
         assert_eq!(START_ORDINAL.when_on(), "from 1.27");
         assert!(RECREATE_STRATEGY.exists(v("1.37")) && !RECREATE_STRATEGY.enabled(v("1.37")));
+        // The first release each is on by default in, written out.
+        for (f, added, on) in [
+            (&MIN_READY_SECONDS, 22, 23),
+            (&PVC_RETENTION, 23, 27),
+            (&UNHEALTHY_POD_EVICTION, 26, 27),
+            (&POD_INDEX_LABEL, 28, 28),
+        ] {
+            assert!(!f.exists(Version::minor(added - 1)), "{}", f.field);
+            assert!(f.exists(Version::minor(added)), "{}", f.field);
+            assert!(!f.enabled(Version::minor(on - 1)), "{}", f.field);
+            assert!(f.enabled(Version::minor(on)), "{}", f.field);
+        }
     }
 }

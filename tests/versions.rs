@@ -153,3 +153,91 @@ fn help_names_the_default_version() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("`2.0` is not a Kubernetes version"));
 }
+
+/// A manifest that writes the field of `f` and nothing newer, with the
+/// line the field is on.
+fn writes(f: &stslint::kubernetes::Feature) -> Option<(String, u64)> {
+    let sts = |field: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: db}}\nspec:\n  serviceName: db\n  {field}\n  \
+             selector: {{matchLabels: {{app: db}}}}\n  template:\n    metadata: {{labels: {{app: db}}}}\n    \
+             spec:\n      containers:\n      - {{name: db, image: busybox:1.36}}\n"
+        )
+    };
+    Some(match f.field {
+        "spec.minReadySeconds" => (sts("minReadySeconds: 10"), 6),
+        "spec.persistentVolumeClaimRetentionPolicy" => (
+            sts("persistentVolumeClaimRetentionPolicy: {whenDeleted: Retain}"),
+            6,
+        ),
+        "spec.ordinals" => (sts("ordinals: {start: 0}"), 6),
+        "spec.updateStrategy.rollingUpdate.maxUnavailable" => (
+            sts("updateStrategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 1}}"),
+            6,
+        ),
+        "spec.unhealthyPodEvictionPolicy" => (
+            "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: db}\nspec:\n  \
+             unhealthyPodEvictionPolicy: AlwaysAllow\n  maxUnavailable: 1\n  selector: {matchLabels: {app: db}}\n"
+                .to_owned(),
+            5,
+        ),
+        _ => return None,
+    })
+}
+
+/// Every field row of the table, on both sides of each of its versions:
+/// before it was added (error), while its gate is off (warning), from the
+/// release that turns it on (nothing).
+#[test]
+fn every_field_of_the_table_on_both_sides_of_its_versions() {
+    use stslint::kubernetes::{FEATURES, Version};
+    let mut checked = 0;
+    for f in FEATURES {
+        let Some((text, line)) = writes(f) else {
+            continue;
+        };
+        let dir = repo(&[("m.yaml", &text)]);
+        let found = |v: Version| {
+            let (_, report, err) = check_json(
+                dir.path(),
+                &[
+                    "--no-config",
+                    "--kubernetes-version",
+                    &v.to_string(),
+                    "m.yaml",
+                ],
+            );
+            assert!(report.is_object(), "{err}");
+            report["diagnostics"]
+                .as_array()
+                .expect("diagnostics")
+                .iter()
+                .filter(|d| d["rule"] == "field-not-in-version")
+                .map(|d| {
+                    (
+                        d["line"].as_u64().unwrap_or(0),
+                        d["severity"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let before = Version::minor(f.added - 1);
+        assert_eq!(
+            found(before),
+            [(line, "error".to_owned())],
+            "{} on {before}",
+            f.field
+        );
+        for minor in f.added..=stslint::kubernetes::NEWEST.minor {
+            let v = Version::minor(minor);
+            let want: Vec<(u64, String)> = if f.enabled(v) {
+                Vec::new()
+            } else {
+                vec![(line, "warning".to_owned())]
+            };
+            assert_eq!(found(v), want, "{} on {v}", f.field);
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 5, "a field row has no manifest here");
+}
