@@ -196,3 +196,21 @@ pub fn discover_walked(
     }
     Ok(found)
 }
+
+/// `a/./b/../c` as `a/c`, without touching the disk.
+pub fn normal_path(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -140,7 +140,7 @@ pub fn run(
         let o = index.object(id);
         match files[o.file].role {
             Role::Reported => true,
-            Role::Policy => false,
+            Role::Policy | Role::Source => false,
             Role::Context | Role::Baseline => focus
                 .as_ref()
                 .is_none_or(|ns| ns.contains(o.namespace.as_str())),

@@ -12,6 +12,7 @@ pub mod index;
 pub mod knowledge;
 pub mod kubernetes;
 pub mod kustomization;
+pub mod kustomize;
 pub mod load;
 pub mod lsp;
 pub mod model;
@@ -63,6 +64,8 @@ pub struct Options {
     /// Texts to lint instead of those of the inputs with these names (the
     /// files as fixes left them).
     pub overlay: std::collections::HashMap<String, String>,
+    /// Whether and how kustomizations are rendered.
+    pub render: kustomize::Settings,
 }
 
 impl Default for Options {
@@ -83,6 +86,7 @@ impl Default for Options {
             fail_if_no_objects: false,
             trace_policies: false,
             overlay: std::collections::HashMap::new(),
+            render: kustomize::Settings::default(),
         }
     }
 }
@@ -127,6 +131,9 @@ pub fn run(opts: &Options) -> Result<Report, UsageError> {
     let mut found =
         discover::discover(&opts.paths, opts.stdin_filename.as_deref(), &opts.excludes)?;
     let mut reported = found.inputs.len();
+    // Kustomizations are rendered; the files they include leave the inputs.
+    let mut prepared = kustomize::prepare(&mut found.inputs, &mut reported, &opts.render);
+    found.notes.append(&mut prepared.notes);
     let (mut scope_of, scopes) = match &opts.nested {
         Some(nested) => {
             policy::config::scope_inputs(&mut found.inputs, &mut reported, nested, &opts.namespace)?
@@ -187,8 +194,43 @@ pub fn run(opts: &Options) -> Result<Report, UsageError> {
         .into_iter()
         .map(|b| (b.name, b.text, Role::Baseline));
     files.extend(load_texts(files.len(), sources.collect(), &opts.namespace));
-    let mut report = finish(files, found.notes, opts, &scopes);
+    add_render_errors(&mut files, prepared.errors);
+    // Each rendering is linted on its own, with the run's context and
+    // policy files: two overlays of one base are alternatives, not
+    // neighbours.
+    let shared: Vec<LoadedFile> = files
+        .iter()
+        .filter(|f| matches!(f.role, Role::Context | Role::Policy))
+        .cloned()
+        .collect();
+    let mut report = finish(files, found.notes, opts, &scopes, &[]);
     report.empty_paths = empty_paths(opts, &found.inputs[..reported], &report.objects_per_file);
+    for (name, text, mut render) in prepared.rendered {
+        let mut world = load_texts(0, vec![(name, text, Role::Reported)], &opts.namespace);
+        for f in &shared {
+            world.push(f.renumbered(world.len()));
+        }
+        render.file = 0;
+        let dir = render.dir.clone();
+        let w = finish(
+            world,
+            Vec::new(),
+            opts,
+            &scopes,
+            std::slice::from_ref(&render),
+        );
+        // A path whose kustomization rendered objects is not empty.
+        if w.objects_per_file.first().is_some_and(|n| *n > 0) {
+            report
+                .empty_paths
+                .retain(|p| !(p == "." || std::path::Path::new(&dir).starts_with(p)));
+        }
+        merge(
+            &mut report,
+            w,
+            shared.iter().filter(|f| f.reported()).count(),
+        );
+    }
     Ok(report)
 }
 
@@ -229,13 +271,13 @@ pub fn lint_text(name: &str, text: &str, opts: &Options) -> Report {
 /// baseline (the language server, tests).
 pub fn lint_sources(sources: Vec<(String, String, Role)>, opts: &Options) -> Report {
     let files = load_texts(0, sources, &opts.namespace);
-    finish(files, Vec::new(), opts, &opts.scopes)
+    finish(files, Vec::new(), opts, &opts.scopes, &[])
 }
 
 /// Lint files already loaded (the language server's cached workspace);
 /// each file's id must be its position.
 pub fn lint_loaded(files: Vec<LoadedFile>, opts: &Options) -> Report {
-    finish(files, Vec::new(), opts, &opts.scopes)
+    finish(files, Vec::new(), opts, &opts.scopes, &[])
 }
 
 fn load_texts(
@@ -256,11 +298,106 @@ fn load_texts(
         .collect()
 }
 
+/// Render errors as diagnostics on the kustomization files.
+fn add_render_errors(files: &mut [LoadedFile], errors: Vec<(std::path::PathBuf, String)>) {
+    for (kfile, message) in errors {
+        let Some((id, f)) = files
+            .iter_mut()
+            .enumerate()
+            .find(|(_, f)| std::path::Path::new(&f.source.name) == kfile)
+        else {
+            continue;
+        };
+        let end = f.source.text().find('\n').unwrap_or(f.source.len());
+        f.findings.push(Finding {
+            rule: "yaml-syntax",
+            at_most: None,
+            message,
+            help: Some("Run the kustomize build yourself to see it; --no-render lints the files as plain manifests.".to_owned()),
+            at: finding::Loc::Span {
+                file: id,
+                document: None,
+                span: 0..end,
+            },
+            focus: None,
+            related: Vec::new(),
+            fix: None,
+        });
+    }
+}
+
+/// Add the report of one rendering (its own run) to the run's: its files
+/// after the run's, less the `shared` reported files both count.
+fn merge(report: &mut Report, w: Report, shared: usize) {
+    let offset = report.files.len();
+    for mut d in w.diagnostics {
+        d.at.file += offset;
+        d.at.object_id = None;
+        for r in &mut d.related {
+            r.at.file += offset;
+            r.at.object_id = None;
+        }
+        report.diagnostics.push(d);
+    }
+    render::sort(&mut report.diagnostics);
+    // Files are counted once, by name (two renderings place findings in
+    // one base file); a rendering counts as a file.
+    let known: std::collections::HashSet<&str> = report
+        .files
+        .iter()
+        .filter(|f| f.reported())
+        .map(|f| f.source.name.as_str())
+        .collect();
+    let new_files = w
+        .files
+        .iter()
+        .filter(|f| f.reported() && !known.contains(f.source.name.as_str()))
+        .count();
+    let (a, b) = (&mut report.summary, &w.summary);
+    a.files += new_files.saturating_sub(shared);
+    a.documents += b.documents;
+    a.objects += b.objects;
+    a.skipped += b.skipped;
+    a.errors = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == finding::Severity::Error)
+        .count();
+    a.warnings = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == finding::Severity::Warning)
+        .count();
+    a.infos = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == finding::Severity::Info)
+        .count();
+    report.objects.extend(
+        w.objects
+            .into_iter()
+            .map(|(f, info, line)| (f + offset, info, line)),
+    );
+    report.objects_per_file.extend(w.objects_per_file);
+    report.notes.extend(w.notes);
+    report.unreadable_input |= w.unreadable_input;
+    for p in w.policies {
+        if !report.policies.iter().any(|q| q.id == p.id) {
+            report.policies.push(p);
+        }
+    }
+    report.applied.extend(w.applied);
+    for (i, f) in w.files.into_iter().enumerate() {
+        report.files.push(f.renumbered(offset + i));
+    }
+}
+
 fn finish(
     mut files: Vec<LoadedFile>,
     mut notes: Vec<String>,
     opts: &Options,
     scopes: &[policy::config::Scope],
+    renders: &[kustomize::Render],
 ) -> Report {
     // The policy of each scope: the run's own, then nearer configs'.
     let policies: Vec<&Policy> = std::iter::once(&opts.policy)
@@ -312,6 +449,7 @@ fn finish(
         .collect();
     let mut diagnostics = render::resolve(&files, &index, findings, &policies);
     policy::scope::move_out_of_context(&mut diagnostics, &files);
+    render::origin::place(&mut diagnostics, &mut files, renders);
     let (mut diagnostics, unused) = policy::suppress::apply(diagnostics, &files, &index);
     diagnostics.extend(render::resolve(&files, &index, unused, &policies));
     diagnostics.retain(|d| files[d.at.file].reported());

@@ -47,6 +47,10 @@ pub enum Role {
     /// The manifests as they were before the change (`--baseline`): only
     /// compared with, never linted or cross-referenced.
     Baseline,
+    /// A file a rendered object came from (a kustomization's resource):
+    /// the findings on that object are placed in it; it is not linted on
+    /// its own.
+    Source,
 }
 
 impl LoadedFile {
@@ -67,7 +71,7 @@ impl LoadedFile {
 
     /// True when diagnostics in this file are reported.
     pub fn reported(&self) -> bool {
-        matches!(self.role, Role::Reported | Role::Policy)
+        matches!(self.role, Role::Reported | Role::Policy | Role::Source)
     }
 }
 

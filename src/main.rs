@@ -139,6 +139,14 @@ struct CheckArgs {
     /// Namespace of objects that set none [default: default]
     #[arg(long, value_name = "NS")]
     namespace: Option<String>,
+    /// Lint the files of kustomizations as plain manifests instead of
+    /// rendering them
+    #[arg(long)]
+    no_render: bool,
+    /// The command that renders a kustomization directory, appended to it
+    /// [default: `kustomize build` if on PATH, else `kubectl kustomize`]
+    #[arg(long, value_name = "COMMAND")]
+    kustomize_command: Option<String>,
     /// The Kubernetes version the manifests are applied to, 1.N or 1.N.P
     /// (1.16 to 1.37): fields it does not have or ignores are reported, and
     /// advice and fixes follow it [default: 1.37, the newest stslint knows]
@@ -559,6 +567,12 @@ fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
             (None, Some(dir)) => Some(stslint::Baseline::Dir(dir)),
             (None, None) => None,
         },
+        render: stslint::kustomize::Settings {
+            off: args.no_render,
+            command: args
+                .kustomize_command
+                .map(|c| c.split_whitespace().map(str::to_owned).collect()),
+        },
         ..Options::default()
     };
     let flags = config::Flags {
@@ -603,7 +617,12 @@ fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
         }
     };
     for note in &report.notes {
-        eprintln!("note: {note}");
+        // A note that is a warning says so itself.
+        if note.starts_with("warning: ") {
+            eprintln!("{note}");
+        } else {
+            eprintln!("note: {note}");
+        }
     }
     for path in &report.empty_paths {
         let shown = if path == "-" { "standard input" } else { path };

@@ -215,9 +215,10 @@ spec:
 ";
     std::fs::write(base.join("statefulset.yaml"), sts).expect("write");
     std::fs::write(base.join("service.yaml"), svc).expect("write");
-    let lint = || {
+    let lint_with = |off: bool| {
         let opts = Options {
             paths: vec![base.to_string_lossy().into_owned()],
+            render: stslint::kustomize::Settings { off, command: None },
             ..Options::default()
         };
         let r = stslint::run(&opts).expect("runs");
@@ -226,6 +227,7 @@ spec:
             .map(|d| (d.at.line, d.rule, d.severity.to_string(), d.message))
             .collect::<Vec<_>>()
     };
+    let lint = || lint_with(true);
     // Without a kustomization, the template has no labels: errors.
     let plain = lint();
     let rules: Vec<_> = plain.iter().map(|d| (d.0, d.1, d.2.as_str())).collect();
@@ -236,7 +238,8 @@ spec:
             (8, "selector-template-mismatch", "error")
         ]
     );
-    // commonLabels in the kustomization that lists both files: infos that say why.
+    // commonLabels in the kustomization that lists both files: not
+    // rendered (--no-render), infos that say why.
     std::fs::write(
         base.join("kustomization.yaml"),
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\ncommonLabels:\n  app: queue\nresources:\n- statefulset.yaml\n- ./service.yaml\n",
@@ -258,5 +261,25 @@ spec:
         kustomized[1].3.ends_with("(the kustomization beside the file adds labels that it does not show: lint the rendered output, `kubectl kustomize DIR | stslint check -`)"),
         "{}",
         kustomized[1].3
+    );
+    // Rendered, the labels are there: neither mismatch is reported.
+    let renderer = ["kubectl", "kustomize"].iter().any(|b| {
+        std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(b).is_file()))
+    });
+    if !renderer {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have kubectl or kustomize"
+        );
+        eprintln!("skipped the rendered half: neither kubectl nor kustomize is on PATH");
+        return;
+    }
+    let rendered = lint_with(false);
+    assert!(
+        rendered
+            .iter()
+            .all(|d| !d.1.contains("selector-mismatch") && d.1 != "selector-template-mismatch"),
+        "{rendered:?}"
     );
 }

@@ -7,6 +7,7 @@ pub mod ignore;
 pub mod json;
 pub mod junit;
 pub mod lsp;
+pub mod origin;
 pub mod sarif;
 pub mod short;
 
@@ -135,24 +136,6 @@ pub fn repo_root(cwd: &std::path::Path) -> std::path::PathBuf {
         .map_or_else(|| cwd.clone(), std::path::Path::to_owned)
 }
 
-/// `a/./b/../c` as `a/c`, without touching the disk.
-fn normalise(path: &std::path::Path) -> std::path::PathBuf {
-    use std::path::Component;
-    let mut out = std::path::PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 impl RunInfo<'_> {
     /// A file name for CI reports: relative to the repository root when the
     /// file is inside it, with `/` separators and no leading `./`; else as
@@ -162,7 +145,7 @@ impl RunInfo<'_> {
             return name.to_owned();
         }
         let path = std::path::Path::new(name);
-        let absolute = normalise(&self.cwd.join(path));
+        let absolute = crate::discover::normal_path(&self.cwd.join(path));
         let canonical_cwd = std::fs::canonicalize(&self.cwd).unwrap_or_else(|_| self.cwd.clone());
         let in_root = |abs: &std::path::Path| {
             abs.strip_prefix(&self.root)
@@ -401,6 +384,19 @@ fn plan_fix(
             fix::plan_text(root, doc, fx)
         }
     }
+}
+
+/// A position in file `file` (a file findings are placed in after
+/// linting: the source of a rendered object).
+pub fn position_in(
+    files: &[LoadedFile],
+    file: FileId,
+    span: Range<usize>,
+    path: String,
+    document: Option<usize>,
+    object: Option<ObjectInfo>,
+) -> Position {
+    make(&files[file], file, span, path, document, object)
 }
 
 fn make(

@@ -1,0 +1,331 @@
+//! Kustomizations rendered with real kustomize (`kubectl kustomize` here,
+//! or the `kustomize` binary), each finding placed on the file a person
+//! edits: the base where the field is written there, the strategic-merge
+//! patch that set it, the kustomization whose `replicas:` or `images:` set
+//! it; a render error on its kustomization; a base used by two overlays,
+//! checked in each.
+
+mod common;
+
+use common::{check_json, repo, stslint};
+
+/// Whether a renderer is on PATH; without one, the test says so and
+/// passes, except in CI, where it must run.
+fn renderer() -> bool {
+    let found = ["kubectl", "kustomize"].iter().any(|b| {
+        std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(b).is_file()))
+    });
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have kubectl or kustomize"
+        );
+        eprintln!("skipped: neither kubectl nor kustomize is on PATH");
+    }
+    found
+}
+
+const TREE: &[(&str, &str)] = &[
+    (
+        "base/etcd.yaml",
+        r#"apiVersion: v1
+kind: Service
+metadata:
+  name: etcd
+spec:
+  clusterIP: None
+  selector:
+    app: etcd
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: etcd
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels:
+      app: etcd
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: etcd
+spec:
+  serviceName: etcd
+  replicas: 3
+  persistentVolumeClaimRetentionPolicy:
+    whenDeleted: Delete
+  selector:
+    matchLabels:
+      app: etcd
+  template:
+    metadata:
+      labels:
+        app: etcd
+    spec:
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm:
+              topologyKey: kubernetes.io/hostname
+              labelSelector:
+                matchLabels:
+                  app: etcd
+      containers:
+      - name: etcd
+        image: quay.io/coreos/etcd:v3.5.17
+        readinessProbe:
+          httpGet:
+            path: /readyz
+            port: 2379
+        env:
+        - name: ETCD_DATA_DIR
+          value: /var/lib/etcd/data
+        volumeMounts:
+        - name: data
+          mountPath: /var/lib/etcd
+  volumeClaimTemplates:
+  - metadata:
+      name: data
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests:
+          storage: 10Gi
+"#,
+    ),
+    (
+        "base/kustomization.yaml",
+        r#"resources:
+- etcd.yaml
+"#,
+    ),
+    (
+        "components/debug/debug.yaml",
+        r#"- op: add
+  path: /spec/template/spec/containers/0/env/-
+  value:
+    name: ETCD_DEBUG
+    value: "$(cat /etc/debug)"
+"#,
+    ),
+    (
+        "components/debug/kustomization.yaml",
+        r#"apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+patches:
+- path: debug.yaml
+  target:
+    kind: StatefulSet
+"#,
+    ),
+    (
+        "overlays/broken/kustomization.yaml",
+        r#"resources:
+- ../../base
+- missing.yaml
+"#,
+    ),
+    (
+        "overlays/prod/kustomization.yaml",
+        r#"resources:
+- ../../base
+components:
+- ../../components/debug
+namePrefix: prod-
+replicas:
+- name: etcd
+  count: 4
+images:
+- name: quay.io/coreos/etcd
+  newTag: latest
+patches:
+- path: pdb.yaml
+"#,
+    ),
+    (
+        "overlays/prod/pdb.yaml",
+        r#"apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: etcd
+spec:
+  maxUnavailable: 0
+"#,
+    ),
+    (
+        "overlays/staging/kustomization.yaml",
+        r#"resources:
+- ../../base
+"#,
+    ),
+];
+
+#[test]
+fn findings_are_placed_where_the_field_is_written() {
+    if !renderer() {
+        return;
+    }
+    let dir = repo(TREE);
+    let (code, report, err) = check_json(dir.path(), &["--no-config", "."]);
+    assert_eq!(code, 1, "{err}");
+    let found: Vec<(String, u64, u64, String)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap_or("").to_owned(),
+                d["line"].as_u64().unwrap_or(0),
+                d["column"].as_u64().unwrap_or(0),
+                d["rule"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let want = [
+        // Written in the base, rendered by both overlays.
+        ("base/etcd.yaml", 28, 5, "pvc-retention-delete"),
+        ("base/etcd.yaml", 28, 5, "pvc-retention-delete"),
+        // Added by the component's JSON 6902 patch: at the base object's
+        // nearest field, the help naming the patch's kustomization.
+        ("base/etcd.yaml", 53, 9, "env-command-substitution"),
+        ("overlays/broken/kustomization.yaml", 1, 1, "yaml-syntax"),
+        // `replicas:` and `images:` of the overlay.
+        (
+            "overlays/prod/kustomization.yaml",
+            8,
+            3,
+            "even-quorum-replicas",
+        ),
+        (
+            "overlays/prod/kustomization.yaml",
+            11,
+            3,
+            "image-mutable-tag",
+        ),
+        // The strategic-merge patch's field.
+        ("overlays/prod/pdb.yaml", 6, 3, "pdb-blocks-drain"),
+    ];
+    let want: Vec<(String, u64, u64, String)> = want
+        .iter()
+        .map(|(f, l, c, r)| ((*f).to_owned(), *l, *c, (*r).to_owned()))
+        .collect();
+    assert_eq!(found, want, "{report}");
+    let d = &report["diagnostics"];
+    assert!(
+        d[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("[kustomize overlays/prod: StatefulSet prod-etcd]"),
+        "{}",
+        d[0]
+    );
+    assert!(
+        d[1]["message"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("[kustomize overlays/staging: StatefulSet etcd]")
+    );
+    assert!(
+        d[2]["help"]
+            .as_str()
+            .unwrap_or("")
+            .contains("PatchTransformer in components/debug/kustomization.yaml"),
+        "{}",
+        d[2]
+    );
+    assert!(
+        d[3]["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("kustomize cannot render this kustomization: ")
+    );
+    // Placed findings carry no fix: it would edit the rendering.
+    assert!(
+        d.as_array()
+            .expect("list")
+            .iter()
+            .all(|x| x["fix"].is_null())
+    );
+    // The staging overlay's budget is not the prod overlay's: each
+    // rendering is linted on its own (no pdb-overlap across them).
+}
+
+#[test]
+fn without_rendering_the_files_are_plain_manifests() {
+    if !renderer() {
+        return;
+    }
+    let dir = repo(TREE);
+    let (_, report, _) = check_json(dir.path(), &["--no-config", "--no-render", "."]);
+    let files: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["file"].as_str().unwrap_or(""))
+        .collect();
+    // The patch is linted as a whole budget, as the issue describes.
+    assert!(files.contains(&"overlays/prod/pdb.yaml"), "{files:?}");
+    assert!(!report.to_string().contains("[kustomize "));
+}
+
+#[test]
+fn no_renderer_is_a_warning_and_a_bad_command_a_located_error() {
+    let dir = repo(TREE);
+    let out = assert_cmd::Command::cargo_bin("stslint")
+        .expect("binary")
+        .current_dir(dir.path())
+        .env("PATH", "")
+        .args(["check", "--no-config", "--format", "short", "."])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: 3 kustomizations are not rendered: neither `kustomize` nor `kubectl` is on PATH"),
+        "{err}"
+    );
+    let out = stslint(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--format",
+            "short",
+            "--kustomize-command",
+            "/nonexistent/kustomize build",
+            "overlays/staging",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("overlays/staging/kustomization.yaml:1:1: error[yaml-syntax]: kustomize cannot render this kustomization: cannot run `/nonexistent/kustomize build`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn comments_in_the_origin_files_suppress_what_is_placed_there() {
+    if !renderer() {
+        return;
+    }
+    let dir = repo(TREE);
+    let base = dir.path().join("base/etcd.yaml");
+    let text = std::fs::read_to_string(&base).expect("base");
+    let text = text.replace(
+        "    whenDeleted: Delete\n",
+        "    whenDeleted: Delete  # stslint: ignore[pvc-retention-delete] a cache\n",
+    );
+    std::fs::write(&base, text).expect("write");
+    let (_, report, _) = check_json(dir.path(), &["--no-config", "."]);
+    let rules: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap_or(""))
+        .collect();
+    assert!(!rules.contains(&"pvc-retention-delete"), "{rules:?}");
+    assert!(!rules.contains(&"unused-suppression"), "{rules:?}");
+}
