@@ -66,6 +66,8 @@ pub struct Options {
     pub overlay: std::collections::HashMap<String, String>,
     /// Whether and how kustomizations are rendered.
     pub render: kustomize::Settings,
+    /// `--helm CHART` (with `--values FILE`s): lint `helm template`'s output.
+    pub helm: Option<(String, Vec<String>)>,
 }
 
 impl Default for Options {
@@ -87,6 +89,7 @@ impl Default for Options {
             trace_policies: false,
             overlay: std::collections::HashMap::new(),
             render: kustomize::Settings::default(),
+            helm: None,
         }
     }
 }
@@ -128,6 +131,9 @@ pub struct Applied {
 
 /// Discover, load and lint.
 pub fn run(opts: &Options) -> Result<Report, UsageError> {
+    if let Some((chart, values)) = &opts.helm {
+        return run_helm(opts, chart, values);
+    }
     let mut found =
         discover::discover(&opts.paths, opts.stdin_filename.as_deref(), &opts.excludes)?;
     let mut reported = found.inputs.len();
@@ -232,6 +238,41 @@ pub fn run(opts: &Options) -> Result<Report, UsageError> {
         );
     }
     Ok(report)
+}
+
+/// `--helm CHART`: `helm template` run on the chart, its output linted
+/// (with the paths of the command line, if any) and its findings placed on
+/// the templates.
+fn run_helm(opts: &Options, chart: &str, values: &[String]) -> Result<Report, UsageError> {
+    let mut cmd = std::process::Command::new("helm");
+    cmd.arg("template").arg(chart);
+    for v in values {
+        cmd.arg("--values").arg(v);
+    }
+    let out = cmd.output().map_err(|e| {
+        UsageError(match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                "--helm needs `helm` on PATH; or pipe the output in: `helm template CHART | stslint check -`".to_owned()
+            }
+            _ => format!("cannot run helm: {e}"),
+        })
+    })?;
+    if !out.status.success() {
+        return Err(UsageError(format!(
+            "helm template {chart} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let name = format!("{chart} (helm template)");
+    let mut opts = opts.clone();
+    opts.overlay.insert(
+        name.clone(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    );
+    opts.helm = None;
+    opts.stdin_filename = Some(name);
+    opts.paths.push("-".to_owned());
+    run(&opts)
 }
 
 /// The paths of the command line (`-` for stdin) under which no reported
@@ -452,6 +493,7 @@ fn finish(
     render::origin::place(&mut diagnostics, &mut files, renders);
     let (mut diagnostics, unused) = policy::suppress::apply(diagnostics, &files, &index);
     diagnostics.extend(render::resolve(&files, &index, unused, &policies));
+    render::helm::place(&mut diagnostics, &mut files);
     diagnostics.retain(|d| files[d.at.file].reported());
     render::sort(&mut diagnostics);
     notes.extend(files.iter().filter(|f| f.source.changed()).map(|f| {

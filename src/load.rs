@@ -75,6 +75,25 @@ impl LoadedFile {
     }
 }
 
+/// A file a finding is placed in after linting (a template, the origin
+/// of a rendered object): read from `path`, named `name`, added to `files`
+/// as a source (no objects, no findings of its own). Its id, or `None`
+/// when it cannot be read.
+pub fn add_source(
+    files: &mut Vec<LoadedFile>,
+    path: &std::path::Path,
+    name: String,
+) -> Option<FileId> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let id = files.len();
+    let mut f = parse_text(id, name, text, "default", &TreeBudget::default());
+    f.role = Role::Source;
+    f.objects = Default::default();
+    f.findings.clear();
+    files.push(f);
+    Some(id)
+}
+
 const HELM_HELP: &str = "This looks like a Helm template; lint the rendered manifests instead: `helm template CHART | stslint check -`.";
 
 /// How many bytes of StatefulSet tree nodes a run keeps for the engine

@@ -139,6 +139,13 @@ struct CheckArgs {
     /// Namespace of objects that set none [default: default]
     #[arg(long, value_name = "NS")]
     namespace: Option<String>,
+    /// Run `helm template CHART` and lint its output, each finding placed
+    /// on the template that renders it
+    #[arg(long, value_name = "CHART")]
+    helm: Option<String>,
+    /// A values file for --helm (repeatable)
+    #[arg(long = "values", value_name = "FILE", requires = "helm")]
+    values: Vec<String>,
     /// Lint the files of kustomizations as plain manifests instead of
     /// rendering them
     #[arg(long)]
@@ -567,6 +574,7 @@ fn check(args: CheckArgs, sinks: Sinks) -> ExitCode {
             (None, Some(dir)) => Some(stslint::Baseline::Dir(dir)),
             (None, None) => None,
         },
+        helm: args.helm.map(|chart| (chart, args.values.clone())),
         render: stslint::kustomize::Settings {
             off: args.no_render,
             command: args

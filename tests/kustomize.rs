@@ -172,19 +172,7 @@ fn findings_are_placed_where_the_field_is_written() {
     let dir = repo(TREE);
     let (code, report, err) = check_json(dir.path(), &["--no-config", "."]);
     assert_eq!(code, 1, "{err}");
-    let found: Vec<(String, u64, u64, String)> = report["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .map(|d| {
-            (
-                d["file"].as_str().unwrap_or("").to_owned(),
-                d["line"].as_u64().unwrap_or(0),
-                d["column"].as_u64().unwrap_or(0),
-                d["rule"].as_str().unwrap_or("").to_owned(),
-            )
-        })
-        .collect();
+    let found = common::placed(&report);
     let want = [
         // Written in the base, rendered by both overlays.
         ("base/etcd.yaml", 28, 5, "pvc-retention-delete"),

@@ -102,16 +102,34 @@ fn span(r: &std::ops::Range<usize>) -> SourceSpan {
 }
 
 fn build<'a>(d: &Diagnostic, files: &'a [LoadedFile]) -> Report<'a> {
-    let f = &files[d.at.file];
+    // A finding placed on a Helm template shows the rendered snippet, and
+    // the template in a note.
+    let at = super::helm::rendered(d);
+    let f = &files[at.file];
     let mut labels = vec![LabeledSpan::new_primary_with_span(
-        d.at.missing
+        at.missing
             .as_ref()
             .map(|m| format!("`{m}` is missing here")),
-        span(&d.at.span),
+        span(&at.span),
     )];
     let mut related = Vec::new();
+    if d.rendered.is_some() {
+        let tf = &files[d.at.file];
+        related.push(Report {
+            message: "the template that renders it".to_owned(),
+            code: Some("note".to_owned()),
+            severity: miette::Severity::Advice,
+            help: None,
+            src: Src {
+                name: &tf.source.name,
+                text: tf.source.text(),
+            },
+            labels: vec![LabeledSpan::new_primary_with_span(None, span(&d.at.span))],
+            related: Vec::new(),
+        });
+    }
     for r in &d.related {
-        if r.at.file == d.at.file {
+        if r.at.file == at.file {
             labels.push(LabeledSpan::new_with_span(
                 Some(r.message.clone()),
                 span(&r.at.span),
@@ -228,15 +246,27 @@ pub fn render(
                 d.at.file_name, d.at.line, d.at.column, d.severity, d.rule, d.message
             );
         }
-        for (note, r) in notes
-            .iter()
-            .zip(d.related.iter().filter(|r| r.at.file != d.at.file))
-        {
+        // What each note says when it cannot be drawn.
+        let at = super::helm::rendered(d);
+        let template = d
+            .rendered
+            .as_ref()
+            .map(|_| ("the template that renders it", &d.at));
+        let plain: Vec<(&str, &super::Position)> = template
+            .into_iter()
+            .chain(
+                d.related
+                    .iter()
+                    .filter(|r| r.at.file != at.file)
+                    .map(|r| (r.message.as_str(), &r.at)),
+            )
+            .collect();
+        for (note, (message, place)) in notes.iter().zip(plain) {
             let mut n = String::new();
             if handler.render_report(&mut n, note).is_err() {
                 n = format!(
                     "  note: {} ({}:{}:{})\n",
-                    r.message, r.at.file_name, r.at.line, r.at.column
+                    message, place.file_name, place.line, place.column
                 );
             }
             s.push('\n');

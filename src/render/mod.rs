@@ -2,6 +2,7 @@
 
 pub mod fix;
 pub mod github;
+pub mod helm;
 pub mod human;
 pub mod ignore;
 pub mod json;
@@ -70,6 +71,10 @@ pub struct Diagnostic {
     pub related: Vec<RelatedDiag>,
     /// The finding's fix, planned into edits of the file (or refused).
     pub fix: Option<fix::PlannedFix>,
+    /// Where the finding is in a rendering, when `at` was moved to the
+    /// template that renders it (Helm): the human report shows this
+    /// snippet.
+    pub rendered: Option<Box<Position>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -537,6 +542,7 @@ pub fn resolve(
                         message: f.message,
                         help: f.help,
                         related,
+                        rendered: None,
                     })
                 })
                 .collect::<Vec<_>>()

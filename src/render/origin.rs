@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::{Diagnostic, ObjectInfo, Position};
 use crate::kustomize::{Render, abs_to_input, entries};
-use crate::load::{LoadedFile, Role};
+use crate::load::LoadedFile;
 use crate::source::locate::Seg;
 use crate::source::{self, Node, NodeKind, yaml11};
 
@@ -59,20 +59,8 @@ impl Placer<'_> {
         if let Some(&id) = self.loaded.get(path) {
             return Some(id);
         }
-        let text = std::fs::read_to_string(path).ok()?;
         let name = abs_to_input(path).unwrap_or_else(|| path.to_path_buf());
-        let id = files.len();
-        let mut f = crate::load::parse_text(
-            id,
-            name.to_string_lossy().into_owned(),
-            text,
-            "default",
-            &crate::load::TreeBudget::default(),
-        );
-        f.role = Role::Source;
-        f.objects = Default::default();
-        f.findings.clear();
-        files.push(f);
+        let id = crate::load::add_source(files, path, name.to_string_lossy().into_owned())?;
         self.loaded.insert(path.to_path_buf(), id);
         Some(id)
     }

@@ -117,3 +117,21 @@ pub fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// (file, line, column, rule) of each diagnostic of a `--format json` report.
+#[allow(dead_code)] // not every test binary uses it
+pub fn placed(v: &serde_json::Value) -> Vec<(String, u64, u64, String)> {
+    v["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap_or("").to_owned(),
+                d["line"].as_u64().unwrap_or(0),
+                d["column"].as_u64().unwrap_or(0),
+                d["rule"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
