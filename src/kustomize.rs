@@ -55,6 +55,8 @@ pub struct Prepared {
     pub rendered: Vec<(String, String, Render)>,
     /// Located problems: (kustomization file, message).
     pub errors: Vec<(PathBuf, String)>,
+    /// The inputs taken out: linted as part of a rendering.
+    pub taken: BTreeSet<PathBuf>,
     pub notes: Vec<String>,
 }
 
@@ -230,6 +232,45 @@ fn origins(cmd: &[String], dir: &Path) -> Result<Origins, String> {
     Ok((origins, changes))
 }
 
+/// The directory of a kustomization file, `.` for one in the current
+/// directory.
+fn dir_of(path: &Path) -> PathBuf {
+    let d = normal(path.parent().unwrap_or(Path::new(".")));
+    if d.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        d
+    }
+}
+
+/// What a kustomization includes, through the directories it builds on:
+/// its files (kustomization files, resources, patches) and those
+/// directories.
+struct Closure {
+    files: BTreeSet<PathBuf>,
+    dirs: BTreeSet<PathBuf>,
+}
+
+fn closure(d: &Path) -> Closure {
+    let mut files = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![d.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        if !seen.insert(dir.clone()) {
+            continue;
+        }
+        let Some(k) = kustomization_in(&dir) else {
+            continue;
+        };
+        let e = entries(&k);
+        files.insert(normal(&k));
+        files.extend(e.files);
+        todo.extend(e.dirs);
+    }
+    seen.remove(d);
+    Closure { files, dirs: seen }
+}
+
 /// Find the kustomizations among `inputs` (reported ones: the first
 /// `reported`), render the ones no other uses, and take the files they
 /// include out of the inputs. Returns the renderings and the new number of
@@ -238,54 +279,83 @@ pub fn prepare(inputs: &mut Vec<Input>, reported: &mut usize, settings: &Setting
     let mut out = Prepared {
         rendered: Vec::new(),
         errors: Vec::new(),
+        taken: BTreeSet::new(),
         notes: Vec::new(),
     };
     if settings.off {
         return out;
     }
-    let dirs: Vec<PathBuf> = inputs[..*reported]
+    let kdir = |path: &Path| -> Option<PathBuf> {
+        let name = path.file_name()?.to_str()?;
+        NAMES.contains(&name).then(|| dir_of(path))
+    };
+    let mut dirs: Vec<PathBuf> = inputs[..*reported]
         .iter()
         .filter_map(|i| match i {
-            Input::File { path, .. } => path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .filter(|n| NAMES.contains(n))
-                .and(path.parent())
-                .map(|d| {
-                    normal(if d.as_os_str().is_empty() {
-                        Path::new(".")
-                    } else {
-                        d
-                    })
-                }),
+            Input::File { path, .. } => kdir(path),
             Input::Stdin { .. } => None,
         })
         .collect();
+    // Files named on the command line (pre-commit's changed files) that a
+    // kustomization under the current directory includes: that
+    // kustomization is rendered (each one that uses it, for a base).
+    let explicit: Vec<PathBuf> = inputs[..*reported]
+        .iter()
+        .filter_map(|i| match i {
+            Input::File {
+                path,
+                explicit: true,
+                ..
+            } => Some(normal(path)),
+            _ => None,
+        })
+        .collect();
+    if !explicit.is_empty() {
+        let all: Vec<PathBuf> = crate::discover::discover(&[".".to_owned()], None, &[])
+            .map(|d| d.inputs)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|i| match i {
+                Input::File { path, .. } => kdir(path),
+                Input::Stdin { .. } => None,
+            })
+            .collect();
+        let closures: Vec<(PathBuf, Closure)> =
+            all.iter().map(|d| (d.clone(), closure(d))).collect();
+        let used: BTreeSet<&PathBuf> = closures.iter().flat_map(|(_, c)| c.dirs.iter()).collect();
+        for (d, c) in &closures {
+            if used.contains(d) || dirs.contains(d) {
+                continue;
+            }
+            if explicit.iter().any(|f| c.files.contains(f)) {
+                // Its kustomization file joins the inputs, to carry a
+                // render error.
+                let k = kustomization_in(d).unwrap_or_else(|| d.join(NAMES[0]));
+                inputs.insert(
+                    *reported,
+                    Input::File {
+                        name: k.display().to_string(),
+                        path: k,
+                        explicit: false,
+                    },
+                );
+                *reported += 1;
+                dirs.push(d.clone());
+            }
+        }
+    }
     if dirs.is_empty() {
         return out;
     }
     // Everything each kustomization includes, through the directories it
     // builds on.
-    let mut included: HashMap<PathBuf, (BTreeSet<PathBuf>, BTreeSet<PathBuf>)> = HashMap::new();
-    for d in &dirs {
-        let mut files = BTreeSet::new();
-        let mut seen = BTreeSet::new();
-        let mut todo = vec![d.clone()];
-        while let Some(dir) = todo.pop() {
-            if !seen.insert(dir.clone()) {
-                continue;
-            }
-            let Some(k) = kustomization_in(&dir) else {
-                continue;
-            };
-            let e = entries(&k);
-            files.insert(k);
-            files.extend(e.files);
-            todo.extend(e.dirs);
-        }
-        seen.remove(d);
-        included.insert(d.clone(), (files, seen));
-    }
+    let included: HashMap<PathBuf, (BTreeSet<PathBuf>, BTreeSet<PathBuf>)> = dirs
+        .iter()
+        .map(|d| {
+            let c = closure(d);
+            (d.clone(), (c.files, c.dirs))
+        })
+        .collect();
     let used: BTreeSet<PathBuf> = included
         .values()
         .flat_map(|(_, dirs)| dirs.iter().cloned())
@@ -354,6 +424,7 @@ pub fn prepare(inputs: &mut Vec<Input>, reported: &mut usize, settings: &Setting
     });
     debug_assert!(inputs.len() <= before);
     *reported = kept_reported;
+    out.taken = taken;
     out
 }
 

@@ -201,6 +201,7 @@ pub fn run(opts: &Options) -> Result<Report, UsageError> {
         .map(|b| (b.name, b.text, Role::Baseline));
     files.extend(load_texts(files.len(), sources.collect(), &opts.namespace));
     add_render_errors(&mut files, prepared.errors);
+    let taken = std::mem::take(&mut prepared.taken);
     // Each rendering is linted on its own, with the run's context and
     // policy files: two overlays of one base are alternatives, not
     // neighbours.
@@ -211,6 +212,10 @@ pub fn run(opts: &Options) -> Result<Report, UsageError> {
         .collect();
     let mut report = finish(files, found.notes, opts, &scopes, &[]);
     report.empty_paths = empty_paths(opts, &found.inputs[..reported], &report.objects_per_file);
+    // A file linted as part of a rendering is not empty.
+    report
+        .empty_paths
+        .retain(|p| !taken.contains(&discover::normal_path(std::path::Path::new(p))));
     for (name, text, mut render) in prepared.rendered {
         let mut world = load_texts(0, vec![(name, text, Role::Reported)], &opts.namespace);
         for f in &shared {

@@ -317,3 +317,35 @@ fn comments_in_the_origin_files_suppress_what_is_placed_there() {
     assert!(!rules.contains(&"pvc-retention-delete"), "{rules:?}");
     assert!(!rules.contains(&"unused-suppression"), "{rules:?}");
 }
+
+#[test]
+fn a_changed_file_lints_the_kustomizations_that_include_it() {
+    if !renderer() {
+        return;
+    }
+    // As pre-commit passes it: the changed patch renders its overlay only.
+    let dir = repo(TREE);
+    let (code, report, err) = check_json(dir.path(), &["--no-config", "overlays/prod/pdb.yaml"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(!err.contains("no Kubernetes objects"), "{err}");
+    let found = common::placed(&report);
+    assert!(
+        found.contains(&(
+            "overlays/prod/pdb.yaml".to_owned(),
+            6,
+            3,
+            "pdb-blocks-drain".to_owned()
+        )),
+        "{found:?}"
+    );
+    assert!(!report.to_string().contains("[kustomize overlays/staging"));
+    // A changed base renders every overlay that uses it.
+    let (_, report, _) = check_json(dir.path(), &["--no-config", "base/etcd.yaml"]);
+    let text = report.to_string();
+    for overlay in ["prod", "staging"] {
+        assert!(
+            text.contains(&format!("[kustomize overlays/{overlay}: ")),
+            "{overlay}: {text}"
+        );
+    }
+}
