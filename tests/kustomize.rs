@@ -144,6 +144,19 @@ images:
   newTag: latest
 patches:
 - path: pdb.yaml
+- patch: |-
+    - op: add
+      path: /spec/updateStrategy
+      value: {type: RollingUpdate, rollingUpdate: {partition: 9}}
+  target:
+    kind: StatefulSet
+"#,
+    ),
+    (
+        "overlays/long/kustomization.yaml",
+        r#"resources:
+- ../../base
+namePrefix: a-prefix-long-enough-to-push-the-name-past-the-limit-
 "#,
     ),
     (
@@ -174,13 +187,24 @@ fn findings_are_placed_where_the_field_is_written() {
     assert_eq!(code, 1, "{err}");
     let found = common::placed(&report);
     let want = [
-        // Written in the base, rendered by both overlays.
+        // Set by an inline patch, which has no file: the origin object's
+        // kind line, with a note at the overlay's `patches`.
+        ("base/etcd.yaml", 21, 1, "partition-exceeds-replicas"),
+        // Written in the base, rendered by the three overlays.
         ("base/etcd.yaml", 28, 5, "pvc-retention-delete"),
         ("base/etcd.yaml", 28, 5, "pvc-retention-delete"),
-        // Added by the component's JSON 6902 patch: at the base object's
-        // nearest field, the help naming the patch's kustomization.
-        ("base/etcd.yaml", 53, 9, "env-command-substitution"),
+        ("base/etcd.yaml", 28, 5, "pvc-retention-delete"),
+        // Added by the component's JSON 6902 patch: inside the operation's
+        // value.
+        (
+            "components/debug/debug.yaml",
+            5,
+            5,
+            "env-command-substitution",
+        ),
         ("overlays/broken/kustomization.yaml", 1, 1, "yaml-syntax"),
+        // The prefix that makes the name too long.
+        ("overlays/long/kustomization.yaml", 3, 13, "name-too-long"),
         // `replicas:` and `images:` of the overlay.
         (
             "overlays/prod/kustomization.yaml",
@@ -203,33 +227,45 @@ fn findings_are_placed_where_the_field_is_written() {
         .collect();
     assert_eq!(found, want, "{report}");
     let d = &report["diagnostics"];
+    let all = d.as_array().expect("list");
+    let messages: Vec<&str> = all
+        .iter()
+        .map(|x| x["message"].as_str().unwrap_or(""))
+        .collect();
+    for suffix in [
+        "[kustomize overlays/prod: StatefulSet prod-etcd]",
+        "[kustomize overlays/staging: StatefulSet etcd]",
+    ] {
+        assert!(
+            messages.iter().any(|m| m.ends_with(suffix)),
+            "{suffix}: {messages:?}"
+        );
+    }
     assert!(
-        d[0]["message"]
-            .as_str()
-            .unwrap_or("")
-            .ends_with("[kustomize overlays/prod: StatefulSet prod-etcd]"),
-        "{}",
-        d[0]
+        messages
+            .iter()
+            .any(|m| m.starts_with("kustomize cannot render this kustomization: "))
     );
-    assert!(
-        d[1]["message"]
-            .as_str()
-            .unwrap_or("")
-            .ends_with("[kustomize overlays/staging: StatefulSet etcd]")
-    );
-    assert!(
-        d[2]["help"]
-            .as_str()
-            .unwrap_or("")
-            .contains("PatchTransformer in components/debug/kustomization.yaml"),
-        "{}",
-        d[2]
-    );
-    assert!(
-        d[3]["message"]
-            .as_str()
-            .unwrap_or("")
-            .starts_with("kustomize cannot render this kustomization: ")
+    let partition = all
+        .iter()
+        .find(|x| x["rule"] == "partition-exceeds-replicas")
+        .expect("partition");
+    let note = partition["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .find(|r| {
+            r["message"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("the rendered value")
+        })
+        .unwrap_or_else(|| panic!("{partition}"));
+    assert_eq!(note["file"], "overlays/prod/kustomization.yaml");
+    assert_eq!(note["line"], 12, "{partition}");
+    assert_eq!(
+        note["message"],
+        "the rendered value comes from the PatchTransformer configured here"
     );
     // Placed findings carry no fix: it would edit the rendering.
     assert!(
@@ -272,7 +308,7 @@ fn no_renderer_is_a_warning_and_a_bad_command_a_located_error() {
         .expect("runs");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("warning: 3 kustomizations are not rendered: neither `kustomize` nor `kubectl` is on PATH"),
+        err.contains("warning: 4 kustomizations are not rendered: neither `kustomize` nor `kubectl` is on PATH"),
         "{err}"
     );
     let out = stslint(

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{Diagnostic, ObjectInfo, Position};
+use super::{Diagnostic, ObjectInfo, Position, RelatedDiag};
 use crate::kustomize::{Render, abs_to_input, entries};
 use crate::load::LoadedFile;
 use crate::source::locate::Seg;
@@ -148,7 +148,7 @@ impl Placer<'_> {
         &mut self,
         files: &mut Vec<LoadedFile>,
         at: &Position,
-    ) -> Option<(Position, Option<String>)> {
+    ) -> Option<(Position, Option<RelatedDiag>)> {
         let r = self.renders.iter().find(|r| r.file == at.file)?;
         let doc = at.document?;
         let origin = r.origins.get(doc)?.clone()?;
@@ -161,7 +161,7 @@ impl Placer<'_> {
             .map(|n| yaml11::to_json(&n));
         let value = value.as_ref();
         let changes = r.changes.get(doc).cloned().unwrap_or_default();
-        let done = |files: &[LoadedFile], (id, i, span): Place, note: Option<String>| {
+        let done = |files: &[LoadedFile], (id, i, span): Place, note: Option<RelatedDiag>| {
             let pos = crate::render::position_in(
                 files,
                 id,
@@ -184,10 +184,10 @@ impl Placer<'_> {
                     | "PatchStrategicMergeTransformer"
                     | "PatchJson6902Transformer",
                     _,
-                ) => entries(k)
-                    .patches
-                    .iter()
-                    .find_map(|patch| self.in_file(files, patch, &info, &at.path, value, true)),
+                ) => entries(k).patches.iter().find_map(|patch| {
+                    self.in_file(files, patch, &info, &at.path, value, true)
+                        .or_else(|| self.in_json_patch(files, patch, &at.path))
+                }),
                 ("ReplicaCountTransformer", "/spec/replicas") => {
                     let name = info.name.clone();
                     self.in_kustomization(files, k, "replicas", &["count"], &|n| name.contains(n))
@@ -217,19 +217,105 @@ impl Placer<'_> {
                 return done(files, p, None);
             }
         }
-        // The object in its origin file, naming what changed it.
-        let p = self.in_file(files, &origin, &info, &at.path, value, false)?;
-        let note = (value.is_some() && !changes.is_empty()).then(|| {
-            let by: Vec<String> = changes
-                .iter()
-                .map(|(kind, k)| {
-                    let shown = abs_to_input(k).unwrap_or_else(|| k.clone());
-                    format!("{kind} in {}", shown.display())
-                })
-                .collect();
-            format!("the rendered value comes from {}", by.join(", "))
-        });
+        // A field the rendering has but no file writes as rendered: the
+        // origin object's kind line, with a note at what changed it last.
+        // A field the rendering lacks too: its nearest written ancestor.
+        // A patch can set any field; other transformers set their own.
+        let changed = value
+            .is_some()
+            .then(|| {
+                changes
+                    .iter()
+                    .rev()
+                    .find(|(kind, _)| kind.starts_with("Patch"))
+                    .or(changes.last())
+            })
+            .flatten();
+        let Some((kind, k)) = changed else {
+            let p = self.in_file(files, &origin, &info, &at.path, value, false)?;
+            return done(files, p, None);
+        };
+        let p = self.in_file(files, &origin, &info, "/kind", None, false)?;
+        let note = self
+            .transformer(files, kind, k)
+            .map(|(id, span)| RelatedDiag {
+                at: crate::render::position_in(files, id, span, String::new(), Some(0), None),
+                message: format!("the rendered value comes from the {kind} configured here"),
+            });
         done(files, p, note)
+    }
+
+    /// A JSON 6902 patch's operation on `pointer` (or on a parent of it,
+    /// `-` standing for any index): at the field inside its `value`, else
+    /// at its `path`.
+    fn in_json_patch(
+        &mut self,
+        files: &mut Vec<LoadedFile>,
+        patch: &Path,
+        pointer: &str,
+    ) -> Option<Place> {
+        let id = self.file(files, patch)?;
+        let docs = self.docs(files, id);
+        let root = docs.first()?.root()?;
+        let want = segments(pointer);
+        for op in root.items().iter() {
+            let Some(path) = op.get("path").and_then(|p| p.as_scalar()) else {
+                continue;
+            };
+            let have = segments(path);
+            let covers = have.len() <= want.len()
+                && have
+                    .iter()
+                    .zip(&want)
+                    .all(|(h, w)| h == w || (h == "-" && w.parse::<usize>().is_ok()));
+            if !covers {
+                continue;
+            }
+            let rest = format!("/{}", want[have.len()..].join("/"));
+            let inside = op.get("value").and_then(|v| {
+                let segs = segs_for(v, &rest);
+                source::locate::descend(v, &segs).map(|_| source::locate::locate(v, &segs).span)
+            });
+            let span = match inside {
+                Some(span) if have.len() < want.len() => span,
+                _ => source::locate::locate(op, &[Seg::Key("path".to_owned())]).span,
+            };
+            return Some((id, 0, span));
+        }
+        None
+    }
+
+    /// Where kustomization `k` configures a transformer of `kind`: its key
+    /// (`patches`, `images`, `replicas`, ...), else its first line.
+    fn transformer(
+        &mut self,
+        files: &mut Vec<LoadedFile>,
+        kind: &str,
+        k: &Path,
+    ) -> Option<(usize, std::ops::Range<usize>)> {
+        let id = self.file(files, k)?;
+        let docs = self.docs(files, id);
+        let root = docs.first()?.root()?;
+        let keys: &[&str] = match kind {
+            "PatchTransformer" | "PatchStrategicMergeTransformer" | "PatchJson6902Transformer" => {
+                &["patches", "patchesStrategicMerge", "patchesJson6902"]
+            }
+            "ImageTagTransformer" => &["images"],
+            "ReplicaCountTransformer" => &["replicas"],
+            "PrefixTransformer" | "SuffixTransformer" | "PrefixSuffixTransformer" => {
+                &["namePrefix", "nameSuffix"]
+            }
+            "NamespaceTransformer" => &["namespace"],
+            "LabelTransformer" => &["labels", "commonLabels"],
+            "AnnotationsTransformer" => &["commonAnnotations"],
+            _ => &[],
+        };
+        let key = keys.iter().find(|k| root.get(k).is_some());
+        let span = match key {
+            Some(key) => source::locate::locate(root, &[Seg::Key((*key).to_owned())]).span,
+            None => 0..files[id].source.text().find('\n').unwrap_or(0),
+        };
+        Some((id, span))
     }
 }
 
@@ -256,10 +342,7 @@ pub fn place(diags: &mut [Diagnostic], files: &mut Vec<LoadedFile>, renders: &[R
                 .unwrap_or_default();
         if let Some((pos, note)) = placer.place(files, &d.at) {
             d.at = pos;
-            if let Some(note) = note {
-                let help = d.help.take().map_or(String::new(), |h| format!("{h} "));
-                d.help = Some(format!("{help}({note}.)"));
-            }
+            d.related.extend(note);
         }
         d.fix = None;
         if !object.is_empty() {
