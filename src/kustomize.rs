@@ -296,6 +296,30 @@ pub fn prepare(inputs: &mut Vec<Input>, reported: &mut usize, settings: &Setting
             Input::Stdin { .. } => None,
         })
         .collect();
+    // A `Kustomization` file (no extension) is not met while walking: the
+    // directories of the inputs are looked at for one.
+    let parents: BTreeSet<PathBuf> = inputs[..*reported]
+        .iter()
+        .filter_map(|i| match i {
+            Input::File { path, .. } => Some(dir_of(path)),
+            Input::Stdin { .. } => None,
+        })
+        .collect();
+    for d in parents {
+        let k = d.join("Kustomization");
+        if !dirs.contains(&d) && k.is_file() && kustomization_in(&d) == Some(k.clone()) {
+            inputs.insert(
+                *reported,
+                Input::File {
+                    name: k.display().to_string(),
+                    path: k,
+                    explicit: false,
+                },
+            );
+            *reported += 1;
+            dirs.push(d);
+        }
+    }
     // Files named on the command line (pre-commit's changed files) that a
     // kustomization under the current directory includes: that
     // kustomization is rendered (each one that uses it, for a base).

@@ -385,3 +385,24 @@ fn a_changed_file_lints_the_kustomizations_that_include_it() {
         );
     }
 }
+
+#[test]
+fn a_kustomization_file_without_extension_is_rendered_too() {
+    if !renderer() {
+        return;
+    }
+    let base: Vec<(&str, &str)> = TREE
+        .iter()
+        .filter(|(name, _)| name.starts_with("base/") && !name.ends_with("kustomization.yaml"))
+        .copied()
+        .chain([("base/Kustomization", "resources:\n- etcd.yaml\n")])
+        .collect();
+    let dir = repo(&base);
+    let (_, report, err) = check_json(dir.path(), &["--no-config", "."]);
+    assert!(
+        report
+            .to_string()
+            .contains("[kustomize base: StatefulSet etcd]"),
+        "{err} {report}"
+    );
+}
