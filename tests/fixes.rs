@@ -1,5 +1,5 @@
-//! Fix fixtures: each `testdata/<rule>/fix-*.yaml` becomes, byte for byte,
-//! the `fix-*.fixed.yaml` beside it under `check --fix` (`--unsafe-fixes`
+//! Fix fixtures: each `testdata/<rule>/fix-*.yaml` (or `.json`) becomes,
+//! byte for byte, the `fix-*.fixed.yaml` (`.fixed.json`) beside it under `check --fix` (`--unsafe-fixes`
 //! too when its name holds `unsafe`); linting the result finds nothing of
 //! that rule; and `--diff` prints a patch that `patch -p1` and `git apply`
 //! apply to the same result.
@@ -25,15 +25,26 @@ fn fix_fixtures() -> Vec<(String, PathBuf, PathBuf)> {
         for f in fs::read_dir(&dir).expect("readable") {
             let path = f.expect("entry").path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if name.starts_with("fix-") && !name.ends_with(".fixed.yaml") {
-                let fixed = dir.join(name.replace(".yaml", ".fixed.yaml"));
-                assert!(fixed.is_file(), "{} has no .fixed.yaml", path.display());
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            let fixed_suffix = format!(".fixed.{ext}");
+            if name.starts_with("fix-") && !name.ends_with(&fixed_suffix) {
+                let fixed = dir.join(name.replace(&format!(".{ext}"), &fixed_suffix));
+                assert!(fixed.is_file(), "{} has no {fixed_suffix}", path.display());
                 out.push((rule.clone(), path, fixed));
             }
         }
     }
     out.sort();
     out
+}
+
+/// The name a fixture is copied to: `m.yaml`, or `m.json` for JSON.
+fn copy_name(input: &Path) -> &'static str {
+    if input.extension().is_some_and(|e| e == "json") {
+        "m.json"
+    } else {
+        "m.yaml"
+    }
 }
 
 fn flags(input: &Path) -> Vec<&'static str> {
@@ -50,13 +61,21 @@ fn fix_fixtures_become_their_fixed_files() {
     assert!(fixtures.len() >= 2, "fix fixtures are missing");
     for (rule, input, expected) in fixtures {
         let dir = repo(&[]);
-        fs::copy(&input, dir.path().join("m.yaml")).expect("copy");
-        let mut args = vec!["check", "--fix", "m.yaml"];
+        let m = copy_name(&input);
+        fs::copy(&input, dir.path().join(m)).expect("copy");
+        // The rule fires before (JSON fixtures have no `# expect:` markers).
+        let (_, before, _) = check_json(dir.path(), &["--no-config", m]);
+        assert!(
+            found(&before).iter().any(|(_, _, r)| *r == rule),
+            "{}: no {rule} to fix",
+            input.display()
+        );
+        let mut args = vec!["check", "--fix", m];
         args.extend(flags(&input));
         let out = stslint(dir.path(), &args);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("fixed "), "{}: {err}", input.display());
-        let got = fs::read(dir.path().join("m.yaml")).expect("fixed file");
+        let got = fs::read(dir.path().join(m)).expect("fixed file");
         let want = fs::read(&expected).expect("expected file");
         assert!(
             got == want,
@@ -64,7 +83,7 @@ fn fix_fixtures_become_their_fixed_files() {
             input.display(),
             String::from_utf8_lossy(&got)
         );
-        let (_, report, _) = check_json(dir.path(), &["--no-config", "m.yaml"]);
+        let (_, report, _) = check_json(dir.path(), &["--no-config", m]);
         let left: Vec<_> = found(&report)
             .into_iter()
             .filter(|(_, _, r)| *r == rule)
@@ -77,8 +96,9 @@ fn fix_fixtures_become_their_fixed_files() {
 fn diffs_apply_with_patch_and_git_apply() {
     for (_, input, expected) in fix_fixtures() {
         let dir = repo(&[]);
-        fs::copy(&input, dir.path().join("m.yaml")).expect("copy");
-        let mut args = vec!["check", "--diff", "m.yaml"];
+        let m = copy_name(&input);
+        fs::copy(&input, dir.path().join(m)).expect("copy");
+        let mut args = vec!["check", "--diff", m];
         args.extend(flags(&input));
         let out = stslint(dir.path(), &args);
         assert_eq!(
@@ -88,7 +108,7 @@ fn diffs_apply_with_patch_and_git_apply() {
             input.display()
         );
         assert_eq!(
-            fs::read(dir.path().join("m.yaml")).expect("file"),
+            fs::read(dir.path().join(m)).expect("file"),
             fs::read(&input).expect("input"),
             "--diff writes nothing"
         );
@@ -97,7 +117,7 @@ fn diffs_apply_with_patch_and_git_apply() {
             &["patch", "-p1", "-s", "-i", "p.diff"][..],
             &["git", "apply", "p.diff"],
         ] {
-            fs::copy(&input, dir.path().join("m.yaml")).expect("copy");
+            fs::copy(&input, dir.path().join(m)).expect("copy");
             let applied = std::process::Command::new(tool[0])
                 .args(&tool[1..])
                 .current_dir(dir.path())
@@ -111,7 +131,7 @@ fn diffs_apply_with_patch_and_git_apply() {
                 String::from_utf8_lossy(&applied.stderr)
             );
             assert_eq!(
-                fs::read(dir.path().join("m.yaml")).expect("patched"),
+                fs::read(dir.path().join(m)).expect("patched"),
                 fs::read(&expected).expect("expected"),
                 "{} applies {}'s diff",
                 tool[0],

@@ -81,10 +81,17 @@ fn fixture_files() -> Vec<PathBuf> {
         }
         for f in fs::read_dir(&dir).expect("readable") {
             let path = f.expect("readable").path();
-            // Subdirectories hold baselines, not fixtures; `*.fixed.yaml`
-            // is what a fix fixture becomes (tests/fixes.rs).
-            let fixed = path.to_string_lossy().ends_with(".fixed.yaml");
-            if path.is_file() && !fixed {
+            // Subdirectories hold baselines, not fixtures; `*.fixed.*` is
+            // what a fix fixture becomes (tests/fixes.rs). A JSON fix
+            // fixture holds no `# expect:` markers: tests/fixes.rs checks
+            // that its rule fires before the fix and not after.
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let skip =
+                name.contains(".fixed.") || (name.starts_with("fix-") && name.ends_with(".json"));
+            if path.is_file() && !skip {
                 files.push(path);
             }
         }

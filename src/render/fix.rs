@@ -223,7 +223,9 @@ mod tests {
         );
         assert_eq!(
             fixed("{\"env\": [{\"name\": \"A\"}]}", &app).as_deref(),
-            Ok("{\"env\": [{\"name\": \"A\"}, {\"name\":\"PGDATA\",\"value\":\"/data/pgdata\"}]}")
+            Ok(
+                "{\"env\": [{\"name\": \"A\"}, {\"name\": \"PGDATA\", \"value\": \"/data/pgdata\"}]}"
+            )
         );
         let svc = serde_json::json!({
             "apiVersion": "v1",

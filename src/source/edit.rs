@@ -206,9 +206,17 @@ pub fn scalar_text(v: &Value, in_flow: bool) -> String {
     }
 }
 
-/// A value as YAML flow text: `{app: db}`, `[a, b]`, with scalars quoted
-/// only where they must be.
-fn flow_text(v: &Value) -> String {
+/// A value on one line, in flow style: JSON (`{"app": "db"}`) for a JSON
+/// document, else YAML with scalars quoted only where they must be
+/// (`{app: db}`, `[a, b]`).
+fn flow_text(v: &Value, json: bool) -> String {
+    let scalar = |v: &Value| {
+        if json {
+            v.to_string()
+        } else {
+            scalar_text(v, true)
+        }
+    };
     match v {
         Value::Object(m) => {
             let entries: Vec<String> = m
@@ -216,18 +224,18 @@ fn flow_text(v: &Value) -> String {
                 .map(|(k, v)| {
                     format!(
                         "{}: {}",
-                        scalar_text(&Value::String(k.clone()), true),
-                        flow_text(v)
+                        scalar(&Value::String(k.clone())),
+                        flow_text(v, json)
                     )
                 })
                 .collect();
             format!("{{{}}}", entries.join(", "))
         }
         Value::Array(items) => {
-            let items: Vec<String> = items.iter().map(flow_text).collect();
+            let items: Vec<String> = items.iter().map(|i| flow_text(i, json)).collect();
             format!("[{}]", items.join(", "))
         }
-        _ => scalar_text(v, true),
+        _ => scalar(v),
     }
 }
 
@@ -398,12 +406,8 @@ pub fn plan(root: Node<'_>, path: &[Seg], op: Op<'_>) -> Result<Vec<TextEdit>, S
             }
             if is_flow(&n) {
                 let (close, json) = flow_end(&root, &n, "}")?;
-                let k = if json {
-                    Value::String(key.to_owned()).to_string()
-                } else {
-                    scalar_text(&Value::String(key.to_owned()), true)
-                };
-                let value = if json { v.to_string() } else { flow_text(v) };
+                let k = flow_text(&Value::String(key.to_owned()), json);
+                let value = flow_text(v, json);
                 let Some((lk, lv)) = entries.last() else {
                     return Ok(vec![TextEdit {
                         span: close..close,
@@ -486,7 +490,7 @@ pub fn plan(root: Node<'_>, path: &[Seg], op: Op<'_>) -> Result<Vec<TextEdit>, S
             };
             if is_flow(&n) {
                 let (close, json) = flow_end(&root, &n, "]")?;
-                let item = if json { v.to_string() } else { flow_text(v) };
+                let item = flow_text(v, json);
                 return Ok(match items.iter().last() {
                     Some(last) => vec![TextEdit {
                         span: last.span().end..last.span().end,
