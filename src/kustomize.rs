@@ -18,7 +18,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::discover::Input;
-use crate::source::{self, yaml11};
+use crate::source::{self, NodeKind, yaml11};
 
 const NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 const ORIGIN: &str = "config.kubernetes.io/origin";
@@ -177,13 +177,20 @@ fn relative(from: &Path, to: &Path) -> PathBuf {
     out
 }
 
-/// Per rendered document: the file it came from, and what changed it.
-type Origins = (Vec<Option<PathBuf>>, Vec<Vec<(String, PathBuf)>>);
+/// A rendering: its text without the origin annotations (`None` when they
+/// could not be taken out), and per document the file it came from and
+/// what changed it.
+type Rendered = (
+    Option<String>,
+    Vec<Option<PathBuf>>,
+    Vec<Vec<(String, PathBuf)>>,
+);
 
 /// Render `dir` with origin annotations, through a wrapper kustomization
 /// in a temporary directory: per document, the file it came from and what
-/// changed it.
-fn origins(cmd: &[String], dir: &Path) -> Result<Origins, String> {
+/// changed it; and the text as the rules must see it, the annotations
+/// taken out again.
+fn origins(cmd: &[String], dir: &Path) -> Result<Rendered, String> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
     let target = std::fs::canonicalize(dir).map_err(|e| e.to_string())?;
@@ -202,9 +209,11 @@ fn origins(cmd: &[String], dir: &Path) -> Result<Origins, String> {
         .map_err(|e| e.to_string())
         .and_then(|()| run(cmd, &wrap));
     let _ = std::fs::remove_dir_all(&wrap);
-    let rendered = result?;
-    let (docs, _) = source::parse_source(&std::sync::Arc::new(rendered));
+    let rendered = std::sync::Arc::new(result?);
+    let (docs, _) = source::parse_source(&rendered);
     let mut origins = Vec::new();
+    let mut edits = Vec::new();
+    let mut stripped = true;
     let mut changes = Vec::new();
     for d in &docs {
         let annotation = |key: &str| -> Option<Value> {
@@ -228,8 +237,56 @@ fn origins(cmd: &[String], dir: &Path) -> Result<Origins, String> {
             })
             .collect();
         changes.push(changed);
+        match strip(d) {
+            Some(e) => edits.extend(e),
+            None => stripped = false,
+        }
     }
-    Ok((origins, changes))
+    edits.sort_by_key(|e| e.span.start);
+    let text = stripped
+        .then(|| crate::source::edit::apply(&rendered, 0, &edits))
+        .flatten();
+    Ok((text, origins, changes))
+}
+
+/// The edits that take the origin annotations out of a rendered document
+/// (the whole `annotations` when they are all it holds); `None` when that
+/// cannot be done in place.
+fn strip(d: &source::Document) -> Option<Vec<crate::source::edit::TextEdit>> {
+    use crate::source::edit::{Op, plan};
+    use crate::source::locate::Seg;
+    let Some(root) = d.root() else {
+        return Some(Vec::new());
+    };
+    let Some(NodeKind::Map(entries)) = root
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .map(|a| a.kind())
+    else {
+        return Some(Vec::new());
+    };
+    let ours: Vec<String> = entries
+        .iter()
+        .filter_map(|(k, _)| k.as_scalar())
+        .filter(|k| [ORIGIN, TRANSFORMATIONS].contains(k))
+        .map(str::to_owned)
+        .collect();
+    let key = |k: &str| Seg::Key(k.to_owned());
+    if !ours.is_empty() && ours.len() == entries.len() {
+        return plan(root, &[key("metadata"), key("annotations")], Op::Remove).ok();
+    }
+    let mut out = Vec::new();
+    for k in ours {
+        out.extend(
+            plan(
+                root,
+                &[key("metadata"), key("annotations"), key(&k)],
+                Op::Remove,
+            )
+            .ok()?,
+        );
+    }
+    Some(out)
 }
 
 /// The directory of a kustomization file, `.` for one in the current
@@ -334,6 +391,8 @@ pub fn prepare(inputs: &mut Vec<Input>, reported: &mut usize, settings: &Setting
             _ => None,
         })
         .collect();
+    // What each kustomization includes, found once.
+    let mut closures: HashMap<PathBuf, Closure> = HashMap::new();
     if !explicit.is_empty() {
         let all: Vec<PathBuf> = crate::discover::discover(&[".".to_owned()], None, &[])
             .map(|d| d.inputs)
@@ -344,10 +403,15 @@ pub fn prepare(inputs: &mut Vec<Input>, reported: &mut usize, settings: &Setting
                 Input::Stdin { .. } => None,
             })
             .collect();
-        let closures: Vec<(PathBuf, Closure)> =
-            all.iter().map(|d| (d.clone(), closure(d))).collect();
-        let used: BTreeSet<&PathBuf> = closures.iter().flat_map(|(_, c)| c.dirs.iter()).collect();
-        for (d, c) in &closures {
+        for d in &all {
+            closures.entry(d.clone()).or_insert_with(|| closure(d));
+        }
+        let used: BTreeSet<PathBuf> = closures
+            .values()
+            .flat_map(|c| c.dirs.iter().cloned())
+            .collect();
+        for d in &all {
+            let c = &closures[d];
             if used.contains(d) || dirs.contains(d) {
                 continue;
             }
@@ -373,16 +437,12 @@ pub fn prepare(inputs: &mut Vec<Input>, reported: &mut usize, settings: &Setting
     }
     // Everything each kustomization includes, through the directories it
     // builds on.
-    let included: HashMap<PathBuf, (BTreeSet<PathBuf>, BTreeSet<PathBuf>)> = dirs
+    for d in &dirs {
+        closures.entry(d.clone()).or_insert_with(|| closure(d));
+    }
+    let used: BTreeSet<PathBuf> = dirs
         .iter()
-        .map(|d| {
-            let c = closure(d);
-            (d.clone(), (c.files, c.dirs))
-        })
-        .collect();
-    let used: BTreeSet<PathBuf> = included
-        .values()
-        .flat_map(|(_, dirs)| dirs.iter().cloned())
+        .flat_map(|d| closures[d].dirs.iter().cloned())
         .collect();
     let roots: Vec<&PathBuf> = dirs.iter().filter(|d| !used.contains(*d)).collect();
     let Some(cmd) = command(settings) else {
@@ -395,7 +455,14 @@ pub fn prepare(inputs: &mut Vec<Input>, reported: &mut usize, settings: &Setting
     let mut taken: BTreeSet<PathBuf> = BTreeSet::new();
     for dir in roots {
         let kfile = kustomization_in(dir).unwrap_or_else(|| dir.join(NAMES[0]));
-        let rendered = run(&cmd, dir).and_then(|text| origins(&cmd, dir).map(|o| (text, o)));
+        // One rendering with origin annotations, taken out again; a
+        // rendering of the directory itself when that fails (kustomize's
+        // message then names the user's paths, not the wrapper's).
+        let rendered = origins(&cmd, dir).or_else(|_| Ok((None, Vec::new(), Vec::new())));
+        let rendered = rendered.and_then(|(text, o, c)| match text {
+            Some(t) => Ok((t, (o, c))),
+            None => run(&cmd, dir).map(|t| (t, (o, c))),
+        });
         let (text, (origins, changes)) = match rendered {
             Ok(r) => r,
             Err(e) => {
@@ -406,9 +473,9 @@ pub fn prepare(inputs: &mut Vec<Input>, reported: &mut usize, settings: &Setting
                 continue;
             }
         };
-        let (files, _) = &included[dir];
         taken.extend(
-            files
+            closures[dir]
+                .files
                 .iter()
                 .filter(|f| !NAMES.iter().any(|n| f.ends_with(n)))
                 .cloned(),
@@ -428,25 +495,22 @@ pub fn prepare(inputs: &mut Vec<Input>, reported: &mut usize, settings: &Setting
     }
     // The included files leave the plain inputs (in order, so ids stay
     // those of the remaining inputs).
-    let before = inputs.len();
     let mut k = 0;
     let mut kept_reported = 0;
     inputs.retain(|i| {
-        let keep = match i {
-            Input::File { path, .. } => {
-                let p = normal(path);
-                let abs = abs_to_input(&p);
-                !(taken.contains(&p) || abs.is_some_and(|a| taken.contains(&a)))
-            }
-            Input::Stdin { .. } => true,
-        } || k >= *reported;
-        if keep && k < *reported {
-            kept_reported += 1;
-        }
+        let reported_input = k < *reported;
         k += 1;
+        let keep = !reported_input
+            || match i {
+                Input::File { path, .. } => {
+                    let p = normal(path);
+                    !(taken.contains(&p) || abs_to_input(&p).is_some_and(|a| taken.contains(&a)))
+                }
+                Input::Stdin { .. } => true,
+            };
+        kept_reported += usize::from(keep && reported_input);
         keep
     });
-    debug_assert!(inputs.len() <= before);
     *reported = kept_reported;
     out.taken = taken;
     out
@@ -455,11 +519,37 @@ pub fn prepare(inputs: &mut Vec<Input>, reported: &mut usize, settings: &Setting
 /// A path as the inputs name it: relative to the current directory when
 /// under it.
 pub(crate) fn abs_to_input(p: &Path) -> Option<PathBuf> {
+    if !p.is_absolute() {
+        return Some(p.to_path_buf());
+    }
     let cwd = std::env::current_dir().ok()?;
     let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
-    if p.is_absolute() {
-        p.strip_prefix(&cwd).ok().map(Path::to_path_buf)
-    } else {
-        Some(p.to_path_buf())
+    p.strip_prefix(&cwd).ok().map(Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    fn stripped(text: &str) -> Option<String> {
+        let text = std::sync::Arc::new(text.to_owned());
+        let (docs, _) = crate::source::parse_source(&text);
+        let mut edits = Vec::new();
+        for d in &docs {
+            edits.extend(super::strip(d)?);
+        }
+        edits.sort_by_key(|e| e.span.start);
+        crate::source::edit::apply(&text, 0, &edits)
+    }
+
+    /// The origin annotations kustomize adds are taken out as if never
+    /// asked for: the whole `annotations` when they are all of it.
+    #[test]
+    fn origin_annotations_are_taken_out() {
+        let annotated = "apiVersion: v1\nkind: Service\nmetadata:\n  annotations:\n    config.kubernetes.io/origin: |\n      path: ../base/svc.yaml\n  name: db\nspec:\n  clusterIP: None\n---\napiVersion: v1\nkind: Service\nmetadata:\n  annotations:\n    alpha.config.kubernetes.io/transformations: |\n      - configuredIn: k.yaml\n        configuredBy:\n          kind: PrefixTransformer\n    config.kubernetes.io/origin: |\n      path: svc.yaml\n    team: db\n  name: x\n";
+        assert_eq!(
+            stripped(annotated).as_deref(),
+            Some(
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  clusterIP: None\n---\napiVersion: v1\nkind: Service\nmetadata:\n  annotations:\n    team: db\n  name: x\n"
+            )
+        );
     }
 }

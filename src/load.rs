@@ -384,7 +384,12 @@ fn load_streamed(
         modified: meta.modified().ok(),
     };
     let helm = reader.helm;
-    let source = SourceFile::streamed(name.clone(), disk, reader.directives, reader.lines);
+    let source = SourceFile::streamed(
+        name.clone(),
+        disk,
+        (reader.directives, reader.sources),
+        reader.lines,
+    );
     Some(file.finish(source, helm))
 }
 

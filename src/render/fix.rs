@@ -207,6 +207,13 @@ mod tests {
             fixed("spec:\n  a: |\n    a\n    b\n\n  b: 1\n", &rm).as_deref(),
             Ok("spec:\n\n  b: 1\n")
         );
+        // A mapping that ends in a block scalar ends there, not at the key
+        // after it.
+        let rm = Fix::new("r", Applicability::Unsafe).edit(at(&["m", "a"]), FixOp::Remove);
+        assert_eq!(
+            fixed("m:\n  a:\n    x: |\n      text\n  name: db\n", &rm).as_deref(),
+            Ok("m:\n  name: db\n")
+        );
     }
 
     #[test]

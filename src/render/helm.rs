@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use super::{Diagnostic, Position};
 use crate::load::{LoadedFile, Role};
 
-const SOURCE: &str = "# Source: ";
+use crate::source::HELM_SOURCE as SOURCE;
 
 /// The `# Source:` of each document of `f`, if any.
 fn sources(f: &LoadedFile) -> Vec<Option<String>> {
@@ -126,10 +126,15 @@ fn key_line(text: &str, key: Option<&str>) -> std::ops::Range<usize> {
 /// Place the findings on documents that `# Source:` names a template of
 /// onto that template. Their fixes are dropped (they edit the rendering).
 pub fn place(diags: &mut [Diagnostic], files: &mut Vec<LoadedFile>) {
+    // Only files that have diagnostics and were seen to hold `# Source:`
+    // comments when read: a released text is not read again otherwise.
+    let diagnosed: std::collections::HashSet<usize> = diags.iter().map(|d| d.at.file).collect();
     let with_sources: HashMap<usize, Vec<Option<String>>> = files
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.role == Role::Reported && f.source.text().contains(SOURCE))
+        .filter(|(i, f)| {
+            f.role == Role::Reported && f.source.has_helm_sources() && diagnosed.contains(i)
+        })
         .map(|(i, f)| (i, sources(f)))
         .filter(|(_, s)| s.iter().any(Option::is_some))
         .collect();

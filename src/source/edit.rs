@@ -437,15 +437,9 @@ pub fn plan(root: Node<'_>, path: &[Seg], op: Op<'_>) -> Result<Vec<TextEdit>, S
                 return Err("the mapping is empty".to_owned());
             };
             let indent = first.span().start - line_start(&n, first.span().start);
-            let (end, nl) = line_end(&n, deep_end(&last));
-            let l = Layout {
-                nl,
-                seq: seq_indent(&root),
-            };
-            Ok(vec![TextEdit {
-                span: end..end,
-                text: format!("{nl}{}", block_entry(key, v, indent, l)),
-            }])
+            Ok(lines_after(&root, &last, |l| {
+                block_entry(key, v, indent, l)
+            }))
         }
         Op::Remove => {
             let Some(parent) = at.parent else {
@@ -474,7 +468,7 @@ pub fn plan(root: Node<'_>, path: &[Seg], op: Op<'_>) -> Result<Vec<TextEdit>, S
                 return Err("the entry is the only one of its collection".to_owned());
             }
             // Through the end of its last line, and that line's ending.
-            let (end, nl) = line_end(&n, content_end(&n));
+            let (end, nl) = line_end(&n, deep_end(&n));
             let end = match n.text_at(end..end + nl.len()) {
                 Some(t) if t == nl => end + nl.len(),
                 _ => end,
@@ -513,15 +507,7 @@ pub fn plan(root: Node<'_>, path: &[Seg], op: Op<'_>) -> Result<Vec<TextEdit>, S
             if !lead[..dash].trim().is_empty() {
                 return Err("the list's first item shares its line".to_owned());
             }
-            let (end, nl) = line_end(&n, deep_end(&n));
-            let l = Layout {
-                nl,
-                seq: seq_indent(&root),
-            };
-            Ok(vec![TextEdit {
-                span: end..end,
-                text: format!("{nl}{}", block_item(v, dash, l)),
-            }])
+            Ok(lines_after(&root, &n, |l| block_item(v, dash, l)))
         }
         Op::AddDocument(v) => {
             if !path.is_empty() {
@@ -536,22 +522,34 @@ pub fn plan(root: Node<'_>, path: &[Seg], op: Op<'_>) -> Result<Vec<TextEdit>, S
             let Value::Object(m) = v else {
                 return Err("a document must be a mapping".to_owned());
             };
-            let (end, nl) = line_end(&root, deep_end(&root));
-            let l = Layout {
-                nl,
-                seq: seq_indent(&root),
-            };
-            let mut out = format!("{nl}---");
-            for (k, v) in m {
-                out.push_str(nl);
-                out.push_str(&block_entry(k, v, 0, l));
-            }
-            Ok(vec![TextEdit {
-                span: end..end,
-                text: out,
-            }])
+            Ok(lines_after(&root, &root, |l| {
+                let mut out = "---".to_owned();
+                for (k, v) in m {
+                    out.push_str(l.nl);
+                    out.push_str(&block_entry(k, v, 0, l));
+                }
+                out
+            }))
         }
     }
+}
+
+/// New lines after the last line of `after`, in the layout of the document
+/// `root`.
+fn lines_after(
+    root: &Node<'_>,
+    after: &Node<'_>,
+    lines: impl FnOnce(Layout<'_>) -> String,
+) -> Vec<TextEdit> {
+    let (end, nl) = line_end(after, deep_end(after));
+    let l = Layout {
+        nl,
+        seq: seq_indent(root),
+    };
+    vec![TextEdit {
+        span: end..end,
+        text: format!("{nl}{}", lines(l)),
+    }]
 }
 
 /// `text` with `edits` applied (their spans are offsets of `text` plus

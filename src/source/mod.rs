@@ -94,12 +94,17 @@ pub struct SourceFile {
     changed: AtomicBool,
     /// The text contains `stslint:` (a suppression comment, perhaps).
     directives: bool,
+    /// The text contains `# Source: ` (the comments of `helm template`).
+    helm_sources: bool,
     /// See `block_starts`.
     line_starts: OnceLock<Vec<u32>>,
     /// Parts of the text read again for a while, and the offsets they
     /// start at (see `pin`).
     pinned: Mutex<Vec<(Text, usize)>>,
 }
+
+/// The comment `helm template` writes before each document.
+pub const HELM_SOURCE: &str = "# Source: ";
 
 /// Files up to this size are read again whole while their diagnostics are
 /// located (see [`SourceFile::pin`]); larger ones a document at a time.
@@ -125,6 +130,7 @@ impl Clone for SourceFile {
             disk: self.disk.clone(),
             changed: AtomicBool::new(self.changed.load(Ordering::Relaxed)),
             directives: self.directives,
+            helm_sources: self.helm_sources,
             line_starts: self.line_starts.clone(),
             pinned: Mutex::new(Vec::new()),
         }
@@ -138,6 +144,7 @@ impl SourceFile {
             name,
             len: text.len(),
             directives: memchr::memmem::find(text.as_bytes(), b"stslint:").is_some(),
+            helm_sources: memchr::memmem::find(text.as_bytes(), HELM_SOURCE.as_bytes()).is_some(),
             pinned: Mutex::new(Vec::new()),
             text: OnceLock::from(Arc::new(text)),
             disk: None,
@@ -148,7 +155,12 @@ impl SourceFile {
 
     /// A file read piece by piece and never held whole (see
     /// [`stream`]): what is known of its text without the text.
-    pub fn streamed(name: String, disk: OnDisk, directives: bool, lines: LineBlocks) -> Self {
+    pub fn streamed(
+        name: String,
+        disk: OnDisk,
+        (directives, helm_sources): (bool, bool),
+        lines: LineBlocks,
+    ) -> Self {
         SourceFile {
             name,
             text: OnceLock::new(),
@@ -156,6 +168,7 @@ impl SourceFile {
             disk: Some(disk),
             changed: AtomicBool::new(false),
             directives,
+            helm_sources,
             line_starts: OnceLock::from(lines.starts),
             pinned: Mutex::new(Vec::new()),
         }
@@ -263,6 +276,12 @@ impl SourceFile {
     /// True when the text may hold suppression comments (`stslint:`).
     pub fn has_directives(&self) -> bool {
         self.directives
+    }
+
+    /// True when the text may hold `helm template`'s `# Source:` comments
+    /// (known without the text, which may have been released).
+    pub fn has_helm_sources(&self) -> bool {
+        self.helm_sources
     }
 
     /// Length of the text in bytes (without reading it again).

@@ -39,6 +39,8 @@ pub struct PieceReader<R> {
     limit: u64,
     pub lines: LineBlocks,
     pub directives: bool,
+    /// `# Source: ` seen (helm template output).
+    pub sources: bool,
     pub helm: bool,
     pub failed: Option<Failure>,
 }
@@ -57,6 +59,7 @@ impl<R: Read> PieceReader<R> {
             limit,
             lines: LineBlocks::default(),
             directives: false,
+            sources: false,
             helm: false,
             failed: None,
         }
@@ -119,6 +122,7 @@ impl<R: Read> PieceReader<R> {
         self.scanned = 0;
         self.lines.feed(&bytes, base);
         self.directives |= memchr::memmem::find(&bytes, b"stslint:").is_some();
+        self.sources |= memchr::memmem::find(&bytes, super::HELM_SOURCE.as_bytes()).is_some();
         self.helm |= memchr::memmem::find(&bytes, b"{{").is_some();
         match String::from_utf8(bytes) {
             Ok(text) => Some(Piece { base, text }),
