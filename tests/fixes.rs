@@ -1,8 +1,8 @@
 //! Fix fixtures: each `testdata/<rule>/fix-*.yaml` (or `.json`) becomes,
-//! byte for byte, the `fix-*.fixed.yaml` (`.fixed.json`) beside it under `check --fix` (`--unsafe-fixes`
-//! too when its name holds `unsafe`); linting the result finds nothing of
-//! that rule; and `--diff` prints a patch that `patch -p1` and `git apply`
-//! apply to the same result.
+//! byte for byte, the `fix-*.fixed.yaml` (`.fixed.json`) beside it under
+//! `check --fix` (`--unsafe-fixes` too when its name holds `unsafe`);
+//! linting the result finds nothing of that rule; and `--diff` prints a
+//! patch that `patch -p1` and `git apply` apply to the same result.
 
 mod common;
 

@@ -112,21 +112,26 @@ fn build<'a>(d: &Diagnostic, files: &'a [LoadedFile]) -> Report<'a> {
             .map(|m| format!("`{m}` is missing here")),
         span(&at.span),
     )];
-    let mut related = Vec::new();
-    if d.rendered.is_some() {
-        let tf = &files[d.at.file];
-        related.push(Report {
-            message: "the template that renders it".to_owned(),
+    // A note of its own, shown after the report: its header names the
+    // place, so the label does not repeat the message.
+    let note = |message: &str, place: &super::Position| {
+        let nf = &files[place.file];
+        Report {
+            message: message.to_owned(),
             code: Some("note".to_owned()),
             severity: miette::Severity::Advice,
             help: None,
             src: Src {
-                name: &tf.source.name,
-                text: tf.source.text(),
+                name: &nf.source.name,
+                text: nf.source.text(),
             },
-            labels: vec![LabeledSpan::new_primary_with_span(None, span(&d.at.span))],
+            labels: vec![LabeledSpan::new_primary_with_span(None, span(&place.span))],
             related: Vec::new(),
-        });
+        }
+    };
+    let mut related = Vec::new();
+    if d.rendered.is_some() {
+        related.push(note("the template that renders it", &d.at));
     }
     for r in &d.related {
         if r.at.file == at.file {
@@ -135,21 +140,7 @@ fn build<'a>(d: &Diagnostic, files: &'a [LoadedFile]) -> Report<'a> {
                 span(&r.at.span),
             ));
         } else {
-            // Shown after the report as a note of its own: its header names
-            // the place, so the label does not repeat the message.
-            let rf = &files[r.at.file];
-            related.push(Report {
-                message: r.message.clone(),
-                code: Some("note".to_owned()),
-                severity: miette::Severity::Advice,
-                help: None,
-                src: Src {
-                    name: &rf.source.name,
-                    text: rf.source.text(),
-                },
-                labels: vec![LabeledSpan::new_primary_with_span(None, span(&r.at.span))],
-                related: Vec::new(),
-            });
+            related.push(note(&r.message, &r.at));
         }
     }
     Report {

@@ -48,6 +48,8 @@ struct Placer<'r> {
     /// The documents of each rendering, parsed again (their trees were
     /// released after loading).
     parsed: HashMap<usize, std::rc::Rc<Vec<source::Document>>>,
+    /// The patch files of each kustomization, read once.
+    patch_files: HashMap<PathBuf, std::rc::Rc<Vec<PathBuf>>>,
 }
 
 /// A place in a loaded file: (file, document, span).
@@ -63,6 +65,14 @@ impl Placer<'_> {
         let id = crate::load::add_source(files, path, name.to_string_lossy().into_owned())?;
         self.loaded.insert(path.to_path_buf(), id);
         Some(id)
+    }
+
+    /// The patch files kustomization `k` lists.
+    fn patches(&mut self, k: &Path) -> std::rc::Rc<Vec<PathBuf>> {
+        self.patch_files
+            .entry(k.to_path_buf())
+            .or_insert_with(|| std::rc::Rc::new(entries(k).patches))
+            .clone()
     }
 
     /// The documents of file `id`, parsed again (trees are released after
@@ -184,7 +194,7 @@ impl Placer<'_> {
                     | "PatchStrategicMergeTransformer"
                     | "PatchJson6902Transformer",
                     _,
-                ) => entries(k).patches.iter().find_map(|patch| {
+                ) => self.patches(k).iter().find_map(|patch| {
                     self.in_file(files, patch, &info, &at.path, value, true)
                         .or_else(|| self.in_json_patch(files, patch, &at.path))
                 }),
@@ -330,6 +340,7 @@ pub fn place(diags: &mut [Diagnostic], files: &mut Vec<LoadedFile>, renders: &[R
         renders,
         loaded: HashMap::new(),
         parsed: HashMap::new(),
+        patch_files: HashMap::new(),
     };
     for d in diags.iter_mut() {
         let Some(r) = renders.iter().find(|r| r.file == d.at.file) else {
