@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use cel::common::ast::{CallExpr, Expr, LiteralValue, operators};
 use cel::{Context, IdedExpr, Value};
 
+use super::comprehensions::TwoVar;
 use crate::model::path::FieldPath;
 
 /// A field of the object under review.
@@ -128,6 +129,11 @@ fn selections(e: &IdedExpr, scope: &Scope<'_>, out: &mut Vec<Blamed>) {
             }
         }
         Expr::Select(s) => selections(&s.operand, scope, out),
+        // A bind (and a two-variable comprehension, a bind of its target):
+        // what it binds.
+        Expr::Comprehension(c) if super::library::is_bind(c) => {
+            selections(&c.accu_init, scope, out)
+        }
         Expr::Comprehension(c) => selections(&c.iter_range, scope, out),
         _ => {}
     }
@@ -234,6 +240,9 @@ fn walk(
                 push(out, p.key(&super::value::unescaped(&s.field)), true);
             }
         }
+        Expr::Comprehension(c) if let Some(tv) = TwoVar::of(c) => {
+            two_var(&tv, cx, scope, out, depth)
+        }
         Expr::Comprehension(c) if super::library::is_bind(c) => {
             // `cel.bind(v, init, result)`: the result, with `v` the value of
             // `init` and, when `init` is a field, that field.
@@ -275,31 +284,9 @@ fn walk(
                         if !is_false(pred, &inner) {
                             continue;
                         }
-                        // The element's own field when the range is one;
-                        // else (a literal list, a param) what the
-                        // predicate reads of the object.
-                        let mut s = scope.clone();
                         let element = element_path(&c.iter_range, i, cx, scope);
-                        match &element {
-                            Some(p) => {
-                                s.bound.insert(c.iter_var.clone(), p.clone());
-                            }
-                            None => {
-                                s.bound.remove(&c.iter_var);
-                            }
-                        }
-                        let before = out.len();
-                        walk(pred, &inner, &s, out, depth + 1);
-                        if out.len() == before
-                            && let Some(p) = &element
-                        {
-                            push(out, p.clone(), false);
-                        }
-                        // The element's own fields first: they are what
-                        // differs between the passing and failing elements.
-                        if let Some(p) = &element {
-                            out[before..].sort_by_key(|b| !b.path.segs().starts_with(p.segs()));
-                        }
+                        let s = scope.clone();
+                        failing_element(pred, &inner, s, &c.iter_var, element, out, depth);
                     }
                 }
                 _ => match range_path {
@@ -317,5 +304,90 @@ fn walk(
             walk(ve, cx, scope, out, depth + 1);
         }
         _ => selections(e, scope, out),
+    }
+}
+
+/// A failing two-variable `all(i, v, p)`: each failing element, its field
+/// (`x[i]` of a list, `x[k]` of a map) bound to `v` while `p` is blamed.
+fn two_var(
+    tv: &TwoVar<'_>,
+    cx: &Context<'_, '_>,
+    scope: &Scope<'_>,
+    out: &mut Vec<Blamed>,
+    depth: usize,
+) {
+    let range_path = chain(tv.target, scope);
+    let pred = all_predicate(tv.inner).map(|p| tv.unwrap(p));
+    let items: Option<Vec<(Value, Value, Option<FieldPath>)>> = match eval(tv.target, cx) {
+        Some(Value::List(items)) => Some(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let path = element_path(tv.target, i, cx, scope);
+                    (Value::Int(i as i64), v.clone(), path)
+                })
+                .collect(),
+        ),
+        Some(Value::Map(m)) => Some(
+            m.map
+                .iter()
+                .map(|(k, v)| {
+                    let key = Value::from(k.clone());
+                    let path = match (&range_path, k) {
+                        (Some(p), cel::objects::Key::String(s)) => Some(p.clone().key(s)),
+                        _ => None,
+                    };
+                    (key, v.clone(), path)
+                })
+                .collect(),
+        ),
+        _ => None,
+    };
+    let (Some(pred), Some(items)) = (pred, items) else {
+        match range_path {
+            Some(p) => push(out, p, false),
+            None => selections(tv.target, scope, out),
+        }
+        return;
+    };
+    for (index, value, element) in items {
+        let mut inner = cx.new_inner_scope();
+        inner.add_variable_from_value(tv.index.to_owned(), index);
+        inner.add_variable_from_value(tv.value.to_owned(), value);
+        if !is_false(pred, &inner) {
+            continue;
+        }
+        let mut s = scope.clone();
+        s.bound.remove(tv.index);
+        failing_element(pred, &inner, s, tv.value, element, out, depth);
+    }
+}
+
+/// Blames `pred`, false for one element of a comprehension, with `var`
+/// bound to the element's field when the range is one; else (a literal
+/// list, a param) what the predicate reads of the object is blamed.
+fn failing_element(
+    pred: &IdedExpr,
+    cx: &Context<'_, '_>,
+    mut s: Scope<'_>,
+    var: &str,
+    element: Option<FieldPath>,
+    out: &mut Vec<Blamed>,
+    depth: usize,
+) {
+    match &element {
+        Some(p) => s.bound.insert(var.to_owned(), p.clone()),
+        None => s.bound.remove(var),
+    };
+    let before = out.len();
+    walk(pred, cx, &s, out, depth + 1);
+    if let Some(p) = &element {
+        if out.len() == before {
+            push(out, p.clone(), false);
+        }
+        // The element's own fields first: they are what differs between
+        // the passing and failing elements.
+        out[before..].sort_by_key(|b| !b.path.segs().starts_with(p.segs()));
     }
 }

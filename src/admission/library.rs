@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use cel::common::ast::{ComprehensionExpr, EntryExpr, Expr, ListExpr, LiteralValue};
+use cel::common::ast::{ComprehensionExpr, EntryExpr, Expr, LiteralValue};
 use cel::extractors::{Arguments, This};
 use cel::objects::{Opaque, OptionalValue};
 use cel::parser::{Macro, MacroExprHelper, ParseError};
@@ -95,6 +95,7 @@ pub fn env() -> Arc<Env> {
         let _ = env.add_extension(cel::extensions::lists);
         // Fails only if `bind` were already a receiver macro of 3 arguments.
         let _ = env.add_macro(Macro::receiver("bind", 3, bind_macro));
+        super::comprehensions::add_macros(&mut env);
         Arc::new(env)
     })
     .clone()
@@ -121,17 +122,9 @@ fn bind_macro(
             "cel.bind() variable names must be simple identifiers",
         ));
     };
-    let bind = ComprehensionExpr {
-        iter_range: helper.next_expr(Expr::List(ListExpr::new(Vec::new()))),
-        iter_var: "#unused".to_owned(),
-        iter_var2: None,
-        accu_var: name.clone(),
-        accu_init: init,
-        loop_cond: helper.next_expr(Expr::Literal(LiteralValue::Boolean(false.into()))),
-        loop_step: helper.next_expr(Expr::Ident(name)),
-        result,
-    };
-    Ok(Some(helper.next_expr(Expr::Comprehension(Box::new(bind)))))
+    Ok(Some(super::comprehensions::bind(
+        helper, &name, init, result,
+    )))
 }
 
 /// Whether `c` is a `cel.bind` (a comprehension over a literal empty list
@@ -180,6 +173,8 @@ pub fn context() -> Context<'static, 'static> {
         "identifier" => |This(i): This<Value>| image_part(i, Part::Identifier),
         "containsDigest" => |This(i): This<Value>| image_part(i, Part::ContainsDigest),
         "lookup" => lookup,
+        "@keys" => super::comprehensions::keys,
+        "@mapInsert" => super::comprehensions::map_insert,
         "sets.contains" => |a: Value, b: Value| -> Result<bool> {
             let (a, b) = (list_of(&a, "sets.contains")?, list_of(&b, "sets.contains")?);
             Ok(b.iter().all(|x| a.iter().any(|y| same(x, y))))

@@ -11,6 +11,7 @@
 
 pub mod ast;
 pub mod blame;
+pub mod comprehensions;
 pub mod defaults;
 pub mod format;
 pub mod library;
@@ -1014,7 +1015,7 @@ impl Set {
                 "it uses `authorizer`, which needs the cluster's authorization and cannot be evaluated offline".to_owned()
             } else {
                 format!(
-                    "`{name}` is not defined: a function or macro stslint's CEL engine does not support (two-variable comprehensions such as `all(i, v, ...)`), or a name the policy does not declare"
+                    "`{name}` is not defined: a function or macro stslint's CEL engine does not support, or a name the policy does not declare"
                 )
             };
             out.push(Finding {
