@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use cel::common::ast::{ComprehensionExpr, EntryExpr, Expr, LiteralValue};
+use cel::common::ast::{CallExpr, ComprehensionExpr, EntryExpr, Expr, LiteralValue, operators};
 use cel::extractors::{Arguments, This};
 use cel::objects::{Opaque, OptionalValue};
 use cel::parser::{Macro, MacroExprHelper, ParseError};
@@ -574,46 +574,76 @@ fn find_all(This(s): This<Arc<String>>, pattern: Arc<String>) -> Result<Value> {
 
 /// The expression that is evaluated for `e`: the same tree (same ids, so
 /// every location still holds), with each `matches` call, member or global,
-/// sent to [`MATCHES`], which compiles its pattern once.
+/// sent to [`MATCHES`], which compiles its pattern once, and the first field
+/// selected on a variable that is always a map (`object.spec`) read as an
+/// index (`object['spec']`). The two are the same on a map, missing key
+/// included, but the crate resolves a selection chain as a qualified name
+/// first: `object.spec.template.spec.containers` is looked up whole, then
+/// without its last field, and so on, a hashed lookup in each scope for each
+/// prefix.
 pub fn for_evaluation(e: &IdedExpr) -> IdedExpr {
-    fn visit(e: &mut IdedExpr) {
+    /// Variables that always hold a map, unless a comprehension rebinds them.
+    const MAPS: &[&str] = &["object", "variables", "request"];
+    fn visit(e: &mut IdedExpr, maps: &[&str]) {
+        let id = e.id;
         match &mut e.expr {
             Expr::Call(c) => {
                 if c.func_name == "matches" && c.args.len() + usize::from(c.target.is_some()) == 2 {
                     MATCHES.clone_into(&mut c.func_name);
                 }
-                c.target.iter_mut().for_each(|t| visit(t));
-                c.args.iter_mut().for_each(visit);
+                c.target.iter_mut().for_each(|t| visit(t, maps));
+                c.args.iter_mut().for_each(|a| visit(a, maps));
             }
             Expr::Comprehension(c) => {
-                for part in [
-                    &mut c.iter_range,
-                    &mut c.accu_init,
-                    &mut c.loop_cond,
-                    &mut c.loop_step,
-                    &mut c.result,
-                ] {
-                    visit(part);
+                visit(&mut c.iter_range, maps);
+                visit(&mut c.accu_init, maps);
+                let inner: Vec<&str> = maps
+                    .iter()
+                    .copied()
+                    .filter(|m| *m != c.iter_var && *m != c.accu_var)
+                    .collect();
+                for part in [&mut c.loop_cond, &mut c.loop_step, &mut c.result] {
+                    visit(part, &inner);
                 }
             }
-            Expr::List(l) => l.elements.iter_mut().for_each(visit),
-            Expr::Map(m) => m.entries.iter_mut().for_each(|x| entry(&mut x.expr)),
-            Expr::Struct(s) => s.entries.iter_mut().for_each(|x| entry(&mut x.expr)),
-            Expr::Select(s) => visit(&mut s.operand),
+            Expr::List(l) => l.elements.iter_mut().for_each(|x| visit(x, maps)),
+            Expr::Map(m) => m.entries.iter_mut().for_each(|x| entry(&mut x.expr, maps)),
+            Expr::Struct(s) => s.entries.iter_mut().for_each(|x| entry(&mut x.expr, maps)),
+            Expr::Select(s) => {
+                if !s.test
+                    && let Expr::Ident(root) = &s.operand.expr
+                    && maps.contains(&root.as_str())
+                {
+                    let field = IdedExpr {
+                        id,
+                        expr: Expr::Literal(LiteralValue::String(
+                            std::mem::take(&mut s.field).into(),
+                        )),
+                    };
+                    let operand = std::mem::take(&mut *s.operand);
+                    e.expr = Expr::Call(CallExpr {
+                        func_name: operators::INDEX.to_owned(),
+                        target: None,
+                        args: vec![operand, field],
+                    });
+                } else {
+                    visit(&mut s.operand, maps);
+                }
+            }
             Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
         }
     }
-    fn entry(e: &mut EntryExpr) {
+    fn entry(e: &mut EntryExpr, maps: &[&str]) {
         match e {
             EntryExpr::MapEntry(m) => {
-                visit(&mut m.key);
-                visit(&mut m.value);
+                visit(&mut m.key, maps);
+                visit(&mut m.value, maps);
             }
-            EntryExpr::StructField(f) => visit(&mut f.value),
+            EntryExpr::StructField(f) => visit(&mut f.value, maps),
         }
     }
     let mut e = e.clone();
-    visit(&mut e);
+    visit(&mut e, MAPS);
     e
 }
 

@@ -12,10 +12,10 @@
 pub mod ast;
 pub mod blame;
 pub mod comprehensions;
-pub mod defaults;
 pub mod format;
 pub mod library;
 pub mod matching;
+pub mod object;
 pub mod reads;
 pub mod schema;
 pub mod spec;
@@ -141,6 +141,28 @@ fn object_value(index: &Index, files: &[LoadedFile], id: ObjId) -> Option<Value>
     let tree = reparse_document(&f.source, &f.docs, o.document)?;
     let root = descend(tree.root()?, &o.base)?;
     Some(value::of(&root))
+}
+
+/// The string labels of the object at `root`.
+fn tree_labels(root: &Node<'_>) -> BTreeMap<String, String> {
+    let Some(crate::source::NodeKind::Map(entries)) = root
+        .get("metadata")
+        .and_then(|m| m.get("labels"))
+        .map(|l| l.kind())
+    else {
+        return BTreeMap::new();
+    };
+    entries
+        .iter()
+        .filter_map(
+            |(k, v)| match v.scalar().map(|s| crate::source::yaml11::resolve_ref(&s)) {
+                Some(crate::source::yaml11::Resolved::Str(v)) => {
+                    Some((crate::source::yaml11::key_string(&k), v.to_owned()))
+                }
+                _ => None,
+            },
+        )
+        .collect()
 }
 
 fn labels_of(v: &Value) -> BTreeMap<String, String> {
@@ -564,12 +586,16 @@ impl Set {
         root: &Context<'_, 'static>,
         out: &mut Vec<Finding>,
     ) {
-        // The object and old object, defaulted; the Namespace (object,
-        // labels, from a manifest): each made once, when a policy applies.
-        let object: OnceCell<(Value, Value)> = OnceCell::new();
+        // The object's labels and old labels (for objectSelector), the
+        // object as a value (for a StatefulSetPolicy's image globs and the
+        // objects around it), the Namespace (object, labels, from a
+        // manifest): each made once, when a policy needs it.
+        type Labels = BTreeMap<String, String>;
+        let labels: OnceCell<(Labels, Option<Labels>)> = OnceCell::new();
+        let plain: OnceCell<Value> = OnceCell::new();
         let namespace = OnceCell::new();
-        // What every evaluation on `s` sees, bound once, borrowing the
-        // values above.
+        // What every evaluation on `s` sees, bound once: the object and the
+        // old object, defaulted, made straight from their trees.
         let mut subject: Option<Context<'_, '_>> = None;
         let operation = if s.old.is_some() { "UPDATE" } else { "CREATE" };
         let mut nearby: Option<Around> = None;
@@ -581,17 +607,6 @@ impl Set {
             if !take(&vap.constraints) || !binding.matching.as_ref().is_none_or(take) {
                 continue;
             }
-            let (obj, old) = object.get_or_init(|| {
-                let reads = &self.needs.object;
-                let mut v = value::read(&s.root, reads);
-                defaults::apply(&s.obj.kind, &mut v, reads);
-                let old = s.old.map_or(Value::Null, |o| {
-                    let mut v = value::read(&o, reads);
-                    defaults::apply(&s.obj.kind, &mut v, reads);
-                    v
-                });
-                (v, old)
-            });
             // Selectors: the namespace's labels, the object's (or the old
             // object's) labels.
             // Made only when a selector or an expression needs it.
@@ -629,9 +644,12 @@ impl Set {
                     }
                 }
                 if let Some(sel) = &m.object_selector {
-                    let now = matching::selects(Some(sel), &labels_of(obj));
-                    let before = !matches!(old, Value::Null)
-                        && matching::selects(Some(sel), &labels_of(old));
+                    let (now, before) = labels
+                        .get_or_init(|| (tree_labels(&s.root), s.old.map(|o| tree_labels(&o))));
+                    let before = before
+                        .as_ref()
+                        .is_some_and(|b| matching::selects(Some(sel), b));
+                    let now = matching::selects(Some(sel), now);
                     if !now && !before {
                         selected = false;
                         break;
@@ -644,7 +662,11 @@ impl Set {
 
             // Params: one evaluation per param object, all must pass.
             if let Some(n) = &vap.native
-                && !native_matches(n, &s.obj.namespace, obj)
+                && !native_matches(
+                    n,
+                    &s.obj.namespace,
+                    plain.get_or_init(|| value::read(&s.root, &self.needs.object)),
+                )
             {
                 continue;
             }
@@ -710,8 +732,18 @@ impl Set {
                 };
                 let cx = subject.get_or_insert_with(|| {
                     let mut cx = root.new_inner_scope();
-                    cx.add_variable_as_val("object", value::val(obj));
-                    cx.add_variable_as_val("oldObject", value::val(old));
+                    let reads = &self.needs.object;
+                    cx.add_variable_as_val("object", object::of(&s.root, &s.obj.kind, reads));
+                    cx.add_variable_as_val(
+                        "oldObject",
+                        s.old.map_or_else(
+                            || {
+                                Box::new(cel::common::types::CelNull)
+                                    as Box<dyn cel::common::value::Val>
+                            },
+                            |o| object::of(&o, &s.obj.kind, reads),
+                        ),
+                    );
                     // What a policy without params or variables sees of them.
                     cx.add_variable_from_value("params", Value::Null);
                     cx.add_variable_from_value("variables", value::map(std::iter::empty()));
@@ -727,10 +759,14 @@ impl Set {
                     }
                     cx
                 });
-                let near = vap
-                    .native
-                    .as_ref()
-                    .map(|_| &*nearby.get_or_insert_with(|| around(s, obj)));
+                let near = vap.native.as_ref().map(|_| {
+                    &*nearby.get_or_insert_with(|| {
+                        around(
+                            s,
+                            plain.get_or_init(|| value::read(&s.root, &self.needs.object)),
+                        )
+                    })
+                });
                 ran |= self.evaluate(s, &run, cx, near, out);
             }
             if ran {

@@ -1,9 +1,12 @@
-//! A manifest's tree as CEL values, as the API server hands an object to a
-//! ValidatingAdmissionPolicy: scalars read as kubectl reads YAML 1.1,
+//! How a manifest's tree is seen in CEL, as the API server hands an object
+//! to a ValidatingAdmissionPolicy: scalars read as kubectl reads YAML 1.1,
 //! integers as `int` (never `uint`, so `replicas % 2` works), int-or-string
 //! fields as written, and property names that CEL cannot spell also
 //! reachable in their escaped form (`__namespace__`), while the keys of
 //! free-form maps (labels, annotations, ConfigMap data) stay as written.
+//! The conversion itself is [`super::object`]'s; this module has the naming
+//! rules and owned values (params, the objects around a set), and turns
+//! those into the interpreter's form ([`val`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,12 +20,10 @@ use cel::objects::{AsKeyRef, Key, KeyRef, Map};
 
 use super::reads::{ALL, Reads};
 use crate::source::Node;
-use crate::source::tree::NodeKind;
-use crate::source::yaml11::{Resolved, key_string, resolve_ref};
 
 /// Fields whose values are maps with free keys (`additionalProperties` in
 /// the schema): their keys are data, never escaped.
-const FREE_MAPS: &[&str] = &[
+pub(super) const FREE_MAPS: &[&str] = &[
     "labels",
     "annotations",
     "data",
@@ -42,7 +43,8 @@ const FREE_MAPS: &[&str] = &[
 
 /// Maps of resource quantities: the API server holds them as Quantity,
 /// which it writes as a string (`memory: 64` reaches a policy as `'64'`).
-const QUANTITY_MAPS: &[&str] = &["limits", "requests", "capacity", "allocatable", "hard"];
+pub(super) const QUANTITY_MAPS: &[&str] =
+    &["limits", "requests", "capacity", "allocatable", "hard"];
 
 /// CEL's reserved words: a property with one of these names is reached as
 /// `__word__` in Kubernetes CEL.
@@ -104,88 +106,19 @@ pub fn unescaped(name: &str) -> String {
         .replace("__", "_")
 }
 
-/// The CEL value of a scalar.
-pub fn scalar(node: &Node<'_>) -> Value {
-    match node.scalar().map(|s| resolve_ref(&s)) {
-        Some(Resolved::Null) | None => Value::Null,
-        Some(Resolved::Bool(b)) => Value::Bool(b),
-        Some(Resolved::Int(i)) => Value::Int(i),
-        Some(Resolved::UInt(u)) => i64::try_from(u).map_or(Value::UInt(u), Value::Int),
-        Some(Resolved::Float(f)) => Value::Float(f),
-        Some(Resolved::Str(s)) => Value::String(Arc::new(s.to_owned())),
-    }
-}
-
-/// The CEL value of a node and everything under it.
+/// The CEL value of a node and everything under it, as written (no
+/// defaults: params and the objects around a set).
 pub fn of(node: &Node<'_>) -> Value {
-    convert(node, false, &ALL)
+    read(node, &ALL)
 }
 
 /// The CEL value of a node with only the fields `reads` names (and all
-/// under them): what the policies of a run can see.
+/// under them), as written.
 pub fn read(node: &Node<'_>, reads: &Reads) -> Value {
-    convert(node, false, reads)
-}
-
-fn convert(node: &Node<'_>, free: bool, reads: &Reads) -> Value {
-    match node.kind() {
-        NodeKind::Scalar(_) => scalar(node),
-        // Every item is kept, with what is read of items.
-        NodeKind::Seq(items) => Value::List(Arc::new(
-            items
-                .iter()
-                .map(|n| convert(&n, false, reads.items()))
-                .collect(),
-        )),
-        NodeKind::Map(entries) => {
-            let mut map: HashMap<Key, Value> = HashMap::with_capacity(entries.len());
-            for (k, v) in entries.iter() {
-                let name = key_string(&k);
-                if name == "<<" {
-                    // Merge keys: entries written in the map win.
-                    if let Value::Map(m) = convert(&v, free, reads) {
-                        for (mk, mv) in m.map.iter() {
-                            map.entry(mk.clone()).or_insert_with(|| mv.clone());
-                        }
-                    }
-                    continue;
-                }
-                // A free map's keys are data: it is kept whole.
-                let Some(below) = (if free { Some(&ALL) } else { reads.field(&name) }) else {
-                    continue;
-                };
-                let value = if QUANTITY_MAPS.contains(&name.as_str()) {
-                    quantities(&v)
-                } else if FREE_MAPS.contains(&name.as_str()) {
-                    convert(&v, true, &ALL)
-                } else {
-                    convert(&v, false, below)
-                };
-                if !free && let Some(e) = escaped(&name) {
-                    map.insert(Key::String(Arc::new(e)), value.clone());
-                }
-                // The last of a repeated key wins, as in kubectl.
-                map.insert(Key::String(Arc::new(name)), value);
-            }
-            Value::Map(Map { map: Arc::new(map) })
-        }
-    }
-}
-
-/// A map of quantities: numbers as the strings the API server writes.
-fn quantities(node: &Node<'_>) -> Value {
-    let NodeKind::Map(entries) = node.kind() else {
-        return convert(node, true, &ALL);
-    };
-    map(entries.iter().map(|(k, v)| {
-        let value = match v.scalar().map(|s| resolve_ref(&s)) {
-            Some(Resolved::Int(_) | Resolved::UInt(_) | Resolved::Float(_)) => {
-                string(v.as_scalar().unwrap_or(""))
-            }
-            _ => convert(&v, true, &ALL),
-        };
-        (key_string(&k), value)
-    }))
+    // One converter for both forms: the interpreter's (made for the object
+    // under review), turned into an owned value.
+    let v = super::object::of(node, "", reads);
+    Value::try_from(v.as_ref()).unwrap_or(Value::Null)
 }
 
 /// `value` as the interpreter holds a variable, in one pass and borrowing

@@ -187,6 +187,17 @@ fn is_float(body: &str) -> bool {
 }
 
 /// The string a mapping key becomes in JSON.
+/// [`key_string`], borrowed from the tree when the key is a string (most
+/// keys): no allocation for a key that is only compared.
+pub fn key_str<'a>(node: &Node<'a>) -> std::borrow::Cow<'a, str> {
+    if let Some(s) = node.scalar()
+        && let Resolved::Str(text) = resolve_ref(&s)
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(key_string(node))
+}
+
 pub fn key_string(node: &Node<'_>) -> String {
     match node.kind() {
         NodeKind::Scalar(s) => match resolve(&s) {
