@@ -513,6 +513,9 @@ mod tests {
                 "object.kind",
                 "cel.bind(cs, object.spec.template.spec.containers, cs.map(c, c.imagePullPolicy))",
                 "cel.bind(object, object.spec, object.replicas)",
+                "object.spec.template.spec.containers.all(i, c, i == 0 || c.imagePullPolicy == 'Always')",
+                "object.spec.template.metadata.labels.exists(k, v, k == 'app' && v == 'db')",
+                "object.spec.volumeClaimTemplates.transformMap(i, t, t.spec.resources.requests.storage)",
             ],
         );
         same_as_whole(
