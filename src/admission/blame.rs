@@ -263,17 +263,7 @@ fn walk(
             // The elements an `all()` iterates: a list's items, a map's keys.
             let items: Option<Vec<Value>> = match eval(&c.iter_range, cx) {
                 Some(Value::List(items)) => Some(items.to_vec()),
-                Some(Value::Map(m)) => Some(
-                    m.map
-                        .keys()
-                        .map(|k| match k {
-                            cel::objects::Key::String(s) => Value::String(s.clone()),
-                            cel::objects::Key::Int(i) => Value::Int(*i),
-                            cel::objects::Key::Uint(u) => Value::UInt(*u),
-                            cel::objects::Key::Bool(b) => Value::Bool(*b),
-                        })
-                        .collect(),
-                ),
+                Some(Value::Map(m)) => Some(m.map.keys().map(|k| Value::from(k.clone())).collect()),
                 _ => None,
             };
             match (all_predicate(c), items) {

@@ -27,6 +27,8 @@ use cel::objects::{Key, Map};
 use cel::parser::{Macro, MacroExprHelper, ParseError};
 use cel::{Env, ExecutionError, IdedExpr, Value};
 
+use super::library::err;
+
 /// The variable the target is bound to, so that it is evaluated once.
 const INPUT: &str = "@__2var_input__";
 /// The accumulator, named as cel-go names it.
@@ -283,10 +285,6 @@ fn inner_value(step: &IdedExpr) -> Option<&str> {
 }
 
 // ---- runtime --------------------------------------------------------------
-
-fn err(function: &str, message: impl ToString) -> ExecutionError {
-    ExecutionError::function_error(function, message)
-}
 
 /// `x.@keys()`.
 pub fn keys(This(x): This<Value>) -> Result<Value, ExecutionError> {

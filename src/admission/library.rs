@@ -301,7 +301,7 @@ pub fn with_root<R>(f: impl FnOnce(&Context<'_, 'static>) -> R) -> R {
     ROOT.with(|root| f(root))
 }
 
-fn err(function: &str, message: impl ToString) -> ExecutionError {
+pub(super) fn err(function: &str, message: impl ToString) -> ExecutionError {
     ExecutionError::function_error(function, message)
 }
 

@@ -143,28 +143,6 @@ fn object_value(index: &Index, files: &[LoadedFile], id: ObjId) -> Option<Value>
     Some(value::of(&root))
 }
 
-/// The string labels of the object at `root`.
-fn tree_labels(root: &Node<'_>) -> BTreeMap<String, String> {
-    let Some(crate::source::NodeKind::Map(entries)) = root
-        .get("metadata")
-        .and_then(|m| m.get("labels"))
-        .map(|l| l.kind())
-    else {
-        return BTreeMap::new();
-    };
-    entries
-        .iter()
-        .filter_map(
-            |(k, v)| match v.scalar().map(|s| crate::source::yaml11::resolve_ref(&s)) {
-                Some(crate::source::yaml11::Resolved::Str(v)) => {
-                    Some((crate::source::yaml11::key_string(&k), v.to_owned()))
-                }
-                _ => None,
-            },
-        )
-        .collect()
-}
-
 fn labels_of(v: &Value) -> BTreeMap<String, String> {
     let meta = value::get(v, "metadata");
     value::string_map(meta.and_then(|m| value::get(m, "labels")))
@@ -592,7 +570,8 @@ impl Set {
         // manifest): each made once, when a policy needs it.
         type Labels = BTreeMap<String, String>;
         let labels: OnceCell<(Labels, Option<Labels>)> = OnceCell::new();
-        let plain: OnceCell<Value> = OnceCell::new();
+        let plain_cell: OnceCell<Value> = OnceCell::new();
+        let plain = || plain_cell.get_or_init(|| value::read(&s.root, &self.needs.object));
         let namespace = OnceCell::new();
         // What every evaluation on `s` sees, bound once: the object and the
         // old object, defaulted, made straight from their trees.
@@ -644,8 +623,12 @@ impl Set {
                     }
                 }
                 if let Some(sel) = &m.object_selector {
-                    let (now, before) = labels
-                        .get_or_init(|| (tree_labels(&s.root), s.old.map(|o| tree_labels(&o))));
+                    let (now, before) = labels.get_or_init(|| {
+                        let old = s
+                            .old
+                            .map(|o| labels_of(&value::read(&o, &self.needs.object)));
+                        (labels_of(plain()), old)
+                    });
                     let before = before
                         .as_ref()
                         .is_some_and(|b| matching::selects(Some(sel), b));
@@ -662,11 +645,7 @@ impl Set {
 
             // Params: one evaluation per param object, all must pass.
             if let Some(n) = &vap.native
-                && !native_matches(
-                    n,
-                    &s.obj.namespace,
-                    plain.get_or_init(|| value::read(&s.root, &self.needs.object)),
-                )
+                && !native_matches(n, &s.obj.namespace, plain())
             {
                 continue;
             }
@@ -759,14 +738,10 @@ impl Set {
                     }
                     cx
                 });
-                let near = vap.native.as_ref().map(|_| {
-                    &*nearby.get_or_insert_with(|| {
-                        around(
-                            s,
-                            plain.get_or_init(|| value::read(&s.root, &self.needs.object)),
-                        )
-                    })
-                });
+                let near = vap
+                    .native
+                    .as_ref()
+                    .map(|_| &*nearby.get_or_insert_with(|| around(s, plain())));
                 ran |= self.evaluate(s, &run, cx, near, out);
             }
             if ran {

@@ -285,14 +285,18 @@ fn entries<'t>(node: &Node<'t>, free: bool, reads: &Reads, at: At) -> Entries<'t
         if !free && let Some(e) = escaped(&name) {
             map.insert(CelMapKey::String(CelString::from(e)), value.clone());
         }
-        let key = match name {
-            std::borrow::Cow::Borrowed(s) => CelString::from(s),
-            std::borrow::Cow::Owned(s) => CelString::from(s),
-        };
         // The last of a repeated key wins, as in kubectl.
-        map.insert(CelMapKey::String(key), value);
+        map.insert(key(name), value);
     }
     map
+}
+
+/// A map key, borrowed from the tree when the key is written as a string.
+fn key<'t>(name: std::borrow::Cow<'t, str>) -> CelMapKey<'t> {
+    CelMapKey::String(match name {
+        std::borrow::Cow::Borrowed(s) => CelString::from(s),
+        std::borrow::Cow::Owned(s) => CelString::from(s),
+    })
 }
 
 /// A map of quantities: numbers as the strings the API server writes.
@@ -308,11 +312,7 @@ fn quantities<'t>(node: &Node<'t>) -> Box<dyn Val + 't> {
             }
             _ => convert(&v, true, &ALL, At::Nowhere),
         };
-        let key = match key_str(&k) {
-            std::borrow::Cow::Borrowed(s) => CelString::from(s),
-            std::borrow::Cow::Owned(s) => CelString::from(s),
-        };
-        map.insert(CelMapKey::String(key), value);
+        map.insert(key(key_str(&k)), value);
     }
     Box::new(CelMap::from(map))
 }
