@@ -11,12 +11,14 @@
 
 pub mod files;
 
+use std::borrow::Cow;
+
 use k8s_openapi::api::core::v1::Container;
 
 use crate::finding::ObjId;
 use crate::index::Index;
 use crate::model::path::{FieldPath, container};
-use crate::rules::{Sts, containers, image_parts};
+use crate::rules::{Sts, image_parts};
 
 /// Where a value was written, so a diagnostic can point at it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,11 +164,11 @@ pub struct Extra {
 /// The main containers of a StatefulSet the model recognises.
 pub fn profiles(s: &Sts<'_>, extra: &Extra) -> Vec<Profile> {
     let pod = s.pod();
-    containers(s.sts)
-        .into_iter()
+    s.containers()
+        .iter()
         .filter(|(p, _)| !is_init(p))
         .filter_map(|(cpath, c)| {
-            let view = View::new(pod, &cpath, c);
+            let view = View::new(pod, cpath, c);
             configured(&view, extra).or_else(|| recognise(&view, &extra.images))
         })
         .collect()
@@ -265,22 +267,50 @@ impl<'a> Pod<'a> {
 pub const POD_NAME: &str = "<pod>";
 
 /// One env variable of a container, with `$(VAR)` references to earlier
-/// variables expanded as the kubelet does.
+/// variables expanded as the kubelet does. Borrowed where nothing was
+/// expanded; its origin is made into a path only when a setting is used.
 #[derive(Debug, Clone)]
-struct EnvVar {
-    name: String,
-    value: Option<String>,
-    origin: Origin,
+struct EnvVar<'a> {
+    name: Cow<'a, str>,
+    value: Option<Cow<'a, str>>,
+    at: EnvAt<'a>,
+}
+
+/// Where an env variable was written.
+#[derive(Debug, Clone, Copy)]
+enum EnvAt<'a> {
+    /// `env[j].value`.
+    Value(usize),
+    /// `env[j].valueFrom.fieldRef.fieldPath`.
+    FieldRef(usize),
+    /// `env[j]` (a value the model cannot read).
+    Entry(usize),
+    /// Key `key` of ConfigMap `obj`.
+    ConfigMap { obj: ObjId, key: &'a str },
+}
+
+impl EnvAt<'_> {
+    fn origin(self, cpath: &FieldPath) -> Origin {
+        match self {
+            EnvAt::Value(j) => Origin::Field(container::env_value(cpath, j)),
+            EnvAt::FieldRef(j) => Origin::Field(container::env_field_path(cpath, j)),
+            EnvAt::Entry(j) => Origin::Field(container::env(cpath, j)),
+            EnvAt::ConfigMap { obj, key } => Origin::ConfigMap {
+                obj,
+                key: key.to_owned(),
+            },
+        }
+    }
 }
 
 /// One container, as the model reads it.
 pub struct View<'a> {
     pub path: FieldPath,
     pub container: &'a Container,
-    env: Vec<EnvVar>,
+    env: Vec<EnvVar<'a>>,
     /// Whitespace-separated words of command and args (scripts included),
-    /// with the entry they come from.
-    words: Vec<(String, FieldPath)>,
+    /// with the entry they come from (`command` or `args`, and its index).
+    words: Vec<(Cow<'a, str>, &'static str, usize)>,
     pod: &'a Pod<'a>,
 }
 
@@ -296,63 +326,60 @@ impl<'a> View<'a> {
             if let Some((id, data)) = pod.index.config_map(pod.ns, &cm.name) {
                 for (k, v) in data.iter() {
                     env.push(EnvVar {
-                        name: format!("{prefix}{k}"),
-                        value: Some(v.to_owned()),
-                        origin: Origin::ConfigMap {
-                            obj: id,
-                            key: k.to_owned(),
+                        name: if prefix.is_empty() {
+                            Cow::Borrowed(k)
+                        } else {
+                            Cow::Owned(format!("{prefix}{k}"))
                         },
+                        value: Some(Cow::Borrowed(v)),
+                        at: EnvAt::ConfigMap { obj: id, key: k },
                     });
                 }
             }
         }
         for (j, e) in c.env.iter().flatten().enumerate() {
             let from = e.value_from.as_ref();
-            let (value, origin) = if let Some(v) = &e.value {
-                (
-                    Some(expand(v, &env)),
-                    Origin::Field(container::env_value(cpath, j)),
-                )
+            let (value, at) = if let Some(v) = &e.value {
+                (Some(expand(v, &env)), EnvAt::Value(j))
             } else if from
                 .and_then(|f| f.field_ref.as_ref())
                 .is_some_and(|f| f.field_path == "metadata.name")
             {
-                (
-                    Some(POD_NAME.to_owned()),
-                    Origin::Field(container::env_field_path(cpath, j)),
-                )
+                (Some(Cow::Borrowed(POD_NAME)), EnvAt::FieldRef(j))
             } else if let Some(r) = from.and_then(|f| f.config_map_key_ref.as_ref()) {
                 match pod.index.config_map(pod.ns, &r.name) {
                     Some((id, data)) => {
                         use crate::model::labels::LabelSet;
                         (
-                            data.label(&r.key).map(str::to_owned),
-                            Origin::ConfigMap {
+                            data.label(&r.key).map(Cow::Borrowed),
+                            EnvAt::ConfigMap {
                                 obj: id,
-                                key: r.key.clone(),
+                                key: r.key.as_str(),
                             },
                         )
                     }
-                    None => (None, Origin::Field(container::env(cpath, j))),
+                    None => (None, EnvAt::Entry(j)),
                 }
             } else {
-                (None, Origin::Field(container::env(cpath, j)))
+                (None, EnvAt::Entry(j))
             };
             env.push(EnvVar {
-                name: e.name.clone(),
+                name: Cow::Borrowed(e.name.as_str()),
                 value,
-                origin,
+                at,
             });
         }
         let mut words = Vec::new();
-        for (path, _, text) in crate::rules::command_and_args(cpath, c) {
-            if text.is_empty() {
-                words.push((String::new(), path));
-                continue;
-            }
-            for w in text.split_whitespace() {
-                let w = w.trim_matches(['"', '\'']);
-                words.push((expand(w, &env), path.clone()));
+        for (field, list) in [("command", &c.command), ("args", &c.args)] {
+            for (k, text) in list.iter().flatten().enumerate() {
+                if text.is_empty() {
+                    words.push((Cow::Borrowed(""), field, k));
+                    continue;
+                }
+                for w in text.split_whitespace() {
+                    let w = w.trim_matches(['"', '\'']);
+                    words.push((expand(w, &env), field, k));
+                }
             }
         }
         View {
@@ -366,11 +393,16 @@ impl<'a> View<'a> {
 
     /// Env variables the container reads from ConfigMaps (envFrom and
     /// configMapKeyRef): name, value and the ConfigMap key.
-    pub fn config_map_env(&self) -> impl Iterator<Item = (&str, &str, &Origin)> {
-        self.env.iter().filter_map(|e| match (&e.origin, &e.value) {
-            (Origin::ConfigMap { .. }, Some(v)) => Some((e.name.as_str(), v.as_str(), &e.origin)),
+    pub fn config_map_env(&self) -> impl Iterator<Item = (&str, &str, ObjId, &str)> {
+        self.env.iter().filter_map(|e| match (e.at, &e.value) {
+            (EnvAt::ConfigMap { obj, key }, Some(v)) => Some((&*e.name, &**v, obj, key)),
             _ => None,
         })
+    }
+
+    /// The path of entry `k` of the container's `command` or `args`.
+    fn word_origin(&self, field: &str, k: usize) -> Origin {
+        Origin::Field(container::arg(&self.path, field, k))
     }
 
     /// A Kafka broker setting (`min.insync.replicas`): from env
@@ -393,25 +425,25 @@ impl<'a> View<'a> {
             self.env.iter().rev().find(|e| e.name == *n).and_then(|e| {
                 Some(Setting {
                     name: format!("env {}", e.name),
-                    value: e.value.clone()?,
-                    origin: e.origin.clone(),
+                    value: e.value.as_deref()?.to_owned(),
+                    origin: e.at.origin(&self.path),
                 })
             })
         })
     }
 
     fn has_env(&self, pred: impl Fn(&str) -> bool) -> Option<&str> {
-        self.env.iter().map(|e| e.name.as_str()).find(|n| pred(n))
+        self.env.iter().map(|e| &*e.name).find(|n| pred(n))
     }
 
     /// A command-line flag `--name=value` or `--name value`.
     fn flag(&self, names: &[&str]) -> Option<Setting> {
-        for (i, (w, path)) in self.words.iter().enumerate() {
+        for (i, (w, field, k)) in self.words.iter().enumerate() {
             for n in names {
                 let value = if let Some(v) = w.strip_prefix(n).and_then(|r| r.strip_prefix('=')) {
                     Some(v.to_owned())
                 } else if w == n {
-                    self.words.get(i + 1).map(|(v, _)| v.clone())
+                    self.words.get(i + 1).map(|(v, _, _)| v.to_string())
                 } else {
                     None
                 };
@@ -419,7 +451,7 @@ impl<'a> View<'a> {
                     return Some(Setting {
                         name: format!("`{n}`"),
                         value,
-                        origin: Origin::Field(path.clone()),
+                        origin: self.word_origin(field, *k),
                     });
                 }
             }
@@ -430,29 +462,32 @@ impl<'a> View<'a> {
     /// A `--override key=value` (Kafka's start script) setting.
     fn override_setting(&self, key: &str) -> Option<Setting> {
         let want = format!("{key}=");
-        self.words.iter().enumerate().find_map(|(i, (w, path))| {
-            let v = if w == "--override" {
-                self.words.get(i + 1)?.0.strip_prefix(&want)?.to_owned()
-            } else {
-                w.strip_prefix("--override=")?
-                    .strip_prefix(&want)?
-                    .to_owned()
-            };
-            Some(Setting {
-                name: format!("`--override {key}`"),
-                value: v,
-                origin: Origin::Field(path.clone()),
+        self.words
+            .iter()
+            .enumerate()
+            .find_map(|(i, (w, field, k))| {
+                let v = if w == "--override" {
+                    self.words.get(i + 1)?.0.strip_prefix(&want)?.to_owned()
+                } else {
+                    w.strip_prefix("--override=")?
+                        .strip_prefix(&want)?
+                        .to_owned()
+                };
+                Some(Setting {
+                    name: format!("`--override {key}`"),
+                    value: v,
+                    origin: self.word_origin(field, *k),
+                })
             })
-        })
     }
 
     fn has_word(&self, pred: impl Fn(&str) -> bool) -> Option<&str> {
-        self.words.iter().map(|(w, _)| w.as_str()).find(|w| pred(w))
+        self.words.iter().map(|(w, _, _)| &**w).find(|w| pred(w))
     }
 
     /// The program the container runs, by its command words.
     fn runs(&self, program: &str) -> bool {
-        self.words.iter().any(|(w, _)| {
+        self.words.iter().any(|(w, _, _)| {
             w.strip_suffix(program)
                 .is_some_and(|head| head.is_empty() || head.ends_with('/'))
         })
@@ -461,9 +496,9 @@ impl<'a> View<'a> {
 
 /// `$(VAR)` expanded with the variables defined before (unknown ones and
 /// `$$(VAR)` escapes stay as written).
-fn expand(v: &str, env: &[EnvVar]) -> String {
+fn expand<'a>(v: &'a str, env: &[EnvVar<'_>]) -> Cow<'a, str> {
     if !v.contains("$(") {
-        return v.to_owned();
+        return Cow::Borrowed(v);
     }
     let mut out = String::with_capacity(v.len());
     let mut rest = v;
@@ -494,7 +529,7 @@ fn expand(v: &str, env: &[EnvVar]) -> String {
         rest = &tail[1..];
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
 /// The image's repository path, without registry host and tag.
@@ -1458,13 +1493,13 @@ pub fn pod_dns_use(s: &Sts<'_>, service: &str) -> Option<DnsUse> {
     let pod = s.pod();
     let name = s.obj.name.as_str();
     let mut pod_vars: Vec<String> = vec!["HOSTNAME".into(), "hostname".into(), "POD_NAME".into()];
-    for (cpath, c) in containers(s.sts) {
-        let view = View::new(pod, &cpath, c);
+    for (cpath, c) in s.containers() {
+        let view = View::new(pod, cpath, c);
         pod_vars.extend(
             view.env
                 .iter()
                 .filter(|e| e.value.as_deref() == Some(POD_NAME))
-                .map(|e| e.name.clone()),
+                .map(|e| e.name.to_string()),
         );
         for e in &view.env {
             let Some(v) = &e.value else { continue };
@@ -1475,12 +1510,12 @@ pub fn pod_dns_use(s: &Sts<'_>, service: &str) -> Option<DnsUse> {
                 .or_else(|| discovery.then(|| format!("{}: {v}", e.name)));
             if let Some(text) = found {
                 return Some(DnsUse {
-                    origin: e.origin.clone(),
+                    origin: e.at.origin(&view.path),
                     text,
                 });
             }
         }
-        for (path, _, text) in crate::rules::command_and_args(&cpath, c) {
+        for (path, _, text) in crate::rules::command_and_args(cpath, c) {
             let expanded = expand(text, &view.env);
             if let Some(found) =
                 dns_in(&expanded, name, service, &pod_vars).or_else(|| fqdn_in(&expanded))
@@ -1647,12 +1682,12 @@ mod tests {
             EnvVar {
                 name: "SVC".into(),
                 value: Some("kafka".into()),
-                origin: Origin::Field(FieldPath::root()),
+                at: EnvAt::Entry(0),
             },
             EnvVar {
                 name: "POD".into(),
                 value: Some(POD_NAME.into()),
-                origin: Origin::Field(FieldPath::root()),
+                at: EnvAt::Entry(0),
             },
         ];
         assert_eq!(expand("$(POD).$(SVC):9092", &env), "<pod>.kafka:9092");

@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, containers};
+use super::{Cx, Rule, RuleMeta, Sts};
 use crate::finding::{Applicability, Fix, FixOp, Severity};
 use crate::model::path::container;
 
@@ -95,7 +95,7 @@ impl Rule for BrokerIdFromPodName {
     }
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
-        for (cpath, c) in containers(s.sts) {
+        for (cpath, c) in s.containers() {
             for (j, e) in c.env.iter().flatten().enumerate() {
                 let from_name = e
                     .value_from
@@ -108,7 +108,7 @@ impl Rule for BrokerIdFromPodName {
                 // Unsafe: ids become the ordinals (0-based, or from
                 // spec.ordinals.start), which member lists must match, and
                 // pods created before 1.28 lack the label.
-                let field = container::env_field_path(&cpath, j);
+                let field = container::env_field_path(cpath, j);
                 let fix = Fix::new(
                     "take the id from the pod-index label",
                     Applicability::Unsafe,

@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, containers};
+use super::{Cx, Rule, RuleMeta, Sts};
 use crate::finding::{Applicability, Fix, FixOp, Severity};
 use crate::knowledge::{DataDir, Origin, System, major};
 use crate::model::path::{FieldPath, container};
@@ -125,7 +125,7 @@ fn formatted(s: &Sts<'_>, name: &str) -> bool {
 /// An init container that removes `lost+found`, or a server told to
 /// ignore it (`--ignore-db-dir=lost+found`): the trap is handled.
 fn handles_lost_found(s: &Sts<'_>) -> bool {
-    containers(s.sts)
+    s.containers()
         .iter()
         .any(|(path, c)| super::command_and_args(path, c).any(|(_, _, a)| a.contains("lost+found")))
 }
@@ -181,7 +181,7 @@ impl Rule for DataDirMountRoot {
     }
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
-        let all = containers(s.sts);
+        let all = s.containers();
         for p in s.known() {
             let Some((_, c)) = all.iter().find(|(path, _)| *path == p.container) else {
                 continue;

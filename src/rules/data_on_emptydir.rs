@@ -215,7 +215,7 @@ impl Rule for DataOnEmptydir {
             .volume_claim_templates
             .as_ref()
             .is_some_and(|t| !t.is_empty());
-        let containers = super::containers(s.sts);
+        let containers = s.containers();
         let configured;
         let known = if extra.images.is_empty() && extra.dirs.is_empty() {
             s.known()

@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, containers, dollar_parens, env_values, is_env_name};
+use super::{Cx, Rule, RuleMeta, Sts, dollar_parens, env_values, is_env_name};
 use crate::finding::Severity;
 
 pub static META: RuleMeta = RuleMeta {
@@ -86,8 +86,8 @@ impl Rule for EnvCommandSubstitution {
     }
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
-        for (cpath, c) in containers(s.sts) {
-            for (path, name, value) in env_values(&cpath, c) {
+        for (cpath, c) in s.containers() {
+            for (path, name, value) in env_values(cpath, c) {
                 let shell = dollar_parens(value)
                     .into_iter()
                     .find(|d| !d.closed || !is_env_name(d.inner))

@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, RuleOption, Sts, containers, image_name, majority, replicas};
+use super::{Cx, Rule, RuleMeta, RuleOption, Sts, image_name, majority, replicas};
 use crate::finding::Severity;
 use crate::knowledge::Quorum;
 use crate::model::path::sts as p;
@@ -117,7 +117,7 @@ impl Rule for EvenQuorumReplicas {
             .find(|p| p.quorum == Quorum::Majority)
             .map(|p| format!("{} ({})", p.system.name(), p.evidence));
         let configured = || {
-            containers(s.sts).into_iter().find_map(|(_, c)| {
+            s.containers().iter().find_map(|(_, c)| {
                 let image = c.image.as_deref().unwrap_or("");
                 quorum_images
                     .iter()

@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, containers};
+use super::{Cx, Rule, RuleMeta, Sts};
 use crate::finding::{ObjId, Severity};
 use crate::kubernetes::{self as k8s, Feature};
 use crate::model::path::{FieldPath, container, meta, sts as p};
@@ -155,7 +155,7 @@ impl Rule for FieldNotInVersion {
             }
         }
         if !k8s::POD_INDEX_LABEL.exists(cx.version) {
-            for (cpath, c) in containers(s.sts) {
+            for (cpath, c) in s.containers() {
                 for (j, e) in c.env.iter().flatten().enumerate() {
                     let path = e
                         .value_from
@@ -163,7 +163,7 @@ impl Rule for FieldNotInVersion {
                         .and_then(|v| v.field_ref.as_ref())
                         .map(|f| f.field_path.replace('"', "'"));
                     if path.as_deref() == Some(POD_INDEX) {
-                        pod_index(cx, s.id, container::env_field_path(&cpath, j), &e.name);
+                        pod_index(cx, s.id, container::env_field_path(cpath, j), &e.name);
                     }
                 }
             }

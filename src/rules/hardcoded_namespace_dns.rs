@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, command_and_args, containers, env_values};
+use super::{Cx, Rule, RuleMeta, Sts, command_and_args, env_values};
 use crate::finding::Severity;
 use crate::model::path::FieldPath;
 
@@ -85,10 +85,10 @@ impl Rule for HardcodedNamespaceDns {
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
         let own = s.obj.namespace.as_str();
-        for (cpath, c) in containers(s.sts) {
-            let places: Vec<(FieldPath, &str)> = env_values(&cpath, c)
+        for (cpath, c) in s.containers() {
+            let places: Vec<(FieldPath, &str)> = env_values(cpath, c)
                 .map(|(path, _, value)| (path, value))
-                .chain(command_and_args(&cpath, c).map(|(path, _, text)| (path, text)))
+                .chain(command_and_args(cpath, c).map(|(path, _, text)| (path, text)))
                 .collect();
             for (path, text) in places {
                 let other = svc_names(text).into_iter().find(|(_, ns)| *ns != own);

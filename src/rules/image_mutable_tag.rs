@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, containers, image_parts};
+use super::{Cx, Rule, RuleMeta, Sts, image_parts};
 use crate::finding::Severity;
 use crate::model::path::container;
 
@@ -95,7 +95,7 @@ impl Rule for ImageMutableTag {
     }
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
-        for (cpath, c) in containers(s.sts) {
+        for (cpath, c) in s.containers() {
             let Some(image) = c.image.as_deref() else {
                 continue;
             };
@@ -110,7 +110,7 @@ impl Rule for ImageMutableTag {
                 }
                 Some(_) => continue,
             };
-            cx.report(s.id, container::image(&cpath), format!("image `{image}` {what}"))
+            cx.report(s.id, container::image(cpath), format!("image `{image}` {what}"))
                 .help("Pin a version tag (postgres:16.4) or a digest (@sha256:...), so every pod runs the same image.");
         }
     }

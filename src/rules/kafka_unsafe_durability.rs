@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, containers, replicas};
+use super::{Cx, Rule, RuleMeta, Sts, replicas};
 use crate::finding::Severity;
 use crate::knowledge::{Origin, Setting, View};
 use crate::model::path::{FieldPath, container};
@@ -134,14 +134,14 @@ impl Rule for KafkaUnsafeDurability {
         }
         let pod = s.pod();
         let profiles = s.known();
-        for (cpath, c) in containers(s.sts) {
+        for (cpath, c) in s.containers() {
             if !profiles
                 .iter()
-                .any(|p| p.system == crate::knowledge::System::Kafka && p.container == cpath)
+                .any(|p| p.system == crate::knowledge::System::Kafka && p.container == *cpath)
             {
                 continue;
             }
-            let view = View::new(pod, &cpath, c);
+            let view = View::new(pod, cpath, c);
             // Controllers only (KRaft) hold no topic data.
             if view
                 .kafka_setting("process.roles")
@@ -233,7 +233,7 @@ impl Rule for KafkaUnsafeDurability {
             if rf.is_none() && auto_create {
                 cx.report(
                     s.id,
-                    container::image(&cpath),
+                    container::image(cpath),
                     format!("default.replication.factor is not set on {n} brokers: Kafka's default, 1, gives auto-created topics a single copy"),
                 )
                 .at_most(Severity::Info)

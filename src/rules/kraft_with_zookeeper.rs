@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, containers, image_parts};
+use super::{Cx, Rule, RuleMeta, Sts, image_parts};
 use crate::finding::Severity;
 use crate::model::path::container;
 
@@ -76,7 +76,7 @@ impl Rule for KraftWithZookeeper {
     }
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
-        for (cpath, c) in containers(s.sts) {
+        for (cpath, c) in s.containers() {
             let env = c.env.as_deref().unwrap_or(&[]);
             let Some((j, zk)) = env.iter().enumerate().find(|(_, e)| {
                 matches!(
@@ -106,7 +106,7 @@ impl Rule for KraftWithZookeeper {
             };
             cx.report(
                 s.id,
-                container::env(&cpath, j),
+                container::env(cpath, j),
                 format!("`{}` configures ZooKeeper but {why}", zk.name),
             )
             .help("Remove the ZooKeeper settings once the KRaft migration is done (or finish it first); Kafka 4 runs KRaft only.");

@@ -104,6 +104,8 @@ pub struct Sts<'a> {
     known: std::cell::OnceCell<Vec<crate::knowledge::Profile>>,
     /// The ConfigMap files the pods mount, looked up once.
     pod: std::cell::OnceCell<crate::knowledge::Pod<'a>>,
+    /// The containers with their paths, built once.
+    containers: std::cell::OnceCell<Vec<(FieldPath, &'a Container)>>,
 }
 
 impl<'a> Sts<'a> {
@@ -121,6 +123,7 @@ impl<'a> Sts<'a> {
             index,
             known: std::cell::OnceCell::new(),
             pod: std::cell::OnceCell::new(),
+            containers: std::cell::OnceCell::new(),
         }
     }
 
@@ -129,6 +132,12 @@ impl<'a> Sts<'a> {
     pub fn pod(&self) -> &crate::knowledge::Pod<'a> {
         self.pod
             .get_or_init(|| crate::knowledge::Pod::new(self, self.index))
+    }
+
+    /// The init and main containers with their paths ([`containers`]),
+    /// built on first use and shared by the rules.
+    pub fn containers(&self) -> &[(FieldPath, &'a Container)] {
+        self.containers.get_or_init(|| containers(self.sts))
     }
 
     /// The containers the knowledge model recognises (without the options

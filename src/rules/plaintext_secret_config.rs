@@ -1,6 +1,6 @@
-use super::{Cx, Rule, RuleMeta, Sts, containers, is_secret_name, is_switch};
+use super::{Cx, Rule, RuleMeta, Sts, is_secret_name, is_switch};
 use crate::finding::{ObjId, Severity};
-use crate::knowledge::{Origin, Pod, View};
+use crate::knowledge::{Pod, View};
 use crate::model::path::FieldPath;
 
 pub static META: RuleMeta = RuleMeta {
@@ -184,7 +184,7 @@ fn substituted(pod: &Pod<'_>, s: &Sts<'_>, value: &str) -> bool {
         })
     };
     pod.files.iter().any(|(_, _, t)| replaces(t))
-        || containers(s.sts)
+        || s.containers()
             .iter()
             .any(|(p, c)| super::command_and_args(p, c).any(|(_, _, t)| replaces(t)))
 }
@@ -218,10 +218,10 @@ impl Rule for PlaintextSecretConfig {
                 .related(s.id, crate::model::path::sts::pod_spec().key("volumes"), format!("StatefulSet `{sts}` mounts it"));
             }
         }
-        for (cpath, c) in containers(s.sts) {
+        for (cpath, c) in s.containers() {
             // Flags: the words of command and args as written (a `$(VAR)`
             // value is no literal either way).
-            let words: Vec<(String, FieldPath)> = super::command_and_args(&cpath, c)
+            let words: Vec<(String, FieldPath)> = super::command_and_args(cpath, c)
                 .flat_map(|(path, _, text)| {
                     text.split_whitespace()
                         .map(move |w| (w.trim_matches(['"', '\'']).to_owned(), path.clone()))
@@ -245,21 +245,18 @@ impl Rule for PlaintextSecretConfig {
             if !reads_config_maps {
                 continue;
             }
-            let view = View::new(pod, &cpath, c);
-            for (name, value, origin) in view.config_map_env() {
-                let Origin::ConfigMap { obj, key } = origin else {
-                    continue;
-                };
+            let view = View::new(pod, cpath, c);
+            for (name, value, obj, key) in view.config_map_env() {
                 if !is_secret_name(name)
                     || !literal(value)
-                    || seen.iter().any(|(o, k)| o == obj && k == key)
+                    || seen.iter().any(|(o, k)| *o == obj && k == key)
                 {
                     continue;
                 }
-                seen.push((*obj, key.clone()));
-                let cm = &cx.index.object(*obj).name;
+                seen.push((obj, key.to_owned()));
+                let cm = &cx.index.object(obj).name;
                 cx.report(
-                    *obj,
+                    obj,
                     FieldPath::from_keys(&["data", key]),
                     format!("ConfigMap `{cm}` key `{key}` holds a literal secret that the pods read as env `{name}`: a ConfigMap is readable by anyone who may read ConfigMaps"),
                 )

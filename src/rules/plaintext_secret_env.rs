@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, containers, env_values, is_secret_name, is_switch};
+use super::{Cx, Rule, RuleMeta, Sts, env_values, is_secret_name, is_switch};
 use crate::finding::Severity;
 
 pub static META: RuleMeta = RuleMeta {
@@ -78,8 +78,8 @@ impl Rule for PlaintextSecretEnv {
     }
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
-        for (cpath, c) in containers(s.sts) {
-            for (path, name, value) in env_values(&cpath, c) {
+        for (cpath, c) in s.containers() {
+            for (path, name, value) in env_values(cpath, c) {
                 // `$(OTHER_VAR)` is a reference, not the secret itself, and a
                 // yes/no value is a switch (MYSQL_ALLOW_EMPTY_PASSWORD).
                 if value.is_empty()

@@ -1,4 +1,4 @@
-use super::{Cx, Rule, RuleMeta, Sts, command_and_args, containers, replicas};
+use super::{Cx, Rule, RuleMeta, Sts, command_and_args, replicas};
 use crate::finding::Severity;
 use crate::model::path::{FieldPath, container};
 
@@ -158,7 +158,7 @@ impl Rule for QuorumMembersMismatch {
         let n = replicas(s.sts);
         let first = first_ordinal(s, cx);
         let service = s.sts.spec.service_name.as_deref().unwrap_or("");
-        for (cpath, c) in containers(s.sts) {
+        for (cpath, c) in s.containers() {
             let env = c.env.as_deref().unwrap_or(&[]);
             let controller = env.iter().any(|e| {
                 matches!(
@@ -182,9 +182,9 @@ impl Rule for QuorumMembersMismatch {
                     "ETCD_INITIAL_CLUSTER" => List::EtcdCluster,
                     _ => continue,
                 };
-                lists.push((container::env_value(&cpath, j), e.name.clone(), kind, v));
+                lists.push((container::env_value(cpath, j), e.name.clone(), kind, v));
             }
-            for (path, _, a) in command_and_args(&cpath, c) {
+            for (path, _, a) in command_and_args(cpath, c) {
                 if let Some(v) = initial_cluster(a) {
                     lists.push((path, "--initial-cluster".to_owned(), List::EtcdCluster, v));
                 }

@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use super::{Cx, Rule, RuleMeta, Sts, command_and_args, containers, dollar_parens, is_env_name};
+use super::{Cx, Rule, RuleMeta, Sts, command_and_args, dollar_parens, is_env_name};
 use crate::finding::Severity;
 use crate::model::path::container;
 
@@ -92,7 +92,7 @@ impl Rule for UndefinedEnvReference {
     }
 
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
-        for (cpath, c) in containers(s.sts) {
+        for (cpath, c) in s.containers() {
             if c.env_from.as_ref().is_some_and(|v| !v.is_empty()) {
                 continue;
             }
@@ -116,13 +116,13 @@ impl Rule for UndefinedEnvReference {
                                 e.name, d.inner
                             )
                         };
-                        cx.report(s.id, container::env_value(&cpath, j), message)
+                        cx.report(s.id, container::env_value(cpath, j), message)
                             .help(format!("Define `{}` earlier in this container's env, or write `$$({})` for a literal.", d.inner, d.inner));
                     }
                 }
                 earlier.insert(e.name.as_str());
             }
-            for (path, field, arg) in command_and_args(&cpath, c) {
+            for (path, field, arg) in command_and_args(cpath, c) {
                 for d in dollar_parens(arg) {
                     if d.closed && is_upper_name(d.inner) && !all.contains(d.inner) {
                         cx.report(

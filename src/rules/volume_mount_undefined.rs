@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use super::{Cx, Rule, RuleMeta, Sts, containers};
+use super::{Cx, Rule, RuleMeta, Sts};
 use crate::finding::Severity;
 use crate::model::path::container;
 
@@ -96,7 +96,7 @@ impl Rule for VolumeMountUndefined {
                     .filter_map(|t| t.metadata.name.as_deref()),
             )
             .collect();
-        for (cpath, c) in containers(s.sts) {
+        for (cpath, c) in s.containers() {
             for (m, mount) in c.volume_mounts.iter().flatten().enumerate() {
                 if known.contains(mount.name.as_str()) {
                     continue;
@@ -114,7 +114,7 @@ impl Rule for VolumeMountUndefined {
                 };
                 cx.report(
                     s.id,
-                    container::mount_name(&cpath, m),
+                    container::mount_name(cpath, m),
                     format!(
                         "volumeMount `{}` names no volume and no volumeClaimTemplate",
                         mount.name

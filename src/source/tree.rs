@@ -293,13 +293,31 @@ impl<'a> Node<'a> {
 
     /// Look up a key in a mapping node, returning key and value nodes.
     pub fn entry(&self, key: &str) -> Option<(Node<'a>, Node<'a>)> {
-        match self.kind() {
-            NodeKind::Map(entries) => entries
-                .iter()
-                .filter(|(k, _)| k.as_scalar() == Some(key))
-                .last(),
-            _ => None,
+        let t = self.t;
+        let r = t.rec(self.i);
+        if r.kind != MAP {
+            return None;
         }
+        // Walk the records directly; a key whose length differs is not
+        // read (this is the hottest lookup of the whole run).
+        let mut found = None;
+        let mut next = self.i + 1;
+        for _ in 0..r.a / 2 {
+            let k = Node { t, i: next };
+            let kr = t.rec(next);
+            let v = Node {
+                t,
+                i: match kr.kind {
+                    SCALAR => next + 1,
+                    _ => next + kr.b.max(1),
+                },
+            };
+            if kr.kind == SCALAR && kr.b as usize == key.len() && k.scalar_of(&kr).value == key {
+                found = Some((k, v));
+            }
+            next = v.next_sibling();
+        }
+        found
     }
 
     fn next_sibling(&self) -> u32 {
