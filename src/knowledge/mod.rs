@@ -1521,7 +1521,7 @@ pub fn pod_dns_use(s: &Sts<'_>, service: &str) -> Option<DnsUse> {
                 dns_in(&expanded, name, service, &pod_vars).or_else(|| fqdn_in(&expanded))
             {
                 return Some(DnsUse {
-                    origin: Origin::Field(path),
+                    origin: Origin::Field(path.path()),
                     text: found,
                 });
             }

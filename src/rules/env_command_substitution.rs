@@ -96,7 +96,7 @@ impl Rule for EnvCommandSubstitution {
                 let Some(what) = shell else { continue };
                 cx.report(
                     s.id,
-                    path,
+                    path.path(),
                     format!(
                         "env `{name}` contains shell command substitution {what}: Kubernetes passes it to the process literally"
                     ),

@@ -1,6 +1,5 @@
 use super::{Cx, Rule, RuleMeta, Sts, command_and_args, env_values};
 use crate::finding::Severity;
-use crate::model::path::FieldPath;
 
 pub static META: RuleMeta = RuleMeta {
     id: "hardcoded-namespace-dns",
@@ -65,7 +64,11 @@ pub struct HardcodedNamespaceDns;
 /// The `<...>.<namespace>.svc...` host names in `text`, with their
 /// namespace.
 fn svc_names(text: &str) -> Vec<(&str, &str)> {
+    if !text.contains(".svc") {
+        return Vec::new();
+    }
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .filter(|host| host.contains(".svc"))
         .filter_map(|host| {
             let labels: Vec<&str> = host.split('.').collect();
             let svc = labels.iter().position(|l| *l == "svc")?;
@@ -86,7 +89,7 @@ impl Rule for HardcodedNamespaceDns {
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
         let own = s.obj.namespace.as_str();
         for (cpath, c) in s.containers() {
-            let places: Vec<(FieldPath, &str)> = env_values(cpath, c)
+            let places: Vec<(super::Entry<'_>, &str)> = env_values(cpath, c)
                 .map(|(path, _, value)| (path, value))
                 .chain(command_and_args(cpath, c).map(|(path, _, text)| (path, text)))
                 .collect();
@@ -95,7 +98,7 @@ impl Rule for HardcodedNamespaceDns {
                 if let Some((host, ns)) = other {
                     cx.report(
                         s.id,
-                        path,
+                        path.path(),
                         format!("DNS name `{host}` in namespace `{ns}` is hard-coded; this StatefulSet runs in {}", super::namespace_shown(s.obj)),
                     )
                     .focus(host)

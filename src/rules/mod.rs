@@ -379,21 +379,35 @@ const MARKERS: [&str; 8] = [
 
 /// A name that carries a secret itself (not a path to one: *_FILE, *_PATH).
 pub fn is_secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    MARKERS.iter().any(|m| upper.contains(m))
+    // Upper-cased on the stack: this runs for every env entry of every
+    // container.
+    let mut buf = [0u8; 128];
+    let owned;
+    let upper: &[u8] = match buf.get_mut(..name.len()) {
+        Some(b) => {
+            b.copy_from_slice(name.as_bytes());
+            b.make_ascii_uppercase();
+            b
+        }
+        None => {
+            owned = name.to_ascii_uppercase();
+            owned.as_bytes()
+        }
+    };
+    let has = |m: &str| memchr::memmem::find(upper, m.as_bytes()).is_some();
+    MARKERS.iter().any(|m| has(m))
         // etcd's initial cluster token names the cluster; it grants nothing.
-        && !upper.contains("INITIAL_CLUSTER_TOKEN")
-        && !upper.ends_with("_FILE")
-        && !upper.ends_with("_PATH")
-        && !upper.ends_with("_DIR")
+        && !has("INITIAL_CLUSTER_TOKEN")
+        && !upper.ends_with(b"_FILE")
+        && !upper.ends_with(b"_PATH")
+        && !upper.ends_with(b"_DIR")
 }
 
 /// A yes/no value: a switch, not a secret (MYSQL_ALLOW_EMPTY_PASSWORD).
 pub fn is_switch(value: &str) -> bool {
-    matches!(
-        value.to_ascii_lowercase().as_str(),
-        "yes" | "no" | "true" | "false" | "on" | "off" | "1" | "0"
-    )
+    ["yes", "no", "true", "false", "on", "off", "1", "0"]
+        .iter()
+        .any(|w| value.eq_ignore_ascii_case(w))
 }
 
 /// Said of a finding that compares labels on a file whose kustomization
@@ -447,37 +461,59 @@ pub fn containers(sts: &StatefulSet) -> Vec<(FieldPath, &Container)> {
         .collect()
 }
 
-/// The env entries of a container with a literal value: (path of the
-/// value, variable name, value).
+/// An env value or a command/args entry of a container; its path is made
+/// only when something is reported there (most entries never are).
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'p> {
+    cpath: &'p FieldPath,
+    /// `env`, `command` or `args`.
+    field: &'static str,
+    k: usize,
+}
+
+impl Entry<'_> {
+    pub fn path(&self) -> FieldPath {
+        match self.field {
+            "env" => container::env_value(self.cpath, self.k),
+            field => container::arg(self.cpath, field, self.k),
+        }
+    }
+}
+
+/// The env entries of a container with a literal value: (where the value
+/// is, variable name, value).
 pub fn env_values<'c>(
-    cpath: &FieldPath,
+    cpath: &'c FieldPath,
     c: &'c Container,
-) -> impl Iterator<Item = (FieldPath, &'c str, &'c str)> + 'c {
-    let cpath = cpath.clone();
+) -> impl Iterator<Item = (Entry<'c>, &'c str, &'c str)> + 'c {
     c.env
         .iter()
         .flatten()
         .enumerate()
-        .filter_map(move |(j, e)| {
+        .filter_map(move |(k, e)| {
             let value = e.value.as_deref()?;
-            Some((container::env_value(&cpath, j), e.name.as_str(), value))
+            let at = Entry {
+                cpath,
+                field: "env",
+                k,
+            };
+            Some((at, e.name.as_str(), value))
         })
 }
 
-/// The command and args entries of a container: (path, field name, text).
+/// The command and args entries of a container: (where it is, field name,
+/// text).
 pub fn command_and_args<'c>(
-    cpath: &FieldPath,
+    cpath: &'c FieldPath,
     c: &'c Container,
-) -> impl Iterator<Item = (FieldPath, &'static str, &'c str)> + 'c {
-    let cpath = cpath.clone();
+) -> impl Iterator<Item = (Entry<'c>, &'static str, &'c str)> + 'c {
     [("command", &c.command), ("args", &c.args)]
         .into_iter()
         .flat_map(move |(field, list)| {
-            let cpath = cpath.clone();
             list.iter()
                 .flatten()
                 .enumerate()
-                .map(move |(k, a)| (container::arg(&cpath, field, k), field, a.as_str()))
+                .map(move |(k, a)| (Entry { cpath, field, k }, field, a.as_str()))
         })
 }
 
@@ -582,7 +618,10 @@ pub struct DollarParen<'a> {
 pub fn dollar_parens(s: &str) -> Vec<DollarParen<'_>> {
     let b = s.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
+    // Most values hold no `$` at all.
+    let Some(mut i) = memchr::memchr(b'$', b) else {
+        return out;
+    };
     while i + 1 < b.len() {
         if b[i] == b'$' && b[i + 1] == b'$' {
             i += 2;

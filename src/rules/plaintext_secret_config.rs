@@ -137,7 +137,7 @@ fn secret_lines(text: &str) -> Vec<(&str, &str)> {
 
 /// A `--password VALUE` or `--password=VALUE` flag among command words:
 /// (flag, the word to point at, its entry).
-fn secret_flags(words: &[(String, FieldPath)]) -> Vec<(String, String, FieldPath)> {
+fn secret_flags<P: Clone>(words: &[(String, P)]) -> Vec<(String, String, P)> {
     let mut out = Vec::new();
     for (i, (w, path)) in words.iter().enumerate() {
         let Some(flag) = w.strip_prefix("--") else {
@@ -221,16 +221,16 @@ impl Rule for PlaintextSecretConfig {
         for (cpath, c) in s.containers() {
             // Flags: the words of command and args as written (a `$(VAR)`
             // value is no literal either way).
-            let words: Vec<(String, FieldPath)> = super::command_and_args(cpath, c)
+            let words: Vec<(String, super::Entry<'_>)> = super::command_and_args(cpath, c)
                 .flat_map(|(path, _, text)| {
                     text.split_whitespace()
-                        .map(move |w| (w.trim_matches(['"', '\'']).to_owned(), path.clone()))
+                        .map(move |w| (w.trim_matches(['"', '\'']).to_owned(), path))
                 })
                 .collect();
             for (flag, word, path) in secret_flags(&words) {
                 cx.report(
                     s.id,
-                    path,
+                    path.path(),
                     format!("`{flag}` is given a literal secret on the command line: it is in the manifest and visible to every process on the node"),
                 )
                 .focus(word)

@@ -89,7 +89,7 @@ impl Rule for PlaintextSecretEnv {
                 {
                     continue;
                 }
-                cx.report(s.id, path, format!("env `{name}` holds a literal secret"))
+                cx.report(s.id, path.path(), format!("env `{name}` holds a literal secret"))
                 .help("Store it in a Secret and use valueFrom.secretKeyRef (or mount it and point a *_FILE variable at it).");
             }
         }

@@ -186,7 +186,12 @@ impl Rule for QuorumMembersMismatch {
             }
             for (path, _, a) in command_and_args(cpath, c) {
                 if let Some(v) = initial_cluster(a) {
-                    lists.push((path, "--initial-cluster".to_owned(), List::EtcdCluster, v));
+                    lists.push((
+                        path.path(),
+                        "--initial-cluster".to_owned(),
+                        List::EtcdCluster,
+                        v,
+                    ));
                 }
             }
             for (path, what, kind, value) in lists {

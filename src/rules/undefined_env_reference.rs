@@ -1,5 +1,3 @@
-use std::collections::HashSet;
-
 use super::{Cx, Rule, RuleMeta, Sts, command_and_args, dollar_parens, is_env_name};
 use crate::finding::Severity;
 use crate::model::path::container;
@@ -97,15 +95,17 @@ impl Rule for UndefinedEnvReference {
                 continue;
             }
             let env = c.env.as_deref().unwrap_or(&[]);
-            let all: HashSet<&str> = env.iter().map(|e| e.name.as_str()).collect();
-            let mut earlier: HashSet<&str> = HashSet::new();
+            // Env lists are short: looked up in place, no sets built.
+            let defined = |list: &[k8s_openapi::api::core::v1::EnvVar], name: &str| {
+                list.iter().any(|e| e.name == name)
+            };
             for (j, e) in env.iter().enumerate() {
                 if let Some(value) = e.value.as_deref() {
                     for d in dollar_parens(value) {
-                        if !d.closed || !is_env_name(d.inner) || earlier.contains(d.inner) {
+                        if !d.closed || !is_env_name(d.inner) || defined(&env[..j], d.inner) {
                             continue;
                         }
-                        let message = if all.contains(d.inner) {
+                        let message = if defined(env, d.inner) {
                             format!(
                                 "env `{}` refers to `$({})`, which is defined later in the list: it is not expanded",
                                 e.name, d.inner
@@ -120,14 +120,13 @@ impl Rule for UndefinedEnvReference {
                             .help(format!("Define `{}` earlier in this container's env, or write `$$({})` for a literal.", d.inner, d.inner));
                     }
                 }
-                earlier.insert(e.name.as_str());
             }
             for (path, field, arg) in command_and_args(cpath, c) {
                 for d in dollar_parens(arg) {
-                    if d.closed && is_upper_name(d.inner) && !all.contains(d.inner) {
+                    if d.closed && is_upper_name(d.inner) && !defined(env, d.inner) {
                         cx.report(
                             s.id,
-                            path.clone(),
+                            path.path(),
                             format!(
                                 "{field} refers to `$({})`, which this container's env does not define: it stays literal",
                                 d.inner
