@@ -76,15 +76,28 @@ fn admit(index: &Index, files: &[LoadedFile], admission: &Set, id: ObjId, out: &
         },
         out,
     );
-    locate_all(&mut out[first..], id, &obj.base, root);
+    locate_all(&mut out[first..], id, &obj.base, root, None);
 }
 
-/// Locate the findings on object `id` while its tree is here.
-fn locate_all(findings: &mut [Finding], id: ObjId, base: &[Seg], root: Node<'_>) {
+/// Locate the findings on object `id` while its tree is here, and plan
+/// the fixes of those on it (`doc`: its document's byte range), which
+/// would otherwise need the document parsed again.
+fn locate_all(
+    findings: &mut [Finding],
+    id: ObjId,
+    base: &[Seg],
+    root: Node<'_>,
+    doc: Option<std::ops::Range<usize>>,
+) {
     for f in findings {
         locate_on(&mut f.at, id, base, root, f.focus.as_deref());
         for r in &mut f.related {
             locate_on(&mut r.at, id, base, root, None);
+        }
+        if let (Some(doc), Some(fix), Loc::Located { obj, .. }) = (&doc, &mut f.fix, &f.at)
+            && *obj == id
+        {
+            crate::render::fix::plan_early(root, doc.clone(), base, fix);
         }
     }
 }
@@ -252,7 +265,10 @@ pub fn run(
             }
             // Locate the findings on this StatefulSet while its tree is here.
             if let Some(root) = tree.as_ref().and_then(Tree::root) {
-                locate_all(&mut out, id, &obj.base, root);
+                let doc = files
+                    .get(obj.file)
+                    .map(|f| crate::render::document_range(f, obj.document));
+                locate_all(&mut out, id, &obj.base, root, doc);
             }
             drop(tree);
             out

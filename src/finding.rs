@@ -148,6 +148,9 @@ pub struct Fix {
     pub applicability: Applicability,
     pub edits: Vec<FixEdit>,
     pub text: Vec<crate::source::edit::TextEdit>,
+    /// The edits planned and verified already (by the engine, while the
+    /// object's tree was at hand), or why they cannot be.
+    pub planned: Option<Result<Vec<crate::source::edit::TextEdit>, String>>,
 }
 
 impl Fix {
@@ -157,6 +160,7 @@ impl Fix {
             applicability,
             edits: Vec::new(),
             text: Vec::new(),
+            planned: None,
         }
     }
 

@@ -181,8 +181,10 @@ fn fill<'t>(at: At, map: &mut Entries<'t>, reads: &Reads) {
             });
         }
         At::Container => {
-            let policy = pull_policy(text(map, "image"));
-            or_set(map, "imagePullPolicy", &|| string(policy));
+            if reads.field("imagePullPolicy").is_some() {
+                let policy = pull_policy(text(map, "image"));
+                or_set(map, "imagePullPolicy", &|| string(policy));
+            }
             or_set(map, "terminationMessagePath", &|| {
                 string("/dev/termination-log")
             });
@@ -195,7 +197,9 @@ fn fill<'t>(at: At, map: &mut Entries<'t>, reads: &Reads) {
         }
         At::ServicePort => {
             or_set(map, "protocol", &|| string("TCP"));
-            if let Some(port) = map.get(&CelMapKey::from("port")).cloned() {
+            if reads.field("targetPort").is_some()
+                && let Some(port) = map.get(&CelMapKey::from("port")).cloned()
+            {
                 or_set(map, "targetPort", &|| port.clone());
             }
         }

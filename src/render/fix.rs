@@ -40,6 +40,19 @@ pub fn plan(root: Node<'_>, doc: Range<usize>, base: &[Seg], fix: &Fix) -> Plann
     planned(fix, edits_of(root, doc, base, fix))
 }
 
+/// Plan `fix` into its byte edits now, while the document's tree is at
+/// hand (see [`plan`]), and keep them in the fix.
+pub fn plan_early(root: Node<'_>, doc: Range<usize>, base: &[Seg], fix: &mut Fix) {
+    if fix.planned.is_none() {
+        fix.planned = Some(edits_of(root, doc, base, fix));
+    }
+}
+
+/// The fix as planned early ([`plan_early`]), if it was.
+pub fn planned_early(fix: &Fix) -> Option<PlannedFix> {
+    fix.planned.clone().map(|edits| planned(fix, edits))
+}
+
 fn planned(fix: &Fix, edits: Result<Vec<TextEdit>, String>) -> PlannedFix {
     let (edits, refused) = match edits {
         Ok(e) => (e, None),

@@ -343,7 +343,7 @@ fn position(
 }
 
 /// The byte range of document `doc` of a file.
-fn document_range(f: &LoadedFile, doc: usize) -> Range<usize> {
+pub fn document_range(f: &LoadedFile, doc: usize) -> Range<usize> {
     let start = f.docs.get(doc).map_or(0, |d| d.start);
     let end = f.docs.get(doc + 1).map_or(f.source.len(), |d| d.start);
     start..end.max(start)
@@ -357,6 +357,9 @@ fn plan_fix(
     loc: &Loc,
     fx: &crate::finding::Fix,
 ) -> fix::PlannedFix {
+    if let Some(p) = fix::planned_early(fx) {
+        return p;
+    }
     match loc {
         Loc::Field { obj, .. } | Loc::Located { obj, .. } => {
             let o = index.object(*obj);
