@@ -305,17 +305,17 @@ impl EnvAt<'_> {
 
 /// One container, as the model reads it.
 pub struct View<'a> {
-    pub path: FieldPath,
+    pub path: &'a FieldPath,
     pub container: &'a Container,
     env: Vec<EnvVar<'a>>,
     /// Whitespace-separated words of command and args (scripts included),
-    /// with the entry they come from (`command` or `args`, and its index).
-    words: Vec<(Cow<'a, str>, &'static str, usize)>,
+    /// with the entry they come from.
+    words: Vec<(Cow<'a, str>, crate::rules::Entry<'a>)>,
     pod: &'a Pod<'a>,
 }
 
 impl<'a> View<'a> {
-    pub fn new(pod: &'a Pod<'a>, cpath: &FieldPath, c: &'a Container) -> View<'a> {
+    pub fn new(pod: &'a Pod<'a>, cpath: &'a FieldPath, c: &'a Container) -> View<'a> {
         let mut env: Vec<EnvVar> = Vec::new();
         // envFrom comes first: entries of `env` override it.
         for from in c.env_from.iter().flatten() {
@@ -370,20 +370,18 @@ impl<'a> View<'a> {
             });
         }
         let mut words = Vec::new();
-        for (field, list) in [("command", &c.command), ("args", &c.args)] {
-            for (k, text) in list.iter().flatten().enumerate() {
-                if text.is_empty() {
-                    words.push((Cow::Borrowed(""), field, k));
-                    continue;
-                }
-                for w in text.split_whitespace() {
-                    let w = w.trim_matches(['"', '\'']);
-                    words.push((expand(w, &env), field, k));
-                }
+        for (at, _, text) in crate::rules::command_and_args(cpath, c) {
+            if text.is_empty() {
+                words.push((Cow::Borrowed(""), at));
+                continue;
+            }
+            for w in text.split_whitespace() {
+                let w = w.trim_matches(['"', '\'']);
+                words.push((expand(w, &env), at));
             }
         }
         View {
-            path: cpath.clone(),
+            path: cpath,
             container: c,
             env,
             words,
@@ -398,11 +396,6 @@ impl<'a> View<'a> {
             (EnvAt::ConfigMap { obj, key }, Some(v)) => Some((&*e.name, &**v, obj, key)),
             _ => None,
         })
-    }
-
-    /// The path of entry `k` of the container's `command` or `args`.
-    fn word_origin(&self, field: &str, k: usize) -> Origin {
-        Origin::Field(container::arg(&self.path, field, k))
     }
 
     /// A Kafka broker setting (`min.insync.replicas`): from env
@@ -426,7 +419,7 @@ impl<'a> View<'a> {
                 Some(Setting {
                     name: format!("env {}", e.name),
                     value: e.value.as_deref()?.to_owned(),
-                    origin: e.at.origin(&self.path),
+                    origin: e.at.origin(self.path),
                 })
             })
         })
@@ -438,12 +431,12 @@ impl<'a> View<'a> {
 
     /// A command-line flag `--name=value` or `--name value`.
     fn flag(&self, names: &[&str]) -> Option<Setting> {
-        for (i, (w, field, k)) in self.words.iter().enumerate() {
+        for (i, (w, at)) in self.words.iter().enumerate() {
             for n in names {
                 let value = if let Some(v) = w.strip_prefix(n).and_then(|r| r.strip_prefix('=')) {
                     Some(v.to_owned())
                 } else if w == n {
-                    self.words.get(i + 1).map(|(v, _, _)| v.to_string())
+                    self.words.get(i + 1).map(|(v, _)| v.to_string())
                 } else {
                     None
                 };
@@ -451,7 +444,7 @@ impl<'a> View<'a> {
                     return Some(Setting {
                         name: format!("`{n}`"),
                         value,
-                        origin: self.word_origin(field, *k),
+                        origin: Origin::Field(at.path()),
                     });
                 }
             }
@@ -462,32 +455,29 @@ impl<'a> View<'a> {
     /// A `--override key=value` (Kafka's start script) setting.
     fn override_setting(&self, key: &str) -> Option<Setting> {
         let want = format!("{key}=");
-        self.words
-            .iter()
-            .enumerate()
-            .find_map(|(i, (w, field, k))| {
-                let v = if w == "--override" {
-                    self.words.get(i + 1)?.0.strip_prefix(&want)?.to_owned()
-                } else {
-                    w.strip_prefix("--override=")?
-                        .strip_prefix(&want)?
-                        .to_owned()
-                };
-                Some(Setting {
-                    name: format!("`--override {key}`"),
-                    value: v,
-                    origin: self.word_origin(field, *k),
-                })
+        self.words.iter().enumerate().find_map(|(i, (w, at))| {
+            let v = if w == "--override" {
+                self.words.get(i + 1)?.0.strip_prefix(&want)?.to_owned()
+            } else {
+                w.strip_prefix("--override=")?
+                    .strip_prefix(&want)?
+                    .to_owned()
+            };
+            Some(Setting {
+                name: format!("`--override {key}`"),
+                value: v,
+                origin: Origin::Field(at.path()),
             })
+        })
     }
 
     fn has_word(&self, pred: impl Fn(&str) -> bool) -> Option<&str> {
-        self.words.iter().map(|(w, _, _)| &**w).find(|w| pred(w))
+        self.words.iter().map(|(w, _)| &**w).find(|w| pred(w))
     }
 
     /// The program the container runs, by its command words.
     fn runs(&self, program: &str) -> bool {
-        self.words.iter().any(|(w, _, _)| {
+        self.words.iter().any(|(w, _)| {
             w.strip_suffix(program)
                 .is_some_and(|head| head.is_empty() || head.ends_with('/'))
         })
@@ -1510,7 +1500,7 @@ pub fn pod_dns_use(s: &Sts<'_>, service: &str) -> Option<DnsUse> {
                 .or_else(|| discovery.then(|| format!("{}: {v}", e.name)));
             if let Some(text) = found {
                 return Some(DnsUse {
-                    origin: e.at.origin(&view.path),
+                    origin: e.at.origin(view.path),
                     text,
                 });
             }

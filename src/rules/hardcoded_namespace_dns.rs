@@ -89,10 +89,9 @@ impl Rule for HardcodedNamespaceDns {
     fn check(&self, s: &Sts<'_>, cx: &mut Cx<'_>) {
         let own = s.obj.namespace.as_str();
         for (cpath, c) in s.containers() {
-            let places: Vec<(super::Entry<'_>, &str)> = env_values(cpath, c)
+            let places = env_values(cpath, c)
                 .map(|(path, _, value)| (path, value))
-                .chain(command_and_args(cpath, c).map(|(path, _, text)| (path, text)))
-                .collect();
+                .chain(command_and_args(cpath, c).map(|(path, _, text)| (path, text)));
             for (path, text) in places {
                 let other = svc_names(text).into_iter().find(|(_, ns)| *ns != own);
                 if let Some((host, ns)) = other {

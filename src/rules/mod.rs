@@ -379,28 +379,21 @@ const MARKERS: [&str; 8] = [
 
 /// A name that carries a secret itself (not a path to one: *_FILE, *_PATH).
 pub fn is_secret_name(name: &str) -> bool {
-    // Upper-cased on the stack: this runs for every env entry of every
-    // container.
-    let mut buf = [0u8; 128];
-    let owned;
-    let upper: &[u8] = match buf.get_mut(..name.len()) {
-        Some(b) => {
-            b.copy_from_slice(name.as_bytes());
-            b.make_ascii_uppercase();
-            b
-        }
-        None => {
-            owned = name.to_ascii_uppercase();
-            owned.as_bytes()
-        }
+    // Compared without case, in place: this runs for every env entry of
+    // every container.
+    let n = name.as_bytes();
+    let has = |m: &str| {
+        n.windows(m.len())
+            .any(|w| w.eq_ignore_ascii_case(m.as_bytes()))
     };
-    let has = |m: &str| memchr::memmem::find(upper, m.as_bytes()).is_some();
+    let ends =
+        |m: &str| n.len() >= m.len() && n[n.len() - m.len()..].eq_ignore_ascii_case(m.as_bytes());
     MARKERS.iter().any(|m| has(m))
         // etcd's initial cluster token names the cluster; it grants nothing.
         && !has("INITIAL_CLUSTER_TOKEN")
-        && !upper.ends_with(b"_FILE")
-        && !upper.ends_with(b"_PATH")
-        && !upper.ends_with(b"_DIR")
+        && !ends("_FILE")
+        && !ends("_PATH")
+        && !ends("_DIR")
 }
 
 /// A yes/no value: a switch, not a secret (MYSQL_ALLOW_EMPTY_PASSWORD).

@@ -293,31 +293,17 @@ impl<'a> Node<'a> {
 
     /// Look up a key in a mapping node, returning key and value nodes.
     pub fn entry(&self, key: &str) -> Option<(Node<'a>, Node<'a>)> {
-        let t = self.t;
-        let r = t.rec(self.i);
-        if r.kind != MAP {
-            return None;
+        match self.kind() {
+            NodeKind::Map(entries) => entries.iter().filter(|(k, _)| k.is_text(key)).last(),
+            _ => None,
         }
-        // Walk the records directly; a key whose length differs is not
-        // read (this is the hottest lookup of the whole run).
-        let mut found = None;
-        let mut next = self.i + 1;
-        for _ in 0..r.a / 2 {
-            let k = Node { t, i: next };
-            let kr = t.rec(next);
-            let v = Node {
-                t,
-                i: match kr.kind {
-                    SCALAR => next + 1,
-                    _ => next + kr.b.max(1),
-                },
-            };
-            if kr.kind == SCALAR && kr.b as usize == key.len() && k.scalar_of(&kr).value == key {
-                found = Some((k, v));
-            }
-            next = v.next_sibling();
-        }
-        found
+    }
+
+    /// True when this is a scalar whose text is `text`; a scalar of another
+    /// length is not read (key lookups are the hottest code of a run).
+    fn is_text(&self, text: &str) -> bool {
+        let r = self.t.rec(self.i);
+        r.kind == SCALAR && r.b as usize == text.len() && self.scalar_of(&r).value == text
     }
 
     fn next_sibling(&self) -> u32 {
