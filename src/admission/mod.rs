@@ -18,6 +18,7 @@ pub mod matching;
 pub mod object;
 pub mod reads;
 pub mod schema;
+pub mod shared;
 pub mod spec;
 pub mod url;
 pub mod value;

@@ -18,6 +18,7 @@ use cel::common::types::{
 use cel::common::value::Val;
 
 use super::reads::{ALL, Reads};
+use super::shared::{SharedList, SharedMap};
 use super::value::{FREE_MAPS, QUANTITY_MAPS, escaped};
 use crate::source::Node;
 use crate::source::tree::NodeKind;
@@ -240,7 +241,7 @@ fn convert<'t>(node: &Node<'t>, free: bool, reads: &Reads, at: At) -> Box<dyn Va
     match node.kind() {
         NodeKind::Scalar(_) => scalar(node),
         // Every item is kept, with what is read of items.
-        NodeKind::Seq(items) => Box::new(CelList::from(
+        NodeKind::Seq(items) => SharedList::boxed(CelList::from(
             items
                 .iter()
                 .map(|n| convert(&n, false, reads.items(), at))
@@ -251,7 +252,7 @@ fn convert<'t>(node: &Node<'t>, free: bool, reads: &Reads, at: At) -> Box<dyn Va
             if !free {
                 fill(at, &mut map, reads);
             }
-            Box::new(CelMap::from(map))
+            SharedMap::boxed(CelMap::from(map))
         }
     }
 }
@@ -343,6 +344,51 @@ mod tests {
         let mut cx = super::super::library::context();
         cx.add_variable_as_val("object", of(&root, kind, &ALL));
         p.execute(&cx).unwrap()
+    }
+
+    /// The object's maps and lists are shared (`super::super::shared`):
+    /// they must be maps and lists to everything the crate and the library
+    /// do with one, on either side of an operator.
+    #[test]
+    fn shared_maps_and_lists_are_maps_and_lists() {
+        let sts = "kind: StatefulSet\nmetadata:\n  labels: {app: pg, tier: db}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: a, image: pg}\n      - {name: b, image: 'pg:16'}\n";
+        let t = |e: &str| assert_eq!(eval(sts, e), cel::Value::Bool(true), "{e}");
+        t("{'app': 'pg', 'tier': 'db'} == object.metadata.labels");
+        t("object.metadata.labels == {'tier': 'db', 'app': 'pg'}");
+        t("object.metadata.labels != {'app': 'pg'}");
+        t("[{'app': 'pg', 'tier': 'db'}] == [object.metadata.labels]");
+        t("object.spec.template.spec.containers[1] in object.spec.template.spec.containers");
+        // (A container also has the defaults the API server gives it.)
+        t("{'app': 'pg', 'tier': 'db'} in [object.metadata.labels]");
+        t("'app' in object.metadata.labels && !('x' in object.metadata.labels)");
+        t("size(object.metadata.labels) == 2 && object.metadata.labels.size() == 2");
+        t("object.metadata.labels.all(k, k in ['app', 'tier'])");
+        t("object.metadata.labels.exists(k, object.metadata.labels[k] == 'db')");
+        t("size(object.spec.template.spec.containers + [1]) == 3");
+        t("size([1] + object.spec.template.spec.containers) == 3");
+        t(
+            "type(object.metadata.labels) == map && type(object.spec.template.spec.containers) == list",
+        );
+        t("object.metadata.?labels.orValue({}).app == 'pg'");
+        t("object.metadata.labels[?'app'] == optional.of('pg')");
+        t("object.spec.?template.orValue({}).spec.containers[0].name == 'a'");
+        t("object.spec.template.spec.containers.map(c, c.name) == ['a', 'b']");
+        t("object.spec.template.spec.containers.filter(c, c.image == 'pg')[0].name == 'a'");
+        t("object.spec.template.spec.containers.all(i, c, i < 2 && c.name != '')");
+        t("!has(object.metadata.labels.x) && has(object.metadata.labels.app)");
+        let labels = eval(sts, "object.metadata.labels");
+        let want: std::collections::HashMap<String, cel::Value> = [
+            ("app".to_owned(), cel::Value::String("pg".to_owned().into())),
+            (
+                "tier".to_owned(),
+                cel::Value::String("db".to_owned().into()),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(labels, cel::Value::from(want));
+        let names = eval(sts, "object.spec.template.spec.containers.map(c, c.name)");
+        assert_eq!(names, cel::Value::from(vec!["a", "b"]));
     }
 
     #[test]
