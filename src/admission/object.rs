@@ -10,21 +10,15 @@
 //! Other objects (params, the objects around a set) are converted by
 //! [`super::value`], with no defaults.
 
-use std::collections::HashMap;
-
-use cel::common::types::{
-    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelUInt,
-};
+use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelNull, CelString, CelUInt};
 use cel::common::value::Val;
 
 use super::reads::{ALL, Reads};
-use super::shared::{SharedList, SharedMap};
+use super::shared::{Entries, SharedList};
 use super::value::{FREE_MAPS, QUANTITY_MAPS, escaped};
 use crate::source::Node;
 use crate::source::tree::NodeKind;
 use crate::source::yaml11::{Resolved, key_str, resolve_ref};
-
-type Entries<'t> = HashMap<CelMapKey<'t>, Box<dyn Val + 't>>;
 
 /// The value of object `node` of `kind`, with what `reads` names, defaulted.
 pub fn of<'t>(node: &Node<'t>, kind: &str, reads: &Reads) -> Box<dyn Val + 't> {
@@ -118,7 +112,7 @@ fn int<'t>(i: i64) -> Box<dyn Val + 't> {
 
 /// The string value of `k` in `map`, if it is one.
 fn text<'a>(map: &'a Entries<'_>, k: &'static str) -> Option<&'a str> {
-    map.get(&CelMapKey::from(k))
+    map.get(k)
         .and_then(|v| v.downcast_ref::<CelString>())
         .map(|s| s.inner())
 }
@@ -128,15 +122,15 @@ fn fill<'t>(at: At, map: &mut Entries<'t>, reads: &Reads) {
     // Set `k` to `default()` when it is not written and is read.
     let or_set =
         |map: &mut Entries<'t>, k: &'static str, default: &dyn Fn() -> Box<dyn Val + 't>| {
-            if reads.field(k).is_some() && !map.contains_key(&CelMapKey::from(k)) {
-                map.insert(CelMapKey::from(k), default());
+            if reads.field(k).is_some() && !map.contains_key(k) {
+                map.insert(CelString::from(k), default());
             }
         };
     // A map default, itself defaulted.
     let sub = |k: &str, at: At| -> Box<dyn Val + 't> {
-        let mut m = Entries::new();
+        let mut m = Entries::default();
         fill(at, &mut m, reads.field(k).unwrap_or(&ALL));
-        Box::new(CelMap::from(m))
+        m.boxed()
     };
     match at {
         At::Spec(Kind::StatefulSet) => {
@@ -177,9 +171,7 @@ fn fill<'t>(at: At, map: &mut Entries<'t>, reads: &Reads) {
             or_set(map, "terminationGracePeriodSeconds", &|| int(30));
             or_set(map, "dnsPolicy", &|| string("ClusterFirst"));
             or_set(map, "schedulerName", &|| string("default-scheduler"));
-            or_set(map, "securityContext", &|| {
-                Box::new(CelMap::from(Entries::new()))
-            });
+            or_set(map, "securityContext", &|| Entries::default().boxed());
         }
         At::Container => {
             if reads.field("imagePullPolicy").is_some() {
@@ -199,7 +191,7 @@ fn fill<'t>(at: At, map: &mut Entries<'t>, reads: &Reads) {
         At::ServicePort => {
             or_set(map, "protocol", &|| string("TCP"));
             if reads.field("targetPort").is_some()
-                && let Some(port) = map.get(&CelMapKey::from("port")).cloned()
+                && let Some(port) = map.get("port").map(|p| p.clone_as_boxed())
             {
                 or_set(map, "targetPort", &|| port.clone());
             }
@@ -252,7 +244,7 @@ fn convert<'t>(node: &Node<'t>, free: bool, reads: &Reads, at: At) -> Box<dyn Va
             if !free {
                 fill(at, &mut map, reads);
             }
-            SharedMap::boxed(CelMap::from(map))
+            map.boxed()
         }
     }
 }
@@ -260,7 +252,7 @@ fn convert<'t>(node: &Node<'t>, free: bool, reads: &Reads, at: At) -> Box<dyn Va
 /// The entries of map `node` (its merge keys applied), not defaulted.
 fn entries<'t>(node: &Node<'t>, free: bool, reads: &Reads, at: At) -> Entries<'t> {
     let NodeKind::Map(items) = node.kind() else {
-        return Entries::new();
+        return Entries::default();
     };
     let mut map = Entries::with_capacity(if free { items.len() } else { 4 });
     for (k, v) in items.iter() {
@@ -268,8 +260,8 @@ fn entries<'t>(node: &Node<'t>, free: bool, reads: &Reads, at: At) -> Entries<'t
         if name == "<<" {
             // Merge keys: entries written in the map win.
             if v.is_map() {
-                for (mk, mv) in entries(&v, free, reads, at) {
-                    map.entry(mk).or_insert(mv);
+                for (mk, mv) in entries(&v, free, reads, at).into_items() {
+                    map.insert_absent(mk, mv);
                 }
             }
             continue;
@@ -288,7 +280,7 @@ fn entries<'t>(node: &Node<'t>, free: bool, reads: &Reads, at: At) -> Entries<'t
             convert(&v, false, below, at.field(&name))
         };
         if !free && let Some(e) = escaped(&name) {
-            map.insert(CelMapKey::String(CelString::from(e)), value.clone());
+            map.insert(CelString::from(e), value.clone());
         }
         // The last of a repeated key wins, as in kubectl.
         map.insert(key(name), value);
@@ -297,11 +289,8 @@ fn entries<'t>(node: &Node<'t>, free: bool, reads: &Reads, at: At) -> Entries<'t
 }
 
 /// A map key, borrowed from the tree when the key is written as a string.
-fn key<'t>(name: std::borrow::Cow<'t, str>) -> CelMapKey<'t> {
-    CelMapKey::String(match name {
-        std::borrow::Cow::Borrowed(s) => CelString::from(s),
-        std::borrow::Cow::Owned(s) => CelString::from(s),
-    })
+fn key<'t>(name: std::borrow::Cow<'t, str>) -> CelString<'t> {
+    CelString::from(name)
 }
 
 /// A map of quantities: numbers as the strings the API server writes.
@@ -319,7 +308,7 @@ fn quantities<'t>(node: &Node<'t>) -> Box<dyn Val + 't> {
         };
         map.insert(key(key_str(&k)), value);
     }
-    Box::new(CelMap::from(map))
+    map.boxed()
 }
 
 #[cfg(test)]
@@ -389,6 +378,34 @@ mod tests {
         assert_eq!(labels, cel::Value::from(want));
         let names = eval(sts, "object.spec.template.spec.containers.map(c, c.name)");
         assert_eq!(names, cel::Value::from(vec!["a", "b"]));
+    }
+
+    /// A map's entries are looked up in order, through an index above 16;
+    /// the last of a repeated key wins; merge keys give way to the map's own.
+    #[test]
+    fn map_entries_are_found_as_written() {
+        let many: String = (0..40).map(|i| format!("k{i}: v{i}, ")).collect();
+        let yaml = format!(
+            "kind: ConfigMap\ndata: {{{many}k3: again}}\nbase: &b {{a: 1, c: 2}}\nmerged: {{<<: *b, c: 3}}\n"
+        );
+        let t = |e: &str| assert_eq!(eval(&yaml, e), cel::Value::Bool(true), "{e}");
+        t("size(object.data) == 40 && object.data.k39 == 'v39' && object.data['k0'] == 'v0'");
+        t("object.data.k3 == 'again' && !has(object.data.k40) && !('k40' in object.data)");
+        t("object.data.all(k, object.data[k].startsWith('v') || k == 'k3')");
+        t("object.merged == {'a': 1, 'c': 3}");
+        // Keys that are not strings are looked up as the crate does.
+        let err = |e: &str| {
+            let p = super::super::library::env().compile(e).unwrap();
+            let text: crate::source::Text = std::sync::Arc::new(yaml.clone());
+            let (docs, _) = crate::source::parse_source(&text);
+            let root = docs[0].root().unwrap();
+            let mut cx = super::super::library::context();
+            cx.add_variable_as_val("object", of(&root, "ConfigMap", &ALL));
+            p.execute(&cx).unwrap_err().to_string()
+        };
+        assert_eq!(err("object.data[1]"), "No such key: 1");
+        assert_eq!(err("object.data.k40"), "No such key: k40");
+        assert_eq!(err("object.merged[[1]]"), err("{'a': 1}[[1]]"));
     }
 
     #[test]
