@@ -10,15 +10,21 @@
 //! Other objects (params, the objects around a set) are converted by
 //! [`super::value`], with no defaults.
 
-use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelNull, CelString, CelUInt};
+use std::collections::HashMap;
+
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelUInt,
+};
 use cel::common::value::Val;
 
 use super::reads::{ALL, Reads};
-use super::shared::{Entries, SharedList};
+use super::shared::{SharedList, SharedMap};
 use super::value::{FREE_MAPS, QUANTITY_MAPS, escaped};
 use crate::source::Node;
 use crate::source::tree::NodeKind;
 use crate::source::yaml11::{Resolved, key_str, resolve_ref};
+
+type Entries<'t> = HashMap<CelMapKey<'t>, Box<dyn Val + 't>>;
 
 /// The value of object `node` of `kind`, with what `reads` names, defaulted.
 pub fn of<'t>(node: &Node<'t>, kind: &str, reads: &Reads) -> Box<dyn Val + 't> {
@@ -112,7 +118,7 @@ fn int<'t>(i: i64) -> Box<dyn Val + 't> {
 
 /// The string value of `k` in `map`, if it is one.
 fn text<'a>(map: &'a Entries<'_>, k: &'static str) -> Option<&'a str> {
-    map.get(k)
+    map.get(&CelMapKey::from(k))
         .and_then(|v| v.downcast_ref::<CelString>())
         .map(|s| s.inner())
 }
@@ -122,15 +128,15 @@ fn fill<'t>(at: At, map: &mut Entries<'t>, reads: &Reads) {
     // Set `k` to `default()` when it is not written and is read.
     let or_set =
         |map: &mut Entries<'t>, k: &'static str, default: &dyn Fn() -> Box<dyn Val + 't>| {
-            if reads.field(k).is_some() && !map.contains_key(k) {
-                map.insert(CelString::from(k), default());
+            if reads.field(k).is_some() && !map.contains_key(&CelMapKey::from(k)) {
+                map.insert(CelMapKey::from(k), default());
             }
         };
     // A map default, itself defaulted.
     let sub = |k: &str, at: At| -> Box<dyn Val + 't> {
-        let mut m = Entries::default();
+        let mut m = Entries::new();
         fill(at, &mut m, reads.field(k).unwrap_or(&ALL));
-        m.boxed()
+        Box::new(CelMap::from(m))
     };
     match at {
         At::Spec(Kind::StatefulSet) => {
@@ -171,7 +177,9 @@ fn fill<'t>(at: At, map: &mut Entries<'t>, reads: &Reads) {
             or_set(map, "terminationGracePeriodSeconds", &|| int(30));
             or_set(map, "dnsPolicy", &|| string("ClusterFirst"));
             or_set(map, "schedulerName", &|| string("default-scheduler"));
-            or_set(map, "securityContext", &|| Entries::default().boxed());
+            or_set(map, "securityContext", &|| {
+                Box::new(CelMap::from(Entries::new()))
+            });
         }
         At::Container => {
             if reads.field("imagePullPolicy").is_some() {
@@ -191,7 +199,7 @@ fn fill<'t>(at: At, map: &mut Entries<'t>, reads: &Reads) {
         At::ServicePort => {
             or_set(map, "protocol", &|| string("TCP"));
             if reads.field("targetPort").is_some()
-                && let Some(port) = map.get("port").map(|p| p.clone_as_boxed())
+                && let Some(port) = map.get(&CelMapKey::from("port")).cloned()
             {
                 or_set(map, "targetPort", &|| port.clone());
             }
@@ -244,7 +252,7 @@ fn convert<'t>(node: &Node<'t>, free: bool, reads: &Reads, at: At) -> Box<dyn Va
             if !free {
                 fill(at, &mut map, reads);
             }
-            map.boxed()
+            SharedMap::boxed(CelMap::from(map))
         }
     }
 }
@@ -252,7 +260,7 @@ fn convert<'t>(node: &Node<'t>, free: bool, reads: &Reads, at: At) -> Box<dyn Va
 /// The entries of map `node` (its merge keys applied), not defaulted.
 fn entries<'t>(node: &Node<'t>, free: bool, reads: &Reads, at: At) -> Entries<'t> {
     let NodeKind::Map(items) = node.kind() else {
-        return Entries::default();
+        return Entries::new();
     };
     let mut map = Entries::with_capacity(if free { items.len() } else { 4 });
     for (k, v) in items.iter() {
@@ -260,8 +268,8 @@ fn entries<'t>(node: &Node<'t>, free: bool, reads: &Reads, at: At) -> Entries<'t
         if name == "<<" {
             // Merge keys: entries written in the map win.
             if v.is_map() {
-                for (mk, mv) in entries(&v, free, reads, at).into_items() {
-                    map.insert_absent(mk, mv);
+                for (mk, mv) in entries(&v, free, reads, at) {
+                    map.entry(mk).or_insert(mv);
                 }
             }
             continue;
@@ -280,7 +288,7 @@ fn entries<'t>(node: &Node<'t>, free: bool, reads: &Reads, at: At) -> Entries<'t
             convert(&v, false, below, at.field(&name))
         };
         if !free && let Some(e) = escaped(&name) {
-            map.insert(CelString::from(e), value.clone());
+            map.insert(CelMapKey::String(CelString::from(e)), value.clone());
         }
         // The last of a repeated key wins, as in kubectl.
         map.insert(key(name), value);
@@ -289,8 +297,11 @@ fn entries<'t>(node: &Node<'t>, free: bool, reads: &Reads, at: At) -> Entries<'t
 }
 
 /// A map key, borrowed from the tree when the key is written as a string.
-fn key<'t>(name: std::borrow::Cow<'t, str>) -> CelString<'t> {
-    CelString::from(name)
+fn key<'t>(name: std::borrow::Cow<'t, str>) -> CelMapKey<'t> {
+    CelMapKey::String(match name {
+        std::borrow::Cow::Borrowed(s) => CelString::from(s),
+        std::borrow::Cow::Owned(s) => CelString::from(s),
+    })
 }
 
 /// A map of quantities: numbers as the strings the API server writes.
@@ -308,7 +319,7 @@ fn quantities<'t>(node: &Node<'t>) -> Box<dyn Val + 't> {
         };
         map.insert(key(key_str(&k)), value);
     }
-    map.boxed()
+    Box::new(CelMap::from(map))
 }
 
 #[cfg(test)]
@@ -380,8 +391,8 @@ mod tests {
         assert_eq!(names, cel::Value::from(vec!["a", "b"]));
     }
 
-    /// A map's entries are looked up in order, through an index above 16;
-    /// the last of a repeated key wins; merge keys give way to the map's own.
+    /// The last of a repeated key wins; merge keys give way to the map's
+    /// own; keys that are not strings are looked up as the crate does.
     #[test]
     fn map_entries_are_found_as_written() {
         let many: String = (0..40).map(|i| format!("k{i}: v{i}, ")).collect();
