@@ -16,6 +16,7 @@ pub mod format;
 pub mod library;
 pub mod matching;
 pub mod object;
+pub mod plain;
 pub mod reads;
 pub mod schema;
 pub mod shared;

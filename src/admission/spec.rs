@@ -30,17 +30,22 @@ pub struct Expr {
 pub struct Compiled {
     program: Program,
     run: cel::IdedExpr,
+    /// `run` with field selections on manifest data evaluated as indexes
+    /// ([`super::plain`]): the same results, in fewer steps.
+    fast: cel::IdedExpr,
 }
 
 impl Compiled {
     pub fn new(program: Program) -> Self {
         let run = super::library::for_evaluation(program.expression());
-        Compiled { program, run }
+        let fast = super::plain::selections_as_indexes(run.clone());
+        Compiled { program, run, fast }
     }
 
-    /// Evaluates the expression in `cx`.
+    /// Evaluates the expression in `cx`. A failure is evaluated again as
+    /// written, so that its error is worded as cel-go words it.
     pub fn execute(&self, cx: &cel::Context<'_, '_>) -> cel::ResolveResult {
-        cel::Value::resolve(&self.run, cx)
+        cel::Value::resolve(&self.fast, cx).or_else(|_| cel::Value::resolve(&self.run, cx))
     }
 }
 
