@@ -572,6 +572,19 @@ fn find_all(This(s): This<Arc<String>>, pattern: Arc<String>) -> Result<Value> {
     })
 }
 
+/// Selection `s` (of expression `id`) as an index: `x.f` as `x['f']`.
+pub(super) fn index_of(id: u64, s: &mut cel::common::ast::SelectExpr) -> Expr {
+    let field = IdedExpr {
+        id,
+        expr: Expr::Literal(LiteralValue::String(std::mem::take(&mut s.field).into())),
+    };
+    Expr::Call(CallExpr {
+        func_name: operators::INDEX.to_owned(),
+        target: None,
+        args: vec![std::mem::take(&mut *s.operand), field],
+    })
+}
+
 /// The expression that is evaluated for `e`: the same tree (same ids, so
 /// every location still holds), with each `matches` call, member or global,
 /// sent to [`MATCHES`], which compiles its pattern once, and the first field
@@ -614,18 +627,7 @@ pub fn for_evaluation(e: &IdedExpr) -> IdedExpr {
                     && let Expr::Ident(root) = &s.operand.expr
                     && maps.contains(&root.as_str())
                 {
-                    let field = IdedExpr {
-                        id,
-                        expr: Expr::Literal(LiteralValue::String(
-                            std::mem::take(&mut s.field).into(),
-                        )),
-                    };
-                    let operand = std::mem::take(&mut *s.operand);
-                    e.expr = Expr::Call(CallExpr {
-                        func_name: operators::INDEX.to_owned(),
-                        target: None,
-                        args: vec![operand, field],
-                    });
+                    e.expr = index_of(id, s);
                 } else {
                     visit(&mut s.operand, maps);
                 }

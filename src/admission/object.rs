@@ -336,6 +336,10 @@ mod tests {
     }
 
     fn eval(yaml: &str, expr: &str) -> cel::Value {
+        run(yaml, expr).unwrap()
+    }
+
+    fn run(yaml: &str, expr: &str) -> cel::ResolveResult {
         let text: crate::source::Text = std::sync::Arc::new(yaml.to_owned());
         let (docs, _) = crate::source::parse_source(&text);
         let root = docs[0].root().unwrap();
@@ -343,7 +347,7 @@ mod tests {
         let p = super::super::library::env().compile(expr).unwrap();
         let mut cx = super::super::library::context();
         cx.add_variable_as_val("object", of(&root, kind, &ALL));
-        p.execute(&cx).unwrap()
+        p.execute(&cx)
     }
 
     /// The object's maps and lists are shared (`super::super::shared`):
@@ -405,15 +409,7 @@ mod tests {
         t("object.data.all(k, object.data[k].startsWith('v') || k == 'k3')");
         t("object.merged == {'a': 1, 'c': 3}");
         // Keys that are not strings are looked up as the crate does.
-        let err = |e: &str| {
-            let p = super::super::library::env().compile(e).unwrap();
-            let text: crate::source::Text = std::sync::Arc::new(yaml.clone());
-            let (docs, _) = crate::source::parse_source(&text);
-            let root = docs[0].root().unwrap();
-            let mut cx = super::super::library::context();
-            cx.add_variable_as_val("object", of(&root, "ConfigMap", &ALL));
-            p.execute(&cx).unwrap_err().to_string()
-        };
+        let err = |e: &str| run(&yaml, e).unwrap_err().to_string();
         assert_eq!(err("object.data[1]"), "No such key: 1");
         assert_eq!(err("object.data.k40"), "No such key: k40");
         assert_eq!(err("object.merged[[1]]"), err("{'a': 1}[[1]]"));

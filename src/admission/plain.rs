@@ -22,7 +22,7 @@
 //! policy author reads in cel-go's terms.
 
 use cel::IdedExpr;
-use cel::common::ast::{CallExpr, EntryExpr, Expr, LiteralValue, operators};
+use cel::common::ast::{CallExpr, EntryExpr, Expr, operators};
 
 /// Variables that hold manifest data (or null): never an optional.
 const DATA: &[&str] = &[
@@ -81,16 +81,7 @@ fn visit(e: &mut IdedExpr, names: &mut Vec<(String, bool)>) -> Shape {
             if visit(&mut s.operand, names) != Shape::Plain {
                 return Shape::Other;
             }
-            let field = IdedExpr {
-                id,
-                expr: Expr::Literal(LiteralValue::String(std::mem::take(&mut s.field).into())),
-            };
-            let operand = std::mem::take(&mut *s.operand);
-            e.expr = Expr::Call(CallExpr {
-                func_name: operators::INDEX.to_owned(),
-                target: None,
-                args: vec![operand, field],
-            });
+            e.expr = super::library::index_of(id, s);
             Shape::Plain
         }
         Expr::Call(c) => call(c, names),

@@ -13,8 +13,8 @@
 //! so that what the crate recovers by type (`{'a': 'b'} == object.x`
 //! compares with a `CelMap` on its left, a `Value` is made of a result)
 //! sees a `CelMap` or a `CelList`. That hook is hidden in the crate's
-//! documentation; the tests below and in `tests/policies.rs` pin the
-//! behaviour the shared values must have, both ways round.
+//! documentation; the tests in `object.rs` pin the behaviour the shared
+//! values must have, both ways round.
 
 use std::sync::Arc;
 
