@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use cel::common::ast::{CallExpr, ComprehensionExpr, EntryExpr, Expr, LiteralValue, operators};
+use cel::common::ast::{CallExpr, ComprehensionExpr, Expr, LiteralValue, operators};
 use cel::extractors::{Arguments, This};
 use cel::objects::{Opaque, OptionalValue};
 use cel::parser::{Macro, MacroExprHelper, ParseError};
@@ -600,12 +600,11 @@ pub fn for_evaluation(e: &IdedExpr) -> IdedExpr {
     fn visit(e: &mut IdedExpr, maps: &[&str]) {
         let id = e.id;
         match &mut e.expr {
-            Expr::Call(c) => {
-                if c.func_name == "matches" && c.args.len() + usize::from(c.target.is_some()) == 2 {
-                    MATCHES.clone_into(&mut c.func_name);
-                }
-                c.target.iter_mut().for_each(|t| visit(t, maps));
-                c.args.iter_mut().for_each(|a| visit(a, maps));
+            Expr::Call(c)
+                if c.func_name == "matches"
+                    && c.args.len() + usize::from(c.target.is_some()) == 2 =>
+            {
+                MATCHES.clone_into(&mut c.func_name);
             }
             Expr::Comprehension(c) => {
                 visit(&mut c.iter_range, maps);
@@ -618,30 +617,20 @@ pub fn for_evaluation(e: &IdedExpr) -> IdedExpr {
                 for part in [&mut c.loop_cond, &mut c.loop_step, &mut c.result] {
                     visit(part, &inner);
                 }
+                return;
             }
-            Expr::List(l) => l.elements.iter_mut().for_each(|x| visit(x, maps)),
-            Expr::Map(m) => m.entries.iter_mut().for_each(|x| entry(&mut x.expr, maps)),
-            Expr::Struct(s) => s.entries.iter_mut().for_each(|x| entry(&mut x.expr, maps)),
-            Expr::Select(s) => {
+            Expr::Select(s)
                 if !s.test
                     && let Expr::Ident(root) = &s.operand.expr
-                    && maps.contains(&root.as_str())
-                {
-                    e.expr = index_of(id, s);
-                } else {
-                    visit(&mut s.operand, maps);
-                }
+                    && maps.contains(&root.as_str()) =>
+            {
+                e.expr = index_of(id, s);
+                return;
             }
-            Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+            _ => {}
         }
-    }
-    fn entry(e: &mut EntryExpr, maps: &[&str]) {
-        match e {
-            EntryExpr::MapEntry(m) => {
-                visit(&mut m.key, maps);
-                visit(&mut m.value, maps);
-            }
-            EntryExpr::StructField(f) => visit(&mut f.value, maps),
+        for child in super::ast::children_mut(e) {
+            visit(child, maps);
         }
     }
     let mut e = e.clone();

@@ -116,17 +116,9 @@ fn visit(e: &mut IdedExpr, names: &mut Vec<(String, bool)>) -> Shape {
             }
             shape
         }
-        Expr::Struct(s) => {
-            for entry in &mut s.entries {
-                match &mut entry.expr {
-                    EntryExpr::MapEntry(me) => {
-                        visit(&mut me.key, names);
-                        visit(&mut me.value, names);
-                    }
-                    EntryExpr::StructField(f) => {
-                        visit(&mut f.value, names);
-                    }
-                }
+        Expr::Struct(_) => {
+            for child in super::ast::children_mut(e) {
+                visit(child, names);
             }
             Shape::Other
         }
